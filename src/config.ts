@@ -1,0 +1,152 @@
+/**
+ * One typed configuration, read once from command-line flags and environment variables
+ * (flags win), validated, and passed down. Nothing below main.ts reads process.env.
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface ArrayIdentity {
+  model: string;
+  serial: string;
+  nickname: string;
+  gumVersion: string;
+  dkcMicroVersion: string;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** PostgreSQL URL; when absent the embedded SQLite file under dataDir is used. */
+  databaseUrl: string | undefined;
+  tls: { cert: string; key: string } | undefined;
+  logLevel: LogLevel;
+  /** Deadline of one device call. */
+  deviceTimeoutMs: number;
+  /** Idle time after which a job lease held by a dead worker may be taken over. */
+  jobLeaseMs: number;
+  /** Command-status entries older than this are removed. */
+  jobTtlMs: number;
+  /** At most this many command-status entries are kept; the oldest completed ones go first. */
+  jobMaxCount: number;
+  /** How many jobs one instance runs at the same time. */
+  jobConcurrency: number;
+  maxSessions: number;
+  /** Password of the initial administrator; generated and printed once when absent. */
+  adminPassword: string | undefined;
+  requestTimeoutMs: number;
+  bodyLimitBytes: number;
+  array: ArrayIdentity;
+}
+
+interface Option {
+  flag: string;
+  env: string;
+  help: string;
+  default?: string;
+}
+
+/** Every setting, its flag, its variable and its default: the README table is made from this. */
+export const OPTIONS = {
+  host: { flag: "host", env: "BLOCKPLANE_HOST", help: "address to listen on", default: "127.0.0.1" },
+  port: { flag: "port", env: "BLOCKPLANE_PORT", help: "TCP port (0 picks a free one)", default: "8080" },
+  dataDir: { flag: "data-dir", env: "BLOCKPLANE_DATA_DIR", help: "directory of the SQLite store", default: "./data" },
+  databaseUrl: { flag: "database-url", env: "BLOCKPLANE_DATABASE_URL", help: "postgres:// URL; overrides the SQLite store" },
+  tlsCert: { flag: "tls-cert", env: "BLOCKPLANE_TLS_CERT", help: "PEM certificate file; with --tls-key serves HTTPS" },
+  tlsKey: { flag: "tls-key", env: "BLOCKPLANE_TLS_KEY", help: "PEM private key file" },
+  logLevel: { flag: "log-level", env: "BLOCKPLANE_LOG_LEVEL", help: "fatal|error|warn|info|debug|trace|silent", default: "info" },
+  deviceTimeoutMs: { flag: "device-timeout-ms", env: "BLOCKPLANE_DEVICE_TIMEOUT_MS", help: "deadline of one device call", default: "5000" },
+  jobLeaseMs: { flag: "job-lease-ms", env: "BLOCKPLANE_JOB_LEASE_MS", help: "lease of a running job before another worker may take it", default: "15000" },
+  jobTtlMs: { flag: "job-ttl-ms", env: "BLOCKPLANE_JOB_TTL_MS", help: "how long completed command-status entries are kept", default: "86400000" },
+  jobMaxCount: { flag: "job-max-count", env: "BLOCKPLANE_JOB_MAX_COUNT", help: "most command-status entries kept", default: "10000" },
+  jobConcurrency: { flag: "job-concurrency", env: "BLOCKPLANE_JOB_CONCURRENCY", help: "jobs run at once by one instance", default: "4" },
+  maxSessions: { flag: "max-sessions", env: "BLOCKPLANE_MAX_SESSIONS", help: "live sessions per storage system", default: "64" },
+  adminPassword: { flag: "admin-password", env: "BLOCKPLANE_ADMIN_PASSWORD", help: "password of the initial administrator (else generated and printed once)" },
+  requestTimeoutMs: { flag: "request-timeout-ms", env: "BLOCKPLANE_REQUEST_TIMEOUT_MS", help: "time allowed to receive a whole request", default: "30000" },
+  bodyLimitBytes: { flag: "body-limit-bytes", env: "BLOCKPLANE_BODY_LIMIT_BYTES", help: "largest request body", default: "1048576" },
+  model: { flag: "array-model", env: "BLOCKPLANE_ARRAY_MODEL", help: "model name of the simulated array", default: "VSP E1090" },
+  serial: { flag: "array-serial", env: "BLOCKPLANE_ARRAY_SERIAL", help: "serial number of the simulated array", default: "700001" },
+  nickname: { flag: "array-nickname", env: "BLOCKPLANE_ARRAY_NICKNAME", help: "nickname of the simulated array", default: "blockplane" },
+  gumVersion: { flag: "array-gum-version", env: "BLOCKPLANE_ARRAY_GUM_VERSION", help: "GUM firmware version", default: "93-07-21/00" },
+  dkcMicroVersion: { flag: "array-dkc-version", env: "BLOCKPLANE_ARRAY_DKC_VERSION", help: "controller microcode version", default: "93-07-21-80/00" },
+} satisfies Record<string, Option>;
+
+type Key = keyof typeof OPTIONS;
+
+export class ConfigError extends Error {}
+
+function int(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Reads flags (argv) and variables (env); throws ConfigError with a message fit for a person. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: "string" as const }])),
+    strict: true,
+    allowPositionals: false,
+  });
+  const raw = (key: Key): string | undefined => {
+    const o: Option = OPTIONS[key];
+    const v = (values[o.flag] as string | undefined) ?? env[o.env];
+    return v === undefined || v === "" ? o.default : v;
+  };
+  const must = (key: Key): string => raw(key) as string;
+
+  const logLevel = must("logLevel") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(", ")}`);
+
+  const cert = raw("tlsCert");
+  const key = raw("tlsKey");
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError("TLS needs both a certificate and a key (--tls-cert and --tls-key)");
+  }
+  const databaseUrl = raw("databaseUrl");
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("database URL must start with postgres:// or postgresql://");
+  }
+  const adminPassword = raw("adminPassword");
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError("the initial administrator password must have at least 8 characters");
+  }
+
+  return {
+    host: must("host"),
+    port: int("port", must("port"), 0, 65535),
+    dataDir: path.resolve(must("dataDir")),
+    databaseUrl,
+    tls: cert !== undefined && key !== undefined ? { cert, key } : undefined,
+    logLevel,
+    deviceTimeoutMs: int("device timeout", must("deviceTimeoutMs"), 1, 600_000),
+    jobLeaseMs: int("job lease", must("jobLeaseMs"), 100, 3_600_000),
+    jobTtlMs: int("job TTL", must("jobTtlMs"), 1000, 365 * 86_400_000),
+    jobMaxCount: int("job max count", must("jobMaxCount"), 1, 10_000_000),
+    jobConcurrency: int("job concurrency", must("jobConcurrency"), 1, 64),
+    maxSessions: int("max sessions", must("maxSessions"), 1, 10_000),
+    adminPassword,
+    requestTimeoutMs: int("request timeout", must("requestTimeoutMs"), 100, 600_000),
+    bodyLimitBytes: int("body limit", must("bodyLimitBytes"), 1024, 256 * 1024 * 1024),
+    array: {
+      model: must("model"),
+      serial: must("serial"),
+      nickname: must("nickname"),
+      gumVersion: must("gumVersion"),
+      dkcMicroVersion: must("dkcMicroVersion"),
+    },
+  };
+}
+
+/** A usage text listing every option with its variable and default. */
+export function usage(): string {
+  return Object.values(OPTIONS as Record<string, Option>)
+    .map((o) => `  --${o.flag.padEnd(20)} ${o.env.padEnd(32)} ${o.help}${o.default ? ` (default ${o.default})` : ""}`)
+    .join("\n");
+}

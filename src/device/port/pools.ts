@@ -1,0 +1,7 @@
+/** Pools: operations of the device port (see device/port.ts). */
+import type { CallOptions } from "../port.ts";
+
+export interface PoolsPort {
+  /** Placeholder until the area is built; replace with the area's operations. */
+  readonly __pools?: (opts: CallOptions) => Promise<void>;
+}

@@ -1,0 +1,7 @@
+/** Ports: operations of the device port (see device/port.ts). */
+import type { CallOptions } from "../port.ts";
+
+export interface PortsPort {
+  /** Placeholder until the area is built; replace with the area's operations. */
+  readonly __ports?: (opts: CallOptions) => Promise<void>;
+}

@@ -1,0 +1,7 @@
+/** Snapshots: operations of the device port (see device/port.ts). */
+import type { CallOptions } from "../port.ts";
+
+export interface SnapshotsPort {
+  /** Placeholder until the area is built; replace with the area's operations. */
+  readonly __snapshots?: (opts: CallOptions) => Promise<void>;
+}

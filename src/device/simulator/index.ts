@@ -1,0 +1,23 @@
+/**
+ * The simulated array: a persistent model of a midrange block array kept in the store, built from
+ * one module per resource area. Each module answers the operations of its port (device/port/).
+ */
+import type { ArrayIdentity } from "../../config.ts";
+import type { Store } from "../../store/db.ts";
+import type { Device } from "../port.ts";
+import type { SimContext } from "./context.ts";
+import { seedArray } from "./seed.ts";
+import { systemOps } from "./system.ts";
+
+export interface SimulatorOptions {
+  identity: ArrayIdentity;
+  now?: () => number;
+}
+
+export async function createSimulator(store: Store, options: SimulatorOptions): Promise<Device> {
+  const ctx: SimContext = { store, identity: options.identity, now: options.now ?? Date.now };
+  await seedArray(ctx);
+  return {
+    ...systemOps(ctx),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * What routes share: URL prefixes, ID schemas and parsers, the list envelope, and the answers of an
+ * accepted asynchronous operation (202) and of a synchronous change (200).
+ */
+import type { FastifyReply } from "fastify";
+import { type TSchema, Type } from "typebox";
+import { InvalidRequest } from "../../domain/errors.ts";
+import { type ExecutionResult, SIMPLE_OBJECTS, statusResource } from "../../services/jobs.ts";
+import type { App, AppDeps } from "../app.ts";
+
+export { SIMPLE_OBJECTS };
+export const FULL_OBJECTS = "/ConfigurationManager/v1/objects";
+export const OWN = "/blockplane/v1";
+
+/** A route module registers its routes on the app. */
+export type RouteModule = (app: App, deps: AppDeps) => void;
+
+/** The error body, for response schemas and the OpenAPI document. */
+export const ErrorBodySchema = Type.Object({
+  errorSource: Type.String(),
+  messageId: Type.String(),
+  message: Type.String(),
+  cause: Type.Optional(Type.String()),
+  solution: Type.Optional(Type.String()),
+  errorCode: Type.Optional(Type.Object({ SSB1: Type.String(), SSB2: Type.String() })),
+  requestId: Type.Optional(Type.String()),
+});
+
+export const StatusResourceSchema = Type.Object({ statusResource: Type.String() });
+
+export const ExecutionResultSchema = Type.Object({
+  affectedResources: Type.Array(Type.String()),
+  operationDetails: Type.Array(
+    Type.Object({ operationType: Type.String(), resourceType: Type.String(), resourceId: Type.String() }),
+  ),
+});
+
+/** A decimal integer in a path segment, within [min, max]. Malformed gives 400, by the schema. */
+export function IntId(min: number, max: number, description?: string) {
+  return Type.Integer({ minimum: min, maximum: max, ...(description ? { description } : {}) });
+}
+
+/** Path parameters of a route with one integer `id`. */
+export function idParams(max: number, min = 0) {
+  return Type.Object({ id: IntId(min, max) }, { additionalProperties: false });
+}
+
+/** The list envelope `{data, count}`, with `totalCount` and `hasNext` where the API pages. */
+export function ListOf<T extends TSchema>(item: T, paged = false) {
+  return paged
+    ? Type.Object({ data: Type.Array(item), count: Type.Integer(), totalCount: Type.Integer(), hasNext: Type.Boolean() })
+    : Type.Object({ data: Type.Array(item), count: Type.Integer() });
+}
+
+/** A strict body schema: unknown fields are rejected. */
+export function Body<P extends Record<string, TSchema>>(properties: P, options: { minProperties?: number } = {}) {
+  return Type.Object(properties, { additionalProperties: false, ...options });
+}
+
+/** A strict query schema: unknown parameters are rejected. */
+export const Query = Body;
+
+/**
+ * Parses a composite object ID such as "100,10" into integers, each within its range.
+ * Anything else ("100,x", "100", "100,10,1", "+1,2") is a 400.
+ */
+export function parseCompositeId(raw: string, what: string, ranges: [number, number][]): number[] {
+  const parts = raw.split(",");
+  if (parts.length !== ranges.length || parts.some((p) => !/^\d{1,10}$/.test(p))) {
+    throw new InvalidRequest(`The object ID "${raw}" is invalid: a ${what} ID has the form ${ranges.map((_, i) => `n${i + 1}`).join(",")}.`);
+  }
+  return parts.map((p, i) => {
+    const n = Number(p);
+    const [min, max] = ranges[i] as [number, number];
+    if (n < min || n > max) throw new InvalidRequest(`The object ID "${raw}" is invalid: part ${i + 1} must be between ${min} and ${max}.`);
+    return n;
+  });
+}
+
+const NEVER = new AbortController().signal;
+
+/** Options of a device call made for a request: the device wrapper adds the deadline. */
+export function call(opKey?: string) {
+  return opKey === undefined ? { signal: NEVER } : { signal: NEVER, opKey };
+}
+
+/** 202: the operation runs as job `jobId`; poll the returned command-status. */
+export function accepted(reply: FastifyReply, jobId: number, asArray = false) {
+  const body = { statusResource: statusResource(jobId) };
+  return reply.code(202).send(asArray ? [body] : body);
+}
+
+/** 200 after a synchronous change. */
+export function done(reply: FastifyReply, result: ExecutionResult) {
+  return reply.code(200).send(result);
+}
+
+/** The body of a multi-resource operation that failed part-way (500 or 503). */
+export const PartialFailureSchema = Type.Object({
+  errorResponses: Type.Array(ErrorBodySchema),
+  partialSuccessResponses: Type.Array(Type.Unknown()),
+});
+
+const ServerErrorSchema = Type.Union([ErrorBodySchema, PartialFailureSchema]);
+
+/** Response schemas of the errors every route may answer, for the OpenAPI document. */
+export function errorResponses() {
+  return {
+    ...Object.fromEntries([400, 401, 403, 404, 406, 415, 504].map((c) => [c, ErrorBodySchema])),
+    500: ServerErrorSchema,
+    503: ServerErrorSchema,
+  };
+}

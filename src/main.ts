@@ -1,0 +1,60 @@
+/**
+ * The blockplane server process: reads the config, starts the server, prints the initial
+ * administrator's password once, and shuts down gracefully on SIGTERM/SIGINT.
+ */
+import pino from "pino";
+import { ConfigError, loadConfig, usage } from "./config.ts";
+import { assemble } from "./server.ts";
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`Usage: npm start -- [options]\n\nOptions (flag, environment variable):\n${usage()}\n`);
+    return;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(argv, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`blockplane: ${(err as Error).message}\nRun with --help for the options.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = pino({
+    level: config.logLevel,
+    redact: { paths: ["req.headers.authorization", "password", "token", "*.password", "*.token"], censor: "[redacted]" },
+  });
+  const server = await assemble(config, { logger });
+  if (server.initialAdmin?.password) {
+    // Printed once, on the first start of an empty store, to the terminal rather than the log.
+    process.stdout.write(
+      `\nInitial administrator created.\n  user:     ${server.initialAdmin.name}\n  password: ${server.initialAdmin.password}\nKeep it safe: it is not shown again.\n\n`,
+    );
+  }
+  const address = await server.app.listen({ host: config.host, port: config.port });
+  logger.info({ address, store: server.store.dialect, dataDir: config.databaseUrl ? undefined : config.dataDir }, "blockplane is listening");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    await server.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err) => {
+  process.stderr.write(`blockplane: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

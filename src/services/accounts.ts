@@ -1,0 +1,158 @@
+/**
+ * Users and sessions: authenticating Basic and Session credentials, creating and discarding
+ * sessions within the storage system's limit, and administering users.
+ */
+import { Busy, InvalidRequest, NotFound, PHRASES, Unauthenticated } from "../domain/errors.ts";
+import { hashPassword, verifyPassword } from "../domain/passwords.ts";
+import { ADMINISTRATOR_ROLES, type Role } from "../domain/roles.ts";
+import { newPassword, newToken, sameDigest, tokenDigest } from "../domain/tokens.ts";
+import type { AccountsStore, Session, User } from "../store/accounts.ts";
+import type { Store } from "../store/db.ts";
+
+export interface Principal {
+  user: User;
+  /** Absent when the request authenticated with Basic credentials. */
+  session?: Session;
+}
+
+export interface AccountsOptions {
+  maxSessions: number;
+  now: () => number;
+}
+
+/** A session's last-use time is written at most this often, not on every request. */
+const TOUCH_EVERY_MS = 1000;
+
+export const USER_NAME = /^[A-Za-z0-9!#$%&'*+\-./=?@^_`{|}~]{1,256}$/;
+
+export class AccountsService {
+  constructor(
+    private readonly accounts: AccountsStore,
+    private readonly dialect: Store["dialect"],
+    private readonly options: AccountsOptions,
+  ) {}
+
+  /**
+   * Creates the built-in administrator when there is no user at all. Answers the password when it
+   * was generated, so that start-up can print it once.
+   */
+  async ensureAdministrator(password: string | undefined): Promise<{ name: string; password?: string } | undefined> {
+    if ((await this.accounts.countUsers()) > 0) return undefined;
+    const chosen = password ?? newPassword();
+    const created = await this.accounts.insertUser(
+      "admin",
+      await hashPassword(chosen),
+      ADMINISTRATOR_ROLES,
+      this.options.now(),
+    );
+    if (!created) return undefined; // another instance made it first
+    return password === undefined ? { name: "admin", password: chosen } : { name: "admin" };
+  }
+
+  async authenticateBasic(name: string, password: string): Promise<User> {
+    const user = await this.accounts.userByName(name);
+    const ok = await verifyPassword(user?.passwordHash, password);
+    if (!user || !ok) {
+      throw new Unauthenticated("Authentication failed: the user name or password is incorrect.", "Basic");
+    }
+    const { passwordHash: _, ...plain } = user;
+    return plain;
+  }
+
+  async authenticateToken(token: string): Promise<Principal> {
+    const digest = tokenDigest(token);
+    const session = await this.accounts.sessionByTokenHash(digest);
+    const now = this.options.now();
+    if (!session || !sameDigest(session.tokenHash, digest) || isExpired(session, now)) {
+      if (session) await this.accounts.deleteSession(session.id);
+      throw new Unauthenticated(PHRASES.tokenInvalid, "Session");
+    }
+    const user = await this.accounts.userById(session.userId);
+    if (!user) throw new Unauthenticated(PHRASES.tokenInvalid, "Session");
+    if (now - session.lastUsedAt >= TOUCH_EVERY_MS) await this.accounts.touchSession(session.id, now);
+    const { passwordHash: _, ...plain } = user;
+    return { user: plain, session };
+  }
+
+  async createSession(user: User, aliveTimeS: number): Promise<{ token: string; sessionId: number }> {
+    const token = newToken();
+    const session = await this.accounts.insertSessionWithin(
+      this.options.maxSessions,
+      { tokenHash: tokenDigest(token), userId: user.id, aliveTimeS },
+      this.options.now(),
+      this.dialect,
+    );
+    if (!session) {
+      throw new Busy(
+        `The maximum number of sessions (${this.options.maxSessions}) has been reached. ${PHRASES.busy}; ${PHRASES.retry}.`,
+        sessionRetryAfter(),
+      );
+    }
+    return { token, sessionId: session.id };
+  }
+
+  /** Discards a session. Its owner may, and so may a Security Administrator. */
+  async discardSession(caller: Principal, sessionId: number, isSecurityAdmin: boolean): Promise<void> {
+    const session = await this.accounts.sessionById(sessionId);
+    if (!session || isExpired(session, this.options.now()) || (session.userId !== caller.user.id && !isSecurityAdmin)) {
+      throw new NotFound(`Session ${sessionId} does not exist.`);
+    }
+    await this.accounts.deleteSession(sessionId);
+  }
+
+  async listSessions(caller: Principal, all: boolean): Promise<{ sessionId: number; userId: string; createdTime: string; lastAccessTime: string; aliveTime: number }[]> {
+    const now = this.options.now();
+    const users = new Map((await this.accounts.listUsers()).map((u) => [u.id, u.name]));
+    return (await this.accounts.listSessions())
+      .filter((s) => !isExpired(s, now) && (all || s.userId === caller.user.id))
+      .map((s) => ({
+        sessionId: s.id,
+        userId: users.get(s.userId) ?? "",
+        createdTime: new Date(s.createdAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        lastAccessTime: new Date(s.lastUsedAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        aliveTime: s.aliveTimeS,
+      }));
+  }
+
+  listUsers(): Promise<User[]> {
+    return this.accounts.listUsers();
+  }
+
+  async getUser(id: number): Promise<User> {
+    const user = await this.accounts.userById(id);
+    if (!user) throw new NotFound(`User ${id} does not exist.`);
+    const { passwordHash: _, ...plain } = user;
+    return plain;
+  }
+
+  async createUser(name: string, password: string, roles: Role[]): Promise<User> {
+    const user = await this.accounts.insertUser(name, await hashPassword(password), roles, this.options.now());
+    if (!user) throw new InvalidRequest(`A user named "${name}" already exists.`);
+    return user;
+  }
+
+  async updateUser(id: number, change: { password?: string; roles?: Role[] }): Promise<User> {
+    const passwordHash = change.password !== undefined ? await hashPassword(change.password) : undefined;
+    const user = await this.accounts.updateUser(
+      id,
+      { ...(passwordHash ? { passwordHash } : {}), ...(change.roles ? { roles: change.roles } : {}) },
+      this.options.now(),
+    );
+    if (!user) throw new NotFound(`User ${id} does not exist.`);
+    return user;
+  }
+
+  async deleteUser(caller: Principal, id: number): Promise<void> {
+    if (caller.user.id === id) throw new InvalidRequest("You cannot delete the user you are signed in as.");
+    if (!(await this.accounts.deleteUser(id))) throw new NotFound(`User ${id} does not exist.`);
+  }
+}
+
+function isExpired(s: Session, now: number): boolean {
+  return now > s.lastUsedAt + s.aliveTimeS * 1000;
+}
+
+/** Sessions free up as they expire or are discarded; ten seconds is a fair first wait. */
+function sessionRetryAfter(): number {
+  return 10;
+}

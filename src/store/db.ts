@@ -1,0 +1,239 @@
+/**
+ * The durable store: one Kysely code base over the embedded SQLite file (default) or PostgreSQL.
+ *
+ * Portability rules kept by every query in store/ and device/simulator/:
+ * - times are integers of milliseconds since the epoch, booleans are integers 0/1, JSON is text;
+ * - every state change runs in `db.transaction()`; SQLite serialises writers, PostgreSQL rows are
+ *   claimed with `FOR UPDATE` (see `forUpdate`) where two instances could race.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import {
+  type Generated,
+  Kysely,
+  type SelectQueryBuilder,
+  PostgresDialect,
+  SqliteDialect,
+} from "kysely";
+import pg from "pg";
+import { migrate } from "./migrations/index.ts";
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  password_hash: string;
+  /** JSON array of role names. */
+  roles: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  /** SHA-256 of the token, hex; the token itself is never stored. */
+  token_hash: string;
+  user_id: number;
+  alive_time_s: number;
+  created_at: number;
+  last_used_at: number;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  /** The operation the job runs, e.g. "volumes.create". */
+  kind: string;
+  /** JSON: the validated request the job executes. */
+  params: string;
+  user_id: number | null;
+  progress: "unexecuted" | "processing" | "completed";
+  status: "normal" | "error" | null;
+  /** JSON: the command-status fields the job reported (affectedResources, operationDetails, errors). */
+  result: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ArrayMetaTable {
+  key: string;
+  value: string;
+}
+
+export interface DrivesTable {
+  location: string;
+  drive_type_code: string;
+  drive_type: string;
+  drive_interface: string;
+  capacity_mib: number;
+  pool_id: number | null;
+}
+
+export interface PoolsTable {
+  id: number;
+  name: string;
+  raid_level: string;
+  drive_type_code: string;
+  total_capacity: number;
+  threshold_warning: number;
+  threshold_depletion: number;
+  is_encryption_enabled: number;
+  created_at: number;
+}
+
+export interface VolumesTable {
+  id: number;
+  nickname: string;
+  pool_id: number;
+  total_capacity: number;
+  used_capacity: number;
+  saving_setting: string;
+  is_data_reduction_share_enabled: number;
+  created_at: number;
+}
+
+export interface PortsTable {
+  id: string;
+  protocol: "FC" | "iSCSI";
+  wwn: string | null;
+  iscsi_name: string | null;
+  port_speed: string;
+  port_security: number;
+  /** JSON: fcInformation or iscsiInformation. */
+  settings: string;
+}
+
+export interface ServersTable {
+  id: number;
+  nickname: string;
+  protocol: "FC" | "iSCSI" | "Undefined";
+  os_type: string;
+  /** JSON array of option numbers 0-255. */
+  os_type_options: string;
+  is_reserved: number;
+  created_at: number;
+}
+
+export interface HbasTable {
+  server_id: number;
+  /** WWN (16 lowercase hex characters) or iSCSI name, unique in the array. */
+  name: string;
+  kind: "wwn" | "iscsi";
+}
+
+export interface PathsTable {
+  server_id: number;
+  hba_name: string;
+  port_id: string;
+}
+
+/** A host group: one server seen through one port. */
+export interface HostGroupsTable {
+  server_id: number;
+  port_id: string;
+  host_group_number: number;
+  host_group_name: string;
+  target_iscsi_name: string | null;
+}
+
+export interface ConnectionsTable {
+  volume_id: number;
+  server_id: number;
+  lun: number;
+}
+
+export interface SnapshotsTable {
+  master_volume_id: number;
+  snapshot_id: number;
+  pool_id: number;
+  snapshot_group_name: string;
+  type: string;
+  status: string;
+  snapshot_date: number;
+  mapped_volume_id: number | null;
+  root_volume_id: number;
+  used_capacity: number;
+}
+
+/** Outcomes of device operations by idempotency key, so a job re-run after a crash does not act twice. */
+export interface ArrayOpsTable {
+  op_key: string;
+  /** JSON: the recorded outcome. */
+  outcome: string;
+  created_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  jobs: JobsTable;
+  array_meta: ArrayMetaTable;
+  drives: DrivesTable;
+  pools: PoolsTable;
+  volumes: VolumesTable;
+  ports: PortsTable;
+  servers: ServersTable;
+  hbas: HbasTable;
+  paths: PathsTable;
+  host_groups: HostGroupsTable;
+  connections: ConnectionsTable;
+  snapshots: SnapshotsTable;
+  array_ops: ArrayOpsTable;
+}
+
+export type Db = Kysely<Database>;
+
+export interface Store {
+  db: Db;
+  dialect: "sqlite" | "postgres";
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+}
+
+/** Opens the store named by the options and brings its schema up to date. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const store = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+  try {
+    await migrate(store.db);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+function openSqlite(dataDir: string): Store {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const sqlite = new SQLite(path.join(dataDir, "blockplane.db"));
+  // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: "sqlite", close: () => db.destroy() };
+}
+
+// Counts and ids are below 2^53: read PostgreSQL's int8 and numeric as JS numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+function openPostgres(url: string): Store {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: "postgres", close: () => db.destroy() };
+}
+
+/** Adds `FOR UPDATE` on PostgreSQL; SQLite's single writer already serialises the transaction. */
+export function forUpdate<DB, TB extends keyof DB, O>(
+  store: Pick<Store, "dialect">,
+  query: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
+  return store.dialect === "postgres" ? query.forUpdate() : query;
+}

@@ -1,0 +1,198 @@
+/**
+ * The jobs table: asynchronous operations as rows, claimed by workers with leases so that a job
+ * survives a crash and any instance can finish it. On PostgreSQL the claim skips rows another
+ * instance holds (FOR UPDATE SKIP LOCKED); on SQLite the single writer makes the claim atomic.
+ */
+import { sql } from "kysely";
+import type { Db, JobsTable, Store } from "./db.ts";
+
+export interface JobRow {
+  id: number;
+  kind: string;
+  params: unknown;
+  userId: number | null;
+  progress: JobsTable["progress"];
+  status: JobsTable["status"];
+  result: unknown;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+type Row = {
+  id: number;
+  kind: string;
+  params: string;
+  user_id: number | null;
+  progress: JobsTable["progress"];
+  status: JobsTable["status"];
+  result: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+};
+
+function toJob(r: Row): JobRow {
+  return {
+    id: Number(r.id),
+    kind: r.kind,
+    params: JSON.parse(r.params),
+    userId: r.user_id === null ? null : Number(r.user_id),
+    progress: r.progress,
+    status: r.status,
+    result: r.result === null ? null : JSON.parse(r.result),
+    leaseOwner: r.lease_owner,
+    leaseUntil: r.lease_until === null ? null : Number(r.lease_until),
+    attempts: r.attempts,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export class JobsStore {
+  private readonly db: Db;
+  constructor(private readonly store: Store) {
+    this.db = store.db;
+  }
+
+  async insert(kind: string, params: unknown, userId: number | null, now: number): Promise<number> {
+    const r = await this.db
+      .insertInto("jobs")
+      .values({
+        kind,
+        params: JSON.stringify(params),
+        user_id: userId,
+        progress: "unexecuted",
+        status: null,
+        result: null,
+        lease_owner: null,
+        lease_until: null,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return Number(r.id);
+  }
+
+  async get(id: number): Promise<JobRow | undefined> {
+    const r = await this.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? toJob(r) : undefined;
+  }
+
+  /**
+   * Takes the oldest job that is waiting, or whose holder's lease ran out, for `owner` until
+   * `now + leaseMs`. Answers undefined when there is none.
+   */
+  async claim(owner: string, now: number, leaseMs: number): Promise<JobRow | undefined> {
+    const skipLocked = this.store.dialect === "postgres" ? sql`for update skip locked` : sql``;
+    const r = await sql<Row>`
+      update jobs
+         set lease_owner = ${owner}, lease_until = ${now + leaseMs}, progress = 'processing',
+             attempts = attempts + 1, updated_at = ${now}
+       where id = (select id from jobs
+                    where progress <> 'completed' and (lease_until is null or lease_until < ${now})
+                    order by id limit 1 ${skipLocked})
+         and progress <> 'completed' and (lease_until is null or lease_until < ${now})
+      returning *`.execute(this.db);
+    const row = r.rows[0];
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Extends the lease of a job this owner still holds; false when it was lost. */
+  async renew(id: number, owner: string, until: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable("jobs")
+      .set({ lease_until: until })
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("progress", "=", "processing")
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Records the outcome of a job this owner holds; false when the lease was lost to another worker. */
+  async complete(id: number, owner: string, status: "normal" | "error", result: unknown, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable("jobs")
+      .set({
+        progress: "completed",
+        status,
+        result: JSON.stringify(result),
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      })
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("progress", "=", "processing")
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Gives a job back to the queue, e.g. at shutdown, so another worker takes it at once. */
+  async release(id: number, owner: string, now: number): Promise<void> {
+    await this.db
+      .updateTable("jobs")
+      .set({ lease_owner: null, lease_until: null, updated_at: now })
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("progress", "=", "processing")
+      .execute();
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const r = await this.db.deleteFrom("jobs").where("id", "=", id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Removes completed jobs older than `olderThan`, then the oldest completed past `maxCount`. */
+  async prune(olderThan: number, maxCount: number): Promise<number> {
+    const aged = await this.db
+      .deleteFrom("jobs")
+      .where("progress", "=", "completed")
+      .where("updated_at", "<", olderThan)
+      .executeTakeFirst();
+    const { n } = await this.db
+      .selectFrom("jobs")
+      .select((e) => e.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    const excess = Number(n) - maxCount;
+    let removed = Number(aged.numDeletedRows);
+    if (excess > 0) {
+      const victims = await this.db
+        .selectFrom("jobs")
+        .select("id")
+        .where("progress", "=", "completed")
+        .orderBy("id")
+        .limit(excess)
+        .execute();
+      if (victims.length > 0) {
+        const r = await this.db
+          .deleteFrom("jobs")
+          .where(
+            "id",
+            "in",
+            victims.map((v) => v.id),
+          )
+          .executeTakeFirst();
+        removed += Number(r.numDeletedRows);
+      }
+    }
+    return removed;
+  }
+
+  async countActive(): Promise<number> {
+    const { n } = await this.db
+      .selectFrom("jobs")
+      .select((e) => e.fn.countAll<number>().as("n"))
+      .where("progress", "<>", "completed")
+      .executeTakeFirstOrThrow();
+    return Number(n);
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Migrations run at start-up, in order, each once. A migration is a TypeScript module kept in this
+ * folder and listed below; Kysely's migrator records what ran and holds a lock so two instances
+ * starting together on PostgreSQL do not run one twice.
+ */
+import { type Kysely, type Migration, Migrator } from "kysely";
+import * as m001 from "./001_initial.ts";
+
+const MIGRATIONS: Record<string, Migration> = {
+  "001_initial": m001,
+};
+
+export async function migrate(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${String(error)}`);
+  }
+}
