@@ -1,34 +1,195 @@
 #!/usr/bin/env node
 /**
- * Runs every test: the files under test/ (named *.test.ts) are listed explicitly, since Node 20's
- * test runner does not expand globs. With BLOCKPLANE_TEST_DATABASE_URL set (see scripts/pg.sh), the
- * API suite runs a second time against PostgreSQL.
+ * Runs the tests on every store backend the machine has:
+ * - every file under test/ (named *.test.ts) on the embedded SQLite store;
+ * - then the API suite (test/api/) on PostgreSQL, when the server is installed (a throw-away cluster
+ *   is started with scripts/pg.sh and removed afterwards, also on failure or Ctrl-C) or when
+ *   BLOCKPLANE_TEST_DATABASE_URL names a server to use instead.
+ *
+ *   node scripts/test.mjs [files...]            only these files (on PostgreSQL: those under test/api/)
+ *   BLOCKPLANE_TEST_BACKENDS=sqlite npm test    one backend only (sqlite, postgres, or both: the default)
+ *
+ * Node 20's test runner does not expand globs, so the files are listed here. Each run's own report
+ * streams as it goes; the last lines are one summary in the runner's format adding up both runs, so
+ * that whoever reads the closing lines sees every test. The exit code is non-zero if either run failed.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PG_SH = path.join(root, "scripts", "pg.sh");
+process.chdir(root);
 
 function find(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? find(path.join(dir, e.name)) : e.name.endsWith(".test.ts") ? [path.join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory()
+        ? find(path.join(dir, e.name))
+        : e.name.endsWith(".test.ts")
+          ? [path.join(dir, e.name)]
+          : [],
+    )
     .sort();
 }
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find("test");
-const run = (label, env) => {
-  process.stdout.write(`\n# ${label}\n`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...files], {
-    stdio: "inherit",
-    env: { ...process.env, ...env },
-  });
-  return r.status ?? 1;
-};
+const apiFiles = files.filter((f) => path.relative("test/api", f).split(path.sep)[0] !== "..");
+const wanted = new Set(
+  (process.env.BLOCKPLANE_TEST_BACKENDS || "sqlite,postgres").split(",").map((s) => s.trim()),
+);
+const givenUrl = process.env.BLOCKPLANE_TEST_DATABASE_URL || "";
 
-let status = run("tests on the embedded SQLite store", { BLOCKPLANE_TEST_DATABASE_URL: "" });
-if (process.env.BLOCKPLANE_TEST_DATABASE_URL) {
-  status = run("tests on PostgreSQL", {}) || status;
+const COUNTERS = ["tests", "suites", "pass", "fail", "cancelled", "skipped", "todo", "duration_ms"];
+const totals = Object.fromEntries(COUNTERS.map((k) => [k, 0]));
+const ran = [];
+let status = 0;
+let cluster; // the temp dir of the cluster this script started, until it is stopped
+let child; // the test run in progress
+let tapDir; // where that run's TAP copy goes
+
+/** Runs the test runner on `list` with `env`; streams its report and adds its summary to the totals. */
+async function run(label, list, env) {
+  process.stdout.write(`\n# ${label}: ${list.length} file(s)\n`);
+  // The runner's report goes to the terminal as usual (spec on a terminal, TAP otherwise), and a
+  // TAP copy to a file, from which the summary is read.
+  tapDir = fs.mkdtempSync(path.join(os.tmpdir(), "blockplane-tap-"));
+  const tap = path.join(tapDir, "report.tap");
+  const reporter = process.stdout.isTTY ? "spec" : "tap";
+  const args = [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-concurrency=2",
+    `--test-reporter=${reporter}`,
+    "--test-reporter-destination=stdout",
+    "--test-reporter=tap",
+    `--test-reporter-destination=${tap}`,
+    ...list,
+  ];
+  const code = await new Promise((resolve) => {
+    child = spawn(process.execPath, args, { stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("exit", (c, signal) => resolve(c ?? (signal ? 128 : 1)));
+    child.on("error", () => resolve(1));
+  });
+  child = undefined;
+  const summary = readSummary(tap);
+  removeTapDir();
+  if (summary) {
+    for (const k of COUNTERS) totals[k] += summary[k] ?? 0;
+  }
+  if (code !== 0 && !summary?.fail) {
+    // A run that died before reporting (crash, signal) still counts as a failure in the summary.
+    process.stdout.write(`# ${label}: the test runner exited with ${code} without reporting a failed test\n`);
+    totals.fail += 1;
+  }
+  ran.push(
+    `${label} (${summary ? `${summary.pass ?? 0} passed, ${summary.fail ?? 0} failed` : `exit ${code}`})`,
+  );
+  return code;
+}
+
+/** The closing `# key value` lines of a TAP report. */
+function readSummary(file) {
+  if (!fs.existsSync(file)) return undefined;
+  const summary = {};
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    const m = /^# (\w+) ([\d.]+)$/.exec(line);
+    if (m && COUNTERS.includes(m[1])) summary[m[1]] = Number(m[2]);
+  }
+  return Object.keys(summary).length > 0 ? summary : undefined;
+}
+
+function removeTapDir() {
+  if (tapDir) fs.rmSync(tapDir, { recursive: true, force: true });
+  tapDir = undefined;
+}
+
+function pgInstalled() {
+  return spawnSync("bash", [PG_SH, "available"], { stdio: "ignore" }).status === 0;
+}
+
+function startCluster() {
+  const r = spawnSync("bash", [PG_SH, "start"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    // Should this process be killed outright, the next start removes the cluster it leaves.
+    env: { ...process.env, BLOCKPLANE_PG_OWNER_PID: String(process.pid) },
+  });
+  const vars = Object.fromEntries(
+    (r.stdout ?? "")
+      .split("\n")
+      .map((l) => /^(\w+)=(.*)$/.exec(l.trim()))
+      .filter(Boolean)
+      .map((m) => [m[1], m[2]]),
+  );
+  cluster = vars.BLOCKPLANE_TEST_PG_DIR;
+  if (r.status !== 0 || !vars.BLOCKPLANE_TEST_DATABASE_URL) {
+    stopCluster();
+    throw new Error(`scripts/pg.sh start failed (exit ${r.status})`);
+  }
+  return vars.BLOCKPLANE_TEST_DATABASE_URL;
+}
+
+function stopCluster() {
+  if (!cluster) return;
+  const dir = cluster;
+  cluster = undefined;
+  spawnSync("bash", [PG_SH, "stop", dir], { stdio: "inherit" });
+}
+
+// Ctrl-C or a CI timeout: end the run in progress, then remove the cluster before leaving.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    child?.kill(signal);
+    stopCluster();
+    process.exit(128 + (os.constants.signals[signal] ?? 1));
+  });
+}
+process.on("exit", () => {
+  stopCluster();
+  removeTapDir();
+});
+
+const backends = [];
+if (wanted.has("sqlite")) {
+  status = (await run("SQLite", files, { BLOCKPLANE_TEST_DATABASE_URL: "" })) || status;
+  backends.push(only.length > 0 ? "SQLite" : "SQLite (all files)");
+}
+
+let skippedPg = "";
+if (!wanted.has("postgres")) {
+  skippedPg = "not asked for (BLOCKPLANE_TEST_BACKENDS)";
+} else if (apiFiles.length === 0) {
+  skippedPg = "no API test files among those given";
+} else if (!givenUrl && !pgInstalled()) {
+  skippedPg = "server not installed here (scripts/pg.sh install adds it)";
+} else {
+  try {
+    const url = givenUrl || startCluster();
+    const where = givenUrl ? "the server of BLOCKPLANE_TEST_DATABASE_URL" : "a throw-away cluster";
+    status = (await run(`PostgreSQL (${where})`, apiFiles, { BLOCKPLANE_TEST_DATABASE_URL: url })) || status;
+    backends.push("PostgreSQL (test/api)");
+  } catch (err) {
+    process.stdout.write(`# PostgreSQL: ${err.message}\n`);
+    ran.push(`PostgreSQL (could not start: ${err.message})`);
+    totals.fail += 1;
+    status ||= 1;
+  } finally {
+    stopCluster();
+  }
+}
+
+process.stdout.write(`\n# backends run: ${backends.join(", ") || "none"}\n`);
+if (skippedPg) process.stdout.write(`# PostgreSQL not run: ${skippedPg}\n`);
+for (const r of ran) process.stdout.write(`# ${r}\n`);
+// The closing lines: the runner's summary, added up over both runs.
+for (const k of COUNTERS) {
+  process.stdout.write(`# ${k} ${k === "duration_ms" ? totals[k].toFixed(3) : totals[k]}\n`);
 }
 process.exit(status);

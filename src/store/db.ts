@@ -9,13 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import {
-  type Generated,
-  Kysely,
-  type SelectQueryBuilder,
-  PostgresDialect,
-  SqliteDialect,
-} from "kysely";
+import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect } from "kysely";
 import pg from "pg";
 import { migrate } from "./migrations/index.ts";
 
@@ -226,6 +220,10 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
 function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection that the server drops (restart, fail-over, admin) is reported here; without a
+  // listener that event would end the process. The pool discards the connection and opens a new one
+  // for the next query, which fails visibly if the server is really gone.
+  pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: "postgres", close: () => db.destroy() };
 }

@@ -44,7 +44,11 @@ export function iscsiDefaults(index: number) {
     vlanUse: false,
     vlanId: [] as number[],
     ipMode: "ipv4v6",
-    ipv4Information: { address: `192.168.0.${100 + index}`, subnetMask: "255.255.255.0", defaultGateway: "0.0.0.0" },
+    ipv4Information: {
+      address: `192.168.0.${100 + index}`,
+      subnetMask: "255.255.255.0",
+      defaultGateway: "0.0.0.0",
+    },
     ipv6Information: {
       linklocal: "Auto",
       linklocalAddress: `fe80::${(0x100 + index).toString(16)}`,
@@ -71,8 +75,17 @@ export function iscsiDefaults(index: number) {
 
 export async function seedArray(ctx: SimContext): Promise<void> {
   await ctx.store.db.transaction().execute(async (tx) => {
-    const seeded = await tx.selectFrom("array_meta").select("value").where("key", "=", "seeded").executeTakeFirst();
-    if (seeded) return;
+    // Claim the seeding first: of several instances starting at once on one PostgreSQL database,
+    // one inserts the marker and the others wait on its key until that one commits, then insert
+    // nothing and leave. (A read-then-insert would let both seed and one fail on the drives' keys.)
+    // On SQLite the insert takes the write lock at once, so no reader has to upgrade later.
+    const claimed = await tx
+      .insertInto("array_meta")
+      .values({ key: "seeded", value: String(ctx.now()) })
+      .onConflict((oc) => oc.column("key").doNothing())
+      .returning("key")
+      .executeTakeFirst();
+    if (!claimed) return;
     const drives = DRIVE_TYPES.flatMap((t, ti) =>
       Array.from({ length: t.count }, (_, i) => ({
         location: `${ti}-${i}`,
@@ -108,6 +121,5 @@ export async function seedArray(ctx: SimContext): Promise<void> {
         })),
       ])
       .execute();
-    await tx.insertInto("array_meta").values({ key: "seeded", value: String(ctx.now()) }).execute();
   });
 }

@@ -4,6 +4,8 @@
  */
 import { type CreateTableBuilder, type Kysely, PostgresAdapter } from "kysely";
 
+// A migration sees the schema as it was when written, not today's types.
+// biome-ignore lint/suspicious/noExplicitAny: migrations are untyped by design
 export async function up(db: Kysely<any>): Promise<void> {
   const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
   // An auto-increment key, spelled for each dialect.

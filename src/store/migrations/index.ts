@@ -10,6 +10,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "001_initial": m001,
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
 export async function migrate(db: Kysely<any>): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
   const { error, results } = await migrator.migrateToLatest();
