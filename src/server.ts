@@ -7,8 +7,8 @@ import type { Config } from "./config.ts";
 import { withDeadline } from "./device/deadline.ts";
 import { createSimulator } from "./device/simulator/index.ts";
 import { type App, buildApp } from "./http/app.ts";
-import { registerJobHandlers } from "./services/index.ts";
 import { AccountsService } from "./services/accounts.ts";
+import { registerJobHandlers } from "./services/index.ts";
 import { JobsService, JobWorker } from "./services/jobs.ts";
 import { AccountsStore } from "./store/accounts.ts";
 import { openStore, type Store } from "./store/db.ts";
@@ -34,8 +34,14 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
   const now = options.now ?? Date.now;
   const store = await openStore(config);
   try {
-    const device = withDeadline(await createSimulator(store, { identity: config.array, now }), config.deviceTimeoutMs);
-    const accounts = new AccountsService(new AccountsStore(store), store.dialect, { maxSessions: config.maxSessions, now });
+    const device = withDeadline(
+      await createSimulator(store, { identity: config.array, now }),
+      config.deviceTimeoutMs,
+    );
+    const accounts = new AccountsService(new AccountsStore(store), store.dialect, {
+      maxSessions: config.maxSessions,
+      now,
+    });
     const jobsStore = new JobsStore(store);
     const jobs = new JobsService(jobsStore, { now, ttlMs: config.jobTtlMs, maxCount: config.jobMaxCount });
     registerJobHandlers(jobs);

@@ -6,17 +6,17 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
+import type { Device } from "../device/port.ts";
 import {
   BlockplaneError,
   bySeverity,
   InternalError,
+  InvalidRequest,
   NotFound,
   restoreError,
-  type SsbCode,
   type StoredError,
   storeError,
 } from "../domain/errors.ts";
-import type { Device } from "../device/port.ts";
 import type { JobRow, JobsStore } from "../store/jobs.ts";
 
 export const SIMPLE_OBJECTS = "/ConfigurationManager/simple/v1/objects";
@@ -57,18 +57,16 @@ export interface JobContext {
 
 export type JobHandler<P = unknown> = (params: P, ctx: JobContext) => Promise<JobOutcome>;
 
-/** The command-status object of the API. */
-export interface CommandStatus {
+/**
+ * Where a job stands: what the command-status of the API reports, before http/ renders the errors
+ * as the API's error objects. `failures` are ordered most severe first.
+ */
+export interface JobStatus {
   id: number;
   progress: "unexecuted" | "processing" | "completed";
   status?: "normal" | "error";
-  affectedResources?: string[];
-  operationDetails?: OperationDetail[];
-  errorResource?: string;
-  errorCode?: SsbCode;
-  errorMessage?: string;
-  errorResponses?: { errorSource: string; messageId?: string; message: string; errorCode?: SsbCode }[];
-  partialSuccessResponses?: ExecutionResult[];
+  done: ExecutionResult[];
+  failures: ItemFailure[];
 }
 
 interface StoredOutcome {
@@ -81,22 +79,89 @@ export function statusResource(id: number): string {
 }
 
 /** Builds the one-item outcome helpers handlers use. */
-export function succeeded(operationType: OperationType, resourceType: string, resourceId: string | number, url: string): ExecutionResult {
-  return { affectedResources: [url], operationDetails: [{ operationType, resourceType, resourceId: String(resourceId) }] };
+export function succeeded(
+  operationType: OperationType,
+  resourceType: string,
+  resourceId: string | number,
+  url: string,
+): ExecutionResult {
+  return {
+    affectedResources: [url],
+    operationDetails: [{ operationType, resourceType, resourceId: String(resourceId) }],
+  };
+}
+
+/**
+ * Runs a multi-resource job item by item (one device call each, idempotent under its own key) and
+ * collects every item's outcome: a refused item fails alone, the others go on. A run that is
+ * aborted stops at once; the job is run again and the items already done answer their recorded
+ * outcome.
+ */
+export async function eachItem<T>(
+  ctx: JobContext,
+  items: readonly T[],
+  resourceOf: (item: T) => string,
+  act: (item: T, opts: { signal: AbortSignal; opKey: string }) => Promise<ExecutionResult>,
+): Promise<JobOutcome> {
+  const outcome: JobOutcome = { done: [], failures: [] };
+  for (const [i, item] of items.entries()) {
+    try {
+      outcome.done.push(await act(item, { signal: ctx.signal, opKey: ctx.opKey(i) }));
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const error =
+        err instanceof BlockplaneError
+          ? err
+          : new InternalError("The operation failed because of an internal error.");
+      outcome.failures.push({ error, resource: resourceOf(item) });
+    }
+  }
+  return outcome;
+}
+
+export interface JobsOptions {
+  now: () => number;
+  /** Completed jobs older than this are pruned. */
+  ttlMs: number;
+  /** At most about this many jobs are kept; the oldest completed ones are pruned first. */
+  maxCount: number;
 }
 
 export class JobsService {
   private readonly handlers = new Map<string, JobHandler<never>>();
   private readonly listeners = new Set<() => void>();
+  /** Rows in the table as of the last prune plus this instance's enqueues since (undefined: unknown). */
+  private estimate: number | undefined;
+  private enqueuedSincePrune = 0;
+  private pruning: Promise<{ removed: number; remaining: number }> | undefined;
+  /**
+   * Enqueues past the bound between two prunes: pruning on every enqueue would cost a count per
+   * request once the table is full, so the table may overshoot by this much until the next prune.
+   */
+  private readonly pruneStep: number;
 
   constructor(
     private readonly jobs: JobsStore,
-    private readonly options: { now: () => number; ttlMs: number; maxCount: number },
-  ) {}
+    private readonly options: JobsOptions,
+  ) {
+    this.pruneStep = Math.max(1, Math.ceil(options.maxCount / 100));
+  }
+
+  /** How often the periodic sweep should run: often enough to honour the TTL, rarely enough to cost nothing. */
+  get sweepIntervalMs(): number {
+    return Math.min(60_000, Math.max(1000, Math.floor(this.options.ttlMs / 10)));
+  }
 
   register<P>(kind: string, handler: JobHandler<P>): void {
     if (this.handlers.has(kind)) throw new Error(`job kind ${kind} registered twice`);
     this.handlers.set(kind, handler as JobHandler<never>);
+    // Jobs of this kind may be waiting already (left by a previous run of the server).
+    for (const wake of this.listeners) wake();
+  }
+
+  /** The kinds of job this instance can run. */
+  kinds(): string[] {
+    return [...this.handlers.keys()];
   }
 
   handler(kind: string): JobHandler<unknown> | undefined {
@@ -107,7 +172,10 @@ export class JobsService {
   async enqueue(kind: string, params: unknown, userId: number | null): Promise<number> {
     if (!this.handlers.has(kind)) throw new InternalError(`no handler for job kind ${kind}`);
     const id = await this.jobs.insert(kind, params, userId, this.options.now());
+    if (this.estimate !== undefined) this.estimate++;
+    this.enqueuedSincePrune++;
     for (const wake of this.listeners) wake();
+    await this.keepBound();
     return id;
   }
 
@@ -117,67 +185,106 @@ export class JobsService {
     return () => this.listeners.delete(listener);
   }
 
-  /** The command-status of a job that `userId` started (or any job, for `userId` undefined). */
-  async status(id: number, userId: number | undefined): Promise<CommandStatus> {
+  /** Where job `id` stands, if `userId` started it (any job, for `userId` undefined). */
+  async status(id: number, userId: number | undefined): Promise<JobStatus> {
     const job = await this.jobs.get(id);
-    if (!job || (userId !== undefined && job.userId !== userId)) {
-      throw new NotFound(`The command status ${id} does not exist.`);
-    }
-    return toCommandStatus(job);
+    if (!job || (userId !== undefined && job.userId !== userId)) throw notFound(id);
+    return toJobStatus(job);
   }
 
+  /**
+   * Deletes the command-status of a completed job. An unfinished one stays: deleting it would
+   * leave an operation running that nobody can follow.
+   */
   async delete(id: number, userId: number | undefined): Promise<ExecutionResult> {
     const job = await this.jobs.get(id);
-    if (!job || (userId !== undefined && job.userId !== userId)) {
-      throw new NotFound(`The command status ${id} does not exist.`);
+    if (!job || (userId !== undefined && job.userId !== userId)) throw notFound(id);
+    if (!(await this.jobs.deleteCompleted(id))) {
+      if (!(await this.jobs.get(id))) throw notFound(id);
+      throw new InvalidRequest(
+        `The command status ${id} cannot be deleted because the operation has not completed. Please wait for a while and try again.`,
+      );
     }
-    await this.jobs.delete(id);
     return {
       affectedResources: [statusResource(id)],
       operationDetails: [{ operationType: "DELETE", resourceType: "CommandStatus", resourceId: String(id) }],
     };
   }
 
+  /** Removes expired statuses and the oldest completed ones past the maximum count. */
   prune(): Promise<number> {
+    return this.pruneShared().then((r) => r.removed);
+  }
+
+  /** One prune at a time on this instance; callers arriving meanwhile share it. */
+  private pruneShared(): Promise<{ removed: number; remaining: number }> {
+    if (this.pruning) return this.pruning;
+    this.enqueuedSincePrune = 0;
     const now = this.options.now();
-    return this.jobs.prune(now - this.options.ttlMs, this.options.maxCount);
+    const run = this.jobs.prune(now - this.options.ttlMs, this.options.maxCount).then(
+      (r) => {
+        // Enqueues during the prune may or may not have been counted: assume not (prunes early).
+        this.estimate = r.remaining + this.enqueuedSincePrune;
+        return r;
+      },
+      (err) => {
+        this.estimate = undefined;
+        throw err;
+      },
+    );
+    this.pruning = run;
+    // The caller handles a failure; this derived promise only clears the slot.
+    run
+      .finally(() => {
+        this.pruning = undefined;
+      })
+      .catch(() => {});
+    return run;
+  }
+
+  /**
+   * Keeps the number of statuses near the bound under a burst of enqueues, without waiting for the
+   * periodic sweep: prunes when this instance's estimate says the table is past the bound, at most
+   * once per `pruneStep` enqueues. A failure here is left to the sweep, which logs it: the job is
+   * already recorded and must be answered.
+   */
+  private async keepBound(): Promise<void> {
+    try {
+      while (
+        this.estimate === undefined ||
+        (this.estimate > this.options.maxCount && this.enqueuedSincePrune >= this.pruneStep)
+      ) {
+        await this.pruneShared();
+      }
+    } catch {
+      // Left to the periodic sweep.
+    }
   }
 }
 
-export function toCommandStatus(job: JobRow): CommandStatus {
-  if (job.progress !== "completed") return { id: job.id, progress: job.progress };
+function notFound(id: number): NotFound {
+  return new NotFound(`The command status ${id} does not exist.`);
+}
+
+export function toJobStatus(job: JobRow): JobStatus {
+  if (job.progress !== "completed") return { id: job.id, progress: job.progress, done: [], failures: [] };
   const outcome = job.result as StoredOutcome;
-  const status: CommandStatus = {
+  return {
     id: job.id,
     progress: "completed",
     status: job.status ?? "error",
-    affectedResources: outcome.done.flatMap((d) => d.affectedResources),
-    operationDetails: outcome.done.flatMap((d) => d.operationDetails),
+    done: outcome.done,
+    failures: outcome.failures.map((f) => ({ error: restoreError(f.error), resource: f.resource })),
   };
-  const failures = outcome.failures.map((f) => ({ error: restoreError(f.error), resource: f.resource }));
-  const lead = failures[0];
-  if (lead) {
-    status.errorResource = lead.resource;
-    if (lead.error.detail.errorCode) status.errorCode = lead.error.detail.errorCode;
-    status.errorMessage = lead.error.message;
-    // Several items: name every failure and what did succeed, as a multi-resource error does.
-    if (failures.length + outcome.done.length > 1) {
-      status.errorResponses = failures.map((f) => ({
-        errorSource: f.resource,
-        ...(f.error.detail.messageId ? { messageId: f.error.detail.messageId } : {}),
-        message: f.error.message,
-        ...(f.error.detail.errorCode ? { errorCode: f.error.detail.errorCode } : {}),
-      }));
-      status.partialSuccessResponses = outcome.done;
-    }
-  }
-  return status;
 }
 
 /** Orders failures most severe first and makes the outcome storable. */
 function storable(outcome: JobOutcome): StoredOutcome {
   const failures = [...outcome.failures].sort((a, b) => bySeverity(a.error, b.error));
-  return { done: outcome.done, failures: failures.map((f) => ({ error: storeError(f.error), resource: f.resource })) };
+  return {
+    done: outcome.done,
+    failures: failures.map((f) => ({ error: storeError(f.error), resource: f.resource })),
+  };
 }
 
 export interface WorkerOptions {
@@ -187,22 +294,27 @@ export interface WorkerOptions {
   maxAttempts: number;
   /** How often the worker looks for jobs enqueued elsewhere or left by a dead worker. */
   pollMs: number;
+  /** How often expired statuses are pruned; by default the service's `sweepIntervalMs`. */
+  sweepMs?: number;
   now: () => number;
 }
 
 /**
- * Runs jobs: claims one whenever a slot is free, keeps its lease alive while it runs, records the
- * outcome, and gives unfinished jobs back at shutdown.
+ * Runs jobs: claims one whenever a slot is free (at once when a job is enqueued on this instance,
+ * else on the next poll), keeps its lease alive while it runs, records the outcome, and gives
+ * unfinished jobs back at shutdown.
  */
 export class JobWorker {
   readonly owner = `worker-${randomUUID()}`;
-  private running = 0;
+  /** Ids of the jobs this worker runs now. */
+  private readonly running = new Set<number>();
   private stopped = false;
   private readonly abort = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private unsubscribe: (() => void) | undefined;
-  private pumping = false;
+  private filling: Promise<void> | undefined;
   private pumpAgain = false;
 
   constructor(
@@ -215,21 +327,27 @@ export class JobWorker {
 
   start(): void {
     this.unsubscribe = this.service.onEnqueue(() => this.pump());
-    this.timer = setInterval(() => {
-      this.pump();
+    this.pollTimer = setInterval(() => this.pump(), this.options.pollMs);
+    this.pollTimer.unref();
+    this.sweepTimer = setInterval(() => {
       this.service.prune().catch((err) => this.log.error({ err }, "pruning command statuses failed"));
-    }, this.options.pollMs);
-    this.timer.unref();
+    }, this.options.sweepMs ?? this.service.sweepIntervalMs);
+    this.sweepTimer.unref();
     this.pump();
   }
 
-  /** Stops claiming, aborts what runs, waits for it, and gives unfinished jobs back. */
+  /**
+   * Stops claiming, aborts what runs, waits for it, and gives unfinished jobs back so that another
+   * worker takes them at once instead of waiting for their leases to run out.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.pollTimer);
+    clearInterval(this.sweepTimer);
     this.abort.abort();
-    await Promise.allSettled([...this.inFlight]);
+    await this.filling;
+    await this.idle();
   }
 
   /** Resolves when no job is running on this worker (for tests and shutdown). */
@@ -239,13 +357,12 @@ export class JobWorker {
 
   private pump(): void {
     if (this.stopped) return;
-    if (this.pumping) {
+    if (this.filling) {
       this.pumpAgain = true;
       return;
     }
-    this.pumping = true;
-    void this.fill().finally(() => {
-      this.pumping = false;
+    this.filling = this.fill().finally(() => {
+      this.filling = undefined;
       if (this.pumpAgain) {
         this.pumpAgain = false;
         this.pump();
@@ -254,18 +371,36 @@ export class JobWorker {
   }
 
   private async fill(): Promise<void> {
-    while (!this.stopped && this.running < this.options.concurrency) {
+    while (!this.stopped && this.running.size < this.options.concurrency) {
       let job: JobRow | undefined;
       try {
-        job = await this.jobs.claim(this.owner, this.options.now(), this.options.leaseMs);
+        job = await this.jobs.claim(
+          this.owner,
+          this.options.now(),
+          this.options.leaseMs,
+          this.service.kinds(),
+        );
       } catch (err) {
         this.log.error({ err }, "claiming a job failed");
         return;
       }
       if (!job) return;
-      this.running++;
+      if (this.running.has(job.id)) {
+        // Our own job, its lease run out while this process stalled (the renewal timer could not
+        // fire): the claim merely renewed it. A second run beside the first must not start.
+        continue;
+      }
+      if (this.stopped) {
+        // Claimed while stopping: hand it straight back.
+        await this.jobs
+          .release(job.id, this.owner, this.options.now())
+          .catch((err) => this.log.warn({ err, job: job?.id }, "releasing a job failed"));
+        return;
+      }
+      const id = job.id;
+      this.running.add(id);
       const run = this.run(job).finally(() => {
-        this.running--;
+        this.running.delete(id);
         this.inFlight.delete(run);
         this.pump();
       });
@@ -275,61 +410,75 @@ export class JobWorker {
 
   private async run(job: JobRow): Promise<void> {
     const { leaseMs, now } = this.options;
-    const renew = setInterval(() => {
-      this.jobs.renew(job.id, this.owner, now() + leaseMs).catch((err) => this.log.warn({ err, job: job.id }, "lease renewal failed"));
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    // Aborts this job's handler when the worker stops or the job's lease is lost.
+    const jobAbort = new AbortController();
+    const onStop = () => jobAbort.abort();
+    this.abort.signal.addEventListener("abort", onStop, { once: true });
+    let leaseLost = false;
+    const renew = setInterval(
+      () => {
+        this.jobs.renew(job.id, this.owner, now() + leaseMs).then(
+          (held) => {
+            if (held || jobAbort.signal.aborted) return;
+            // Taken over after a stall, or its status deleted: whatever this run does now is moot.
+            leaseLost = true;
+            this.log.warn({ job: job.id }, "job lease was lost; abandoning this run");
+            jobAbort.abort();
+          },
+          (err) => this.log.warn({ err, job: job.id }, "lease renewal failed"),
+        );
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     try {
-      const outcome = await this.execute(job);
-      if (this.stopped && this.abort.signal.aborted && outcome === undefined) {
-        await this.jobs.release(job.id, this.owner, now());
+      const outcome = await this.execute(job, jobAbort.signal);
+      if (jobAbort.signal.aborted) {
+        // An aborted run's outcome may hold failures the abort itself caused (each device call
+        // ends in DeviceTimeout): record nothing. The job runs again, on another worker or after a
+        // restart, and the idempotency keys keep the items already done from acting twice.
+        if (!leaseLost) await this.jobs.release(job.id, this.owner, now());
         return;
       }
       if (outcome === undefined) return;
       const stored = storable(outcome);
       const status = stored.failures.length > 0 ? "error" : "normal";
       const recorded = await this.jobs.complete(job.id, this.owner, status, stored, now());
-      if (!recorded) this.log.warn({ job: job.id }, "job lease was lost before completion; another worker finishes it");
+      if (!recorded)
+        this.log.warn({ job: job.id }, "job lease was lost before completion; another worker finishes it");
     } catch (err) {
       this.log.error({ err, job: job.id }, "recording a job outcome failed");
     } finally {
       clearInterval(renew);
+      this.abort.signal.removeEventListener("abort", onStop);
     }
   }
 
-  /** Runs the handler; answers undefined when the job must be left for another attempt. */
-  private async execute(job: JobRow): Promise<JobOutcome | undefined> {
+  /** Runs the handler; answers undefined when the run was aborted and the job must be run again. */
+  private async execute(job: JobRow, signal: AbortSignal): Promise<JobOutcome | undefined> {
+    const failed = (error: BlockplaneError): JobOutcome => ({
+      done: [],
+      failures: [{ error, resource: statusResource(job.id) }],
+    });
     const handler = this.service.handler(job.kind);
-    if (!handler) {
-      return { done: [], failures: [{ error: new InternalError(`Unknown operation ${job.kind}.`), resource: statusResource(job.id) }] };
-    }
+    if (!handler) return failed(new InternalError("The operation is not supported by this server."));
     if (job.attempts > this.options.maxAttempts) {
-      return {
-        done: [],
-        failures: [
-          {
-            error: new InternalError(`The operation was interrupted ${job.attempts - 1} times and was abandoned.`),
-            resource: statusResource(job.id),
-          },
-        ],
-      };
+      return failed(
+        new InternalError(`The operation was interrupted ${job.attempts - 1} times and was abandoned.`),
+      );
     }
     try {
       return await handler(job.params, {
         jobId: job.id,
         device: this.device,
-        signal: this.abort.signal,
+        signal,
         opKey: (item) => `job:${job.id}:${item}`,
       });
     } catch (err) {
-      if (this.abort.signal.aborted) return undefined;
-      if (err instanceof BlockplaneError && err.kind !== "internal") {
-        return { done: [], failures: [{ error: err, resource: statusResource(job.id) }] };
-      }
-      this.log.error({ err, job: job.id }, "job handler failed");
-      return {
-        done: [],
-        failures: [{ error: new InternalError("The operation failed because of an internal error."), resource: statusResource(job.id) }],
-      };
+      if (signal.aborted) return undefined;
+      if (err instanceof BlockplaneError && err.kind !== "internal") return failed(err);
+      // The cause stays in the log; the status says only that something went wrong inside.
+      this.log.error({ err, job: job.id, kind: job.kind }, "job handler failed");
+      return failed(new InternalError("The operation failed because of an internal error."));
     }
   }
 }

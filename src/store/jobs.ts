@@ -86,10 +86,12 @@ export class JobsStore {
   }
 
   /**
-   * Takes the oldest job that is waiting, or whose holder's lease ran out, for `owner` until
-   * `now + leaseMs`. Answers undefined when there is none.
+   * Takes the oldest job of one of `kinds` that is waiting, or whose holder's lease ran out, for
+   * `owner` until `now + leaseMs`. Answers undefined when there is none. Only the kinds the caller
+   * can run: a job of another kind waits for an instance that knows it.
    */
-  async claim(owner: string, now: number, leaseMs: number): Promise<JobRow | undefined> {
+  async claim(owner: string, now: number, leaseMs: number, kinds: string[]): Promise<JobRow | undefined> {
+    if (kinds.length === 0) return undefined;
     const skipLocked = this.store.dialect === "postgres" ? sql`for update skip locked` : sql``;
     const r = await sql<Row>`
       update jobs
@@ -97,6 +99,7 @@ export class JobsStore {
              attempts = attempts + 1, updated_at = ${now}
        where id = (select id from jobs
                     where progress <> 'completed' and (lease_until is null or lease_until < ${now})
+                      and kind in (${sql.join(kinds)})
                     order by id limit 1 ${skipLocked})
          and progress <> 'completed' and (lease_until is null or lease_until < ${now})
       returning *`.execute(this.db);
@@ -117,7 +120,13 @@ export class JobsStore {
   }
 
   /** Records the outcome of a job this owner holds; false when the lease was lost to another worker. */
-  async complete(id: number, owner: string, status: "normal" | "error", result: unknown, now: number): Promise<boolean> {
+  async complete(
+    id: number,
+    owner: string,
+    status: "normal" | "error",
+    result: unknown,
+    now: number,
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable("jobs")
       .set({
@@ -135,11 +144,19 @@ export class JobsStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Gives a job back to the queue, e.g. at shutdown, so another worker takes it at once. */
+  /**
+   * Gives a job back to the queue, e.g. at shutdown, so another worker takes it at once. The claim
+   * is not counted as an attempt: only interruptions that were not graceful (crashes) count.
+   */
   async release(id: number, owner: string, now: number): Promise<void> {
     await this.db
       .updateTable("jobs")
-      .set({ lease_owner: null, lease_until: null, updated_at: now })
+      .set((eb) => ({
+        lease_owner: null,
+        lease_until: null,
+        attempts: eb("attempts", "-", 1),
+        updated_at: now,
+      }))
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .where("progress", "=", "processing")
@@ -151,40 +168,46 @@ export class JobsStore {
     return Number(r.numDeletedRows) > 0;
   }
 
-  /** Removes completed jobs older than `olderThan`, then the oldest completed past `maxCount`. */
-  async prune(olderThan: number, maxCount: number): Promise<number> {
+  /** Deletes a job only once it has completed; false when it is absent or still unfinished. */
+  async deleteCompleted(id: number): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom("jobs")
+      .where("id", "=", id)
+      .where("progress", "=", "completed")
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /**
+   * Removes completed jobs older than `olderThan`, then every completed job older than the newest
+   * `maxCount` jobs. Unfinished jobs are never removed: only an old unfinished one can leave more
+   * than `maxCount`. Answers how many were removed and how many remain.
+   */
+  async prune(olderThan: number, maxCount: number): Promise<{ removed: number; remaining: number }> {
     const aged = await this.db
       .deleteFrom("jobs")
       .where("progress", "=", "completed")
       .where("updated_at", "<", olderThan)
       .executeTakeFirst();
+    // A cut-off by position, not by a count of completed jobs: a job that completes meanwhile keeps
+    // its place, so the statement removes the same rows whenever it runs, and two instances pruning
+    // at once agree. One statement whatever the excess.
+    let excess = this.db.deleteFrom("jobs").where("progress", "=", "completed");
+    if (maxCount > 0) {
+      const cutoff = this.db
+        .selectFrom("jobs")
+        .select("id")
+        .orderBy("id", "desc")
+        .limit(1)
+        .offset(maxCount - 1);
+      excess = excess.where("id", "<", cutoff);
+    }
+    const over = await excess.executeTakeFirst();
     const { n } = await this.db
       .selectFrom("jobs")
       .select((e) => e.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
-    const excess = Number(n) - maxCount;
-    let removed = Number(aged.numDeletedRows);
-    if (excess > 0) {
-      const victims = await this.db
-        .selectFrom("jobs")
-        .select("id")
-        .where("progress", "=", "completed")
-        .orderBy("id")
-        .limit(excess)
-        .execute();
-      if (victims.length > 0) {
-        const r = await this.db
-          .deleteFrom("jobs")
-          .where(
-            "id",
-            "in",
-            victims.map((v) => v.id),
-          )
-          .executeTakeFirst();
-        removed += Number(r.numDeletedRows);
-      }
-    }
-    return removed;
+    return { removed: Number(aged.numDeletedRows) + Number(over.numDeletedRows), remaining: Number(n) };
   }
 
   async countActive(): Promise<number> {

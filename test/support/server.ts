@@ -16,6 +16,7 @@ export const FULL = "/ConfigurationManager/v1/objects";
 export interface Reply {
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every shape
   body: any;
   text: string;
 }
@@ -42,6 +43,7 @@ export interface TestServer {
   /** Creates a user with the given roles and answers a session token of theirs. */
   userToken(name: string, roles: string[]): Promise<string>;
   /** Polls a command-status until it completes and answers it. */
+  // biome-ignore lint/suspicious/noExplicitAny: a command-status read by tests
   waitJob(statusResource: string, token?: string): Promise<any>;
   close(): Promise<void>;
 }
@@ -50,7 +52,15 @@ export function basic(name: string, password: string): string {
   return `Basic ${Buffer.from(`${name}:${password}`).toString("base64")}`;
 }
 
-export async function startServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export interface StartOptions {
+  /** The clock of the whole server (sessions, jobs, leases, the array); Date.now by default. */
+  now?: () => number;
+}
+
+export async function startServer(
+  overrides: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "blockplane-test-"));
   const env: Record<string, string> = {
     BLOCKPLANE_DATA_DIR: dataDir,
@@ -62,12 +72,17 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
     env.BLOCKPLANE_DATABASE_URL = await freshDatabase(process.env.BLOCKPLANE_TEST_DATABASE_URL);
   }
   const config = loadConfig([], env);
-  const bp = await assemble(config);
+  const bp = await assemble(config, options.now ? { now: options.now } : {});
 
   const request = async (method: string, url: string, options: RequestOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     const token = options.token === undefined ? server.adminToken : options.token;
-    if (token !== null && token !== undefined && headers.authorization === undefined && headers.Authorization === undefined) {
+    if (
+      token !== null &&
+      token !== undefined &&
+      headers.authorization === undefined &&
+      headers.Authorization === undefined
+    ) {
       headers.authorization = `Session ${token}`;
     }
     let payload: string | undefined = options.payload;
@@ -75,7 +90,12 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
       payload = JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";
     }
-    const res = await bp.app.inject({ method: method as "GET", url, headers, ...(payload !== undefined ? { payload } : {}) });
+    const res = await bp.app.inject({
+      method: method as "GET",
+      url,
+      headers,
+      ...(payload !== undefined ? { payload } : {}),
+    });
     let body: unknown;
     try {
       body = res.body === "" ? undefined : JSON.parse(res.body);
@@ -117,7 +137,10 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
   };
 
   async function sessionToken(name: string, password: string): Promise<string> {
-    const r = await request("POST", `${SIMPLE}/sessions`, { token: null, headers: { authorization: basic(name, password) } });
+    const r = await request("POST", `${SIMPLE}/sessions`, {
+      token: null,
+      headers: { authorization: basic(name, password) },
+    });
     if (r.status !== 200) throw new Error(`session for ${name}: ${r.status} ${r.text}`);
     return r.body.token;
   }
@@ -126,7 +149,7 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
 }
 
 /** Creates an empty database on the PostgreSQL server of `baseUrl` and answers its URL. */
-async function freshDatabase(baseUrl: string): Promise<string> {
+export async function freshDatabase(baseUrl: string): Promise<string> {
   const { default: pg } = await import("pg");
   const name = `bp_test_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
   const client = new pg.Client({ connectionString: baseUrl });

@@ -6,7 +6,12 @@ import type { ArrayIdentity } from "../../config.ts";
 import {
   BlockplaneError,
   DeviceTimeout,
-  type ErrorKind, restoreError, type StoredError, storeError } from "../../domain/errors.ts";
+  type ErrorKind,
+  InternalError,
+  restoreError,
+  type StoredError,
+  storeError,
+} from "../../domain/errors.ts";
 import type { Db, Store } from "../../store/db.ts";
 import type { CallOptions } from "../port.ts";
 
@@ -23,7 +28,8 @@ type Recorded = { ok: true; value: unknown } | { ok: false; error: StoredError }
 
 /** Throws DeviceTimeout when the caller's deadline has passed; called before any change is made. */
 export function checkDeadline(opts: CallOptions): void {
-  if (opts.signal.aborted) throw new DeviceTimeout("The storage system did not answer within the allotted time.");
+  if (opts.signal.aborted)
+    throw new DeviceTimeout("The storage system did not answer within the allotted time.");
 }
 
 /**
@@ -31,39 +37,55 @@ export function checkDeadline(opts: CallOptions): void {
  * transaction as the change, so after a crash either both are there or neither. A refusal by the
  * array rolls the change back and is then recorded on its own. Called again with the same key, it
  * answers the recorded outcome and changes nothing. Without a key it is a plain transaction.
+ *
+ * The key's row is claimed before acting: a second run of the same key (another instance that took
+ * over a job whose holder stalled) waits on that row's unique index until the first commits or rolls
+ * back, and then reads its outcome rather than acting too.
  */
-export async function transact<T>(ctx: SimContext, opts: CallOptions, act: (tx: Db) => Promise<T>): Promise<T> {
+export async function transact<T>(
+  ctx: SimContext,
+  opts: CallOptions,
+  act: (tx: Db) => Promise<T>,
+): Promise<T> {
   checkDeadline(opts);
   const key = opts.opKey;
   if (key === undefined) return ctx.store.db.transaction().execute(act);
-  const record = (tx: Db, outcome: Recorded) =>
-    tx
+
+  /** Claims the key with `outcome`; answers the outcome already recorded when another run has it. */
+  const claim = async (tx: Db, outcome: Recorded): Promise<Recorded | undefined> => {
+    const inserted = await tx
       .insertInto("array_ops")
       .values({ op_key: key, outcome: JSON.stringify(outcome), created_at: ctx.now() })
       .onConflict((oc) => oc.column("op_key").doNothing())
-      .execute();
-  const prior = (tx: Db) =>
-    tx.selectFrom("array_ops").select("outcome").where("op_key", "=", key).executeTakeFirst();
+      .returning("op_key")
+      .executeTakeFirst();
+    if (inserted) return undefined;
+    const prior = await tx
+      .selectFrom("array_ops")
+      .select("outcome")
+      .where("op_key", "=", key)
+      .executeTakeFirstOrThrow();
+    return JSON.parse(prior.outcome) as Recorded;
+  };
 
   let outcome: Recorded;
   try {
     outcome = await ctx.store.db.transaction().execute(async (tx) => {
-      const before = await prior(tx);
-      if (before) return JSON.parse(before.outcome) as Recorded;
+      const prior = await claim(tx, { ok: false, error: storeError(new InternalError("in progress")) });
+      if (prior) return prior;
       const done: Recorded = { ok: true, value: await act(tx) };
-      await record(tx, done);
+      await tx
+        .updateTable("array_ops")
+        .set({ outcome: JSON.stringify(done) })
+        .where("op_key", "=", key)
+        .execute();
       return done;
     });
   } catch (err) {
     // Only the array's own refusals are outcomes worth keeping; anything else may succeed on retry.
     if (!(err instanceof BlockplaneError) || !PERMANENT.has(err.kind)) throw err;
-    outcome = await ctx.store.db.transaction().execute(async (tx) => {
-      const before = await prior(tx);
-      if (before) return JSON.parse(before.outcome) as Recorded;
-      const refused: Recorded = { ok: false, error: storeError(err) };
-      await record(tx, refused);
-      return refused;
-    });
+    const refused: Recorded = { ok: false, error: storeError(err) };
+    outcome = await ctx.store.db.transaction().execute(async (tx) => (await claim(tx, refused)) ?? refused);
   }
   if (!outcome.ok) throw restoreError(outcome.error);
   return outcome.value as T;

@@ -1,10 +1,91 @@
-/** command-status: the progress and outcome of asynchronous operations, kept until deleted. */
-import { Type } from "typebox";
+/** command-status: the progress and outcome of asynchronous operations, kept until deleted or pruned. */
+import { type Static, Type } from "typebox";
 import { hasPermission } from "../../domain/roles.ts";
+import type { JobStatus } from "../../services/jobs.ts";
 import { principalOf } from "../contract/auth.ts";
-import { errorResponses, ExecutionResultSchema, idParams, type RouteModule, SIMPLE_OBJECTS } from "./common.ts";
+import { errorBody } from "../contract/errors.ts";
+import {
+  ErrorBodySchema,
+  ExecutionResultSchema,
+  errorResponses,
+  idParams,
+  type RouteModule,
+  SIMPLE_OBJECTS,
+} from "./common.ts";
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+const SsbCodeSchema = Type.Object(
+  { SSB1: Type.String(), SSB2: Type.String() },
+  { description: "The storage system's own code for the error (hex strings)." },
+);
+
+const OperationDetailSchema = Type.Object({
+  operationType: Type.Union([Type.Literal("CREATE"), Type.Literal("UPDATE"), Type.Literal("DELETE")]),
+  resourceType: Type.String({ description: 'e.g. "Volume", "Pool", "Server", "Snapshot", "CommandStatus"' }),
+  resourceId: Type.String(),
+});
+
+/** The commandStatus object of the API. */
+export const CommandStatusSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    progress: Type.Union([Type.Literal("unexecuted"), Type.Literal("processing"), Type.Literal("completed")]),
+    status: Type.Optional(
+      Type.Union([Type.Literal("normal"), Type.Literal("error")], { description: "Present once completed." }),
+    ),
+    affectedResources: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "URLs of the resources the operation changed; on failure only those confirmed done.",
+      }),
+    ),
+    operationDetails: Type.Optional(Type.Array(OperationDetailSchema, { maxItems: 65280 })),
+    errorResource: Type.Optional(
+      Type.String({ description: "On failure: URL of the resource that failed." }),
+    ),
+    errorCode: Type.Optional(SsbCodeSchema),
+    errorMessage: Type.Optional(Type.String({ description: "On failure: the most severe error's message." })),
+    errorResponses: Type.Optional(
+      Type.Array(ErrorBodySchema, {
+        description: "When an operation over several resources failed: every failure, most severe first.",
+      }),
+    ),
+    partialSuccessResponses: Type.Optional(
+      Type.Array(ExecutionResultSchema, {
+        description: "When an operation over several resources failed: what each item done did.",
+      }),
+    ),
+  },
+  {
+    description:
+      "The progress of an asynchronous operation; `status` and the results once `progress` is completed.",
+  },
+);
+
+export type CommandStatus = Static<typeof CommandStatusSchema>;
+
+/** The commandStatus object of a job: its results, and its failures as the API's error objects. */
+export function toCommandStatus(job: JobStatus): CommandStatus {
+  if (job.progress !== "completed") return { id: job.id, progress: job.progress };
+  const body: CommandStatus = {
+    id: job.id,
+    progress: "completed",
+    status: job.status ?? "error",
+    affectedResources: job.done.flatMap((d) => d.affectedResources),
+    operationDetails: job.done.flatMap((d) => d.operationDetails),
+  };
+  const lead = job.failures[0];
+  if (!lead) return body;
+  body.errorResource = lead.resource;
+  if (lead.error.detail.errorCode) body.errorCode = lead.error.detail.errorCode;
+  body.errorMessage = lead.error.message;
+  // Several items: name every failure and what did succeed, as a multi-resource error answer does.
+  if (job.failures.length + job.done.length > 1) {
+    body.errorResponses = job.failures.map((f) => errorBody(f.error, f.resource));
+    body.partialSuccessResponses = job.done;
+  }
+  return body;
+}
 
 export const commandStatusRoutes: RouteModule = (app, { jobs }) => {
   const tags = ["command-status"];
@@ -16,13 +97,27 @@ export const commandStatusRoutes: RouteModule = (app, { jobs }) => {
 
   app.get(
     `${SIMPLE_OBJECTS}/command-status/:id`,
-    { schema: { tags, summary: "Get the status of an asynchronous operation", params: idParams(MAX_ID), response: { 200: Type.Unknown(), ...errorResponses() } } },
-    async (request) => jobs.status(request.params.id, scope(request)),
+    {
+      schema: {
+        tags,
+        summary: "Get the status of an asynchronous operation",
+        params: idParams(MAX_ID),
+        response: { 200: CommandStatusSchema, ...errorResponses() },
+      },
+    },
+    async (request) => toCommandStatus(await jobs.status(request.params.id, scope(request))),
   );
 
   app.delete(
     `${SIMPLE_OBJECTS}/command-status/:id`,
-    { schema: { tags, summary: "Delete the status of an asynchronous operation", params: idParams(MAX_ID), response: { 200: ExecutionResultSchema, ...errorResponses() } } },
+    {
+      schema: {
+        tags,
+        summary: "Delete the status of a completed asynchronous operation",
+        params: idParams(MAX_ID),
+        response: { 200: ExecutionResultSchema, ...errorResponses() },
+      },
+    },
     async (request) => jobs.delete(request.params.id, scope(request)),
   );
 };
