@@ -52,25 +52,112 @@ interface Option {
 export const OPTIONS = {
   host: { flag: "host", env: "BLOCKPLANE_HOST", help: "address to listen on", default: "127.0.0.1" },
   port: { flag: "port", env: "BLOCKPLANE_PORT", help: "TCP port (0 picks a free one)", default: "8080" },
-  dataDir: { flag: "data-dir", env: "BLOCKPLANE_DATA_DIR", help: "directory of the SQLite store", default: "./data" },
-  databaseUrl: { flag: "database-url", env: "BLOCKPLANE_DATABASE_URL", help: "postgres:// URL; overrides the SQLite store" },
-  tlsCert: { flag: "tls-cert", env: "BLOCKPLANE_TLS_CERT", help: "PEM certificate file; with --tls-key serves HTTPS" },
+  dataDir: {
+    flag: "data-dir",
+    env: "BLOCKPLANE_DATA_DIR",
+    help: "directory of the SQLite store",
+    default: "./data",
+  },
+  databaseUrl: {
+    flag: "database-url",
+    env: "BLOCKPLANE_DATABASE_URL",
+    help: "postgres:// URL; overrides the SQLite store",
+  },
+  tlsCert: {
+    flag: "tls-cert",
+    env: "BLOCKPLANE_TLS_CERT",
+    help: "PEM certificate file; with --tls-key serves HTTPS",
+  },
   tlsKey: { flag: "tls-key", env: "BLOCKPLANE_TLS_KEY", help: "PEM private key file" },
-  logLevel: { flag: "log-level", env: "BLOCKPLANE_LOG_LEVEL", help: "fatal|error|warn|info|debug|trace|silent", default: "info" },
-  deviceTimeoutMs: { flag: "device-timeout-ms", env: "BLOCKPLANE_DEVICE_TIMEOUT_MS", help: "deadline of one device call", default: "5000" },
-  jobLeaseMs: { flag: "job-lease-ms", env: "BLOCKPLANE_JOB_LEASE_MS", help: "lease of a running job before another worker may take it", default: "15000" },
-  jobTtlMs: { flag: "job-ttl-ms", env: "BLOCKPLANE_JOB_TTL_MS", help: "how long completed command-status entries are kept", default: "86400000" },
-  jobMaxCount: { flag: "job-max-count", env: "BLOCKPLANE_JOB_MAX_COUNT", help: "most command-status entries kept", default: "10000" },
-  jobConcurrency: { flag: "job-concurrency", env: "BLOCKPLANE_JOB_CONCURRENCY", help: "jobs run at once by one instance", default: "4" },
-  maxSessions: { flag: "max-sessions", env: "BLOCKPLANE_MAX_SESSIONS", help: "live sessions per storage system", default: "64" },
-  adminPassword: { flag: "admin-password", env: "BLOCKPLANE_ADMIN_PASSWORD", help: "password of the initial administrator (else generated and printed once)" },
-  requestTimeoutMs: { flag: "request-timeout-ms", env: "BLOCKPLANE_REQUEST_TIMEOUT_MS", help: "time allowed to receive a whole request", default: "30000" },
-  bodyLimitBytes: { flag: "body-limit-bytes", env: "BLOCKPLANE_BODY_LIMIT_BYTES", help: "largest request body", default: "1048576" },
-  model: { flag: "array-model", env: "BLOCKPLANE_ARRAY_MODEL", help: "model name of the simulated array", default: "VSP E1090" },
-  serial: { flag: "array-serial", env: "BLOCKPLANE_ARRAY_SERIAL", help: "serial number of the simulated array", default: "700001" },
-  nickname: { flag: "array-nickname", env: "BLOCKPLANE_ARRAY_NICKNAME", help: "nickname of the simulated array", default: "blockplane" },
-  gumVersion: { flag: "array-gum-version", env: "BLOCKPLANE_ARRAY_GUM_VERSION", help: "GUM firmware version", default: "93-07-21/00" },
-  dkcMicroVersion: { flag: "array-dkc-version", env: "BLOCKPLANE_ARRAY_DKC_VERSION", help: "controller microcode version", default: "93-07-21-80/00" },
+  logLevel: {
+    flag: "log-level",
+    env: "BLOCKPLANE_LOG_LEVEL",
+    help: "fatal|error|warn|info|debug|trace|silent",
+    default: "info",
+  },
+  deviceTimeoutMs: {
+    flag: "device-timeout-ms",
+    env: "BLOCKPLANE_DEVICE_TIMEOUT_MS",
+    help: "deadline of one device call",
+    default: "5000",
+  },
+  jobLeaseMs: {
+    flag: "job-lease-ms",
+    env: "BLOCKPLANE_JOB_LEASE_MS",
+    help: "lease of a running job before another worker may take it",
+    default: "15000",
+  },
+  jobTtlMs: {
+    flag: "job-ttl-ms",
+    env: "BLOCKPLANE_JOB_TTL_MS",
+    help: "how long completed command-status entries are kept",
+    default: "86400000",
+  },
+  jobMaxCount: {
+    flag: "job-max-count",
+    env: "BLOCKPLANE_JOB_MAX_COUNT",
+    help: "most command-status entries kept",
+    default: "10000",
+  },
+  jobConcurrency: {
+    flag: "job-concurrency",
+    env: "BLOCKPLANE_JOB_CONCURRENCY",
+    help: "jobs run at once by one instance",
+    default: "4",
+  },
+  maxSessions: {
+    flag: "max-sessions",
+    env: "BLOCKPLANE_MAX_SESSIONS",
+    help: "live sessions per storage system",
+    default: "64",
+  },
+  adminPassword: {
+    flag: "admin-password",
+    env: "BLOCKPLANE_ADMIN_PASSWORD",
+    help: "password of the initial administrator (else generated and printed once)",
+  },
+  requestTimeoutMs: {
+    flag: "request-timeout-ms",
+    env: "BLOCKPLANE_REQUEST_TIMEOUT_MS",
+    help: "time allowed to receive a whole request",
+    default: "30000",
+  },
+  bodyLimitBytes: {
+    flag: "body-limit-bytes",
+    env: "BLOCKPLANE_BODY_LIMIT_BYTES",
+    help: "largest request body",
+    default: "1048576",
+  },
+  model: {
+    flag: "array-model",
+    env: "BLOCKPLANE_ARRAY_MODEL",
+    help: "model name of the simulated array",
+    default: "VSP E1090",
+  },
+  serial: {
+    flag: "array-serial",
+    env: "BLOCKPLANE_ARRAY_SERIAL",
+    help: "serial number of the simulated array",
+    default: "700001",
+  },
+  nickname: {
+    flag: "array-nickname",
+    env: "BLOCKPLANE_ARRAY_NICKNAME",
+    help: "nickname of the simulated array",
+    default: "blockplane",
+  },
+  gumVersion: {
+    flag: "array-gum-version",
+    env: "BLOCKPLANE_ARRAY_GUM_VERSION",
+    help: "GUM firmware version",
+    default: "93-07-21/00",
+  },
+  dkcMicroVersion: {
+    flag: "array-dkc-version",
+    env: "BLOCKPLANE_ARRAY_DKC_VERSION",
+    help: "controller microcode version",
+    default: "93-07-21-80/00",
+  },
 } satisfies Record<string, Option>;
 
 type Key = keyof typeof OPTIONS;
@@ -102,7 +189,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const must = (key: Key): string => raw(key) as string;
 
   const logLevel = must("logLevel") as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(", ")}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(", ")}`);
 
   const cert = raw("tlsCert");
   const key = raw("tlsKey");
@@ -147,6 +235,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
 /** A usage text listing every option with its variable and default. */
 export function usage(): string {
   return Object.values(OPTIONS as Record<string, Option>)
-    .map((o) => `  --${o.flag.padEnd(20)} ${o.env.padEnd(32)} ${o.help}${o.default ? ` (default ${o.default})` : ""}`)
+    .map(
+      (o) =>
+        `  --${o.flag.padEnd(20)} ${o.env.padEnd(32)} ${o.help}${o.default ? ` (default ${o.default})` : ""}`,
+    )
     .join("\n");
 }

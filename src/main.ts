@@ -2,14 +2,27 @@
  * The blockplane server process: reads the config, starts the server, prints the initial
  * administrator's password once, and shuts down gracefully on SIGTERM/SIGINT.
  */
+import fs from "node:fs";
+import { pathToFileURL } from "node:url";
 import pino from "pino";
 import { ConfigError, loadConfig, usage } from "./config.ts";
 import { assemble } from "./server.ts";
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
+/** Runs the server with the given flags until a signal stops it; `command` names it in the usage text. */
+export async function serve(argv: string[], command = "npm start --"): Promise<void> {
+  try {
+    await run(argv, command);
+  } catch (err) {
+    process.stderr.write(`blockplane: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  }
+}
+
+async function run(argv: string[], command: string): Promise<void> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(`Usage: npm start -- [options]\n\nOptions (flag, environment variable):\n${usage()}\n`);
+    process.stdout.write(
+      `Usage: ${command} [options]\n\nOptions (flag, environment variable):\n${usage()}\n`,
+    );
     return;
   }
   let config: ReturnType<typeof loadConfig>;
@@ -24,7 +37,10 @@ async function main(): Promise<void> {
   }
   const logger = pino({
     level: config.logLevel,
-    redact: { paths: ["req.headers.authorization", "password", "token", "*.password", "*.token"], censor: "[redacted]" },
+    redact: {
+      paths: ["req.headers.authorization", "password", "token", "*.password", "*.token"],
+      censor: "[redacted]",
+    },
   });
   const server = await assemble(config, { logger });
   if (server.initialAdmin?.password) {
@@ -34,7 +50,10 @@ async function main(): Promise<void> {
     );
   }
   const address = await server.app.listen({ host: config.host, port: config.port });
-  logger.info({ address, store: server.store.dialect, dataDir: config.databaseUrl ? undefined : config.dataDir }, "blockplane is listening");
+  logger.info(
+    { address, store: server.store.dialect, dataDir: config.databaseUrl ? undefined : config.dataDir },
+    "blockplane is listening",
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -54,7 +73,14 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-main().catch((err) => {
-  process.stderr.write(`blockplane: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+/** True when this file is the program node was asked to run, not a module imported by the CLI. */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  return (
+    script !== undefined &&
+    fs.existsSync(script) &&
+    pathToFileURL(fs.realpathSync(script)).href === import.meta.url
+  );
+}
+
+if (isEntryPoint()) void serve(process.argv.slice(2));

@@ -2,19 +2,22 @@
  * The HTTP server: the contract (negotiation, authentication, validation, errors) applied to every
  * route, the OpenAPI document, and the routes of each resource.
  */
-import fs from "node:fs";
+
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { Ajv } from "ajv";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { Ajv, type ValidateFunction } from "ajv";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import { Type } from "typebox";
 import type { Config } from "../config.ts";
 import type { Device } from "../device/port.ts";
+import type { Permission } from "../domain/roles.ts";
 import type { AccountsService } from "../services/accounts.ts";
 import type { JobsService } from "../services/jobs.ts";
-import { authenticate } from "./contract/auth.ts";
+import { type AuthMode, authenticate } from "./contract/auth.ts";
 import { errorHandler, notFoundHandler } from "./contract/errors.ts";
 import { checkAccept, registerJsonParsing } from "./contract/negotiation.ts";
 import { ROUTES } from "./routes/index.ts";
@@ -27,10 +30,79 @@ export interface AppDeps {
   now: () => number;
 }
 
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export const OPENAPI_PATH = "/blockplane/v1/openapi.json";
 export const DOCS_PATH = "/blockplane/v1/docs";
+
+/** One entry of the route catalog: what a route is and what it takes to call it. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  auth: AuthMode;
+  /** The permission the route needs; absent on public routes. */
+  permission: Permission | undefined;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Every route of the API (HEAD and documentation routes left out), in registration order. */
+    routeCatalog: RouteEntry[];
+  }
+}
+
+/** A query schema that admits no parameter: the default of a route that declares none. */
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
+
+const DECIMAL = { integer: /^-?\d+$/, number: /^-?\d+(\.\d+)?$/ } as const;
+
+type PropertySchema = { type?: unknown; items?: { type?: unknown } };
+
+/** The properties of an object schema declared as numbers (or lists of numbers), with their form. */
+function numericProperties(schema: object): [string, RegExp][] {
+  const properties = (schema as { properties?: Record<string, PropertySchema> }).properties ?? {};
+  return Object.entries(properties).flatMap(([name, p]) => {
+    const type = p.type === "array" ? p.items?.type : p.type;
+    return type === "integer" || type === "number" ? [[name, DECIMAL[type]] as [string, RegExp]] : [];
+  });
+}
+
+/**
+ * Query strings and path parameters arrive as text. Ajv's coercion takes any text that
+ * JavaScript reads as a number ("0x10", "1e3", " 7"), but the API's numbers are plain decimals,
+ * so numeric text is checked for that form before it is coerced.
+ */
+function decimalOnly(validate: ValidateFunction, numeric: [string, RegExp][]) {
+  const check = (data: Record<string, unknown> | null) => {
+    for (const [name, form] of numeric) {
+      const value = data?.[name];
+      const texts = Array.isArray(value) ? value : [value];
+      if (texts.some((t) => typeof t === "string" && !form.test(t))) {
+        check.errors = [
+          {
+            instancePath: `/${name}`,
+            schemaPath: "",
+            keyword: "type",
+            params: {},
+            message: "must be a decimal number",
+          },
+        ];
+        return false;
+      }
+    }
+    const ok = validate(data);
+    check.errors = validate.errors;
+    return ok;
+  };
+  check.errors = null as ValidateFunction["errors"];
+  return check;
+}
 
 /**
  * Bodies are validated strictly (no type coercion, no unknown fields); query strings and path
@@ -40,8 +112,37 @@ function validatorCompiler() {
   const common = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false } as const;
   const strictAjv = new Ajv({ ...common, coerceTypes: false });
   const coercingAjv = new Ajv({ ...common, coerceTypes: "array" });
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
-    (httpPart === "body" ? strictAjv : coercingAjv).compile(schema);
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
+    if (httpPart === "body") return strictAjv.compile(schema);
+    const validate = coercingAjv.compile(schema);
+    const numeric = numericProperties(schema);
+    return numeric.length === 0 ? validate : decimalOnly(validate, numeric);
+  };
+}
+
+/** Routes of the documentation pages, which are public and not part of the API. */
+function isDocumentation(url: string): boolean {
+  return url === OPENAPI_PATH || url.startsWith(DOCS_PATH);
+}
+
+/**
+ * Records every route in the catalog, and gives each API route that declares no query schema one
+ * that admits no parameter, so an unknown query parameter is a 400 on every route alike.
+ */
+function catalogRoutes(app: App): void {
+  const catalog: RouteEntry[] = [];
+  app.decorate("routeCatalog", catalog);
+  app.addHook("onRoute", (route) => {
+    if (isDocumentation(route.url)) return;
+    route.schema ??= {};
+    route.schema.querystring ??= NO_QUERY;
+    const auth: AuthMode = route.config?.auth ?? "session";
+    const permission = auth === "none" ? undefined : (route.config?.permission ?? "view");
+    for (const method of [route.method].flat()) {
+      if (method === "HEAD") continue;
+      catalog.push({ method, url: route.url, auth, permission });
+    }
+  });
 }
 
 export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolean = false): Promise<App> {
@@ -57,8 +158,15 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     requestTimeout: config.requestTimeoutMs,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // URLs the router cannot read (bad percent-encoding, overlong segment) answer the API's error
+    // body too, rather than Fastify's own.
+    frameworkErrors: (error, request, reply) => {
+      reply.header("X-Request-Id", request.id);
+      errorHandler(error, request, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
+  catalogRoutes(app);
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
@@ -67,9 +175,10 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("X-Request-Id", request.id);
+    // The documentation pages are public HTML; unknown URLs answer 404 whoever asks.
+    if (request.url.startsWith(DOCS_PATH)) return;
     checkAccept(request);
-    // Unknown URLs answer 404 whoever asks; the documentation pages are public.
-    if (request.is404 || request.url.startsWith(DOCS_PATH)) return;
+    if (request.is404) return;
     await authenticate(request, deps.accounts);
   });
 

@@ -36,7 +36,9 @@ export class AccountsService {
    * Creates the built-in administrator when there is no user at all. Answers the password when it
    * was generated, so that start-up can print it once.
    */
-  async ensureAdministrator(password: string | undefined): Promise<{ name: string; password?: string } | undefined> {
+  async ensureAdministrator(
+    password: string | undefined,
+  ): Promise<{ name: string; password?: string } | undefined> {
     if ((await this.accounts.countUsers()) > 0) return undefined;
     const chosen = password ?? newPassword();
     const created = await this.accounts.insertUser(
@@ -94,13 +96,22 @@ export class AccountsService {
   /** Discards a session. Its owner may, and so may a Security Administrator. */
   async discardSession(caller: Principal, sessionId: number, isSecurityAdmin: boolean): Promise<void> {
     const session = await this.accounts.sessionById(sessionId);
-    if (!session || isExpired(session, this.options.now()) || (session.userId !== caller.user.id && !isSecurityAdmin)) {
+    if (
+      !session ||
+      isExpired(session, this.options.now()) ||
+      (session.userId !== caller.user.id && !isSecurityAdmin)
+    ) {
       throw new NotFound(`Session ${sessionId} does not exist.`);
     }
     await this.accounts.deleteSession(sessionId);
   }
 
-  async listSessions(caller: Principal, all: boolean): Promise<{ sessionId: number; userId: string; createdTime: string; lastAccessTime: string; aliveTime: number }[]> {
+  async listSessions(
+    caller: Principal,
+    all: boolean,
+  ): Promise<
+    { sessionId: number; userId: string; createdTime: string; lastAccessTime: string; aliveTime: number }[]
+  > {
     const now = this.options.now();
     const users = new Map((await this.accounts.listUsers()).map((u) => [u.id, u.name]));
     return (await this.accounts.listSessions())
@@ -126,7 +137,12 @@ export class AccountsService {
   }
 
   async createUser(name: string, password: string, roles: Role[]): Promise<User> {
-    const user = await this.accounts.insertUser(name, await hashPassword(password), roles, this.options.now());
+    const user = await this.accounts.insertUser(
+      name,
+      await hashPassword(password),
+      roles,
+      this.options.now(),
+    );
     if (!user) throw new InvalidRequest(`A user named "${name}" already exists.`);
     return user;
   }

@@ -24,7 +24,14 @@ export interface Session {
   lastUsedAt: number;
 }
 
-type UserRow = { id: number; name: string; roles: string; created_at: number; updated_at: number; password_hash: string };
+type UserRow = {
+  id: number;
+  name: string;
+  roles: string;
+  created_at: number;
+  updated_at: number;
+  password_hash: string;
+};
 
 function toUser(r: UserRow): UserWithHash {
   return {
@@ -48,7 +55,10 @@ export class AccountsStore {
   }
 
   async countUsers(): Promise<number> {
-    const r = await this.db.selectFrom("users").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom("users")
+      .select((e) => e.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -68,10 +78,21 @@ export class AccountsStore {
   }
 
   /** Inserts a user unless the name is taken; answers undefined when it is. */
-  async insertUser(name: string, passwordHash: string, roles: Role[], now: number): Promise<User | undefined> {
+  async insertUser(
+    name: string,
+    passwordHash: string,
+    roles: Role[],
+    now: number,
+  ): Promise<User | undefined> {
     const r = await this.db
       .insertInto("users")
-      .values({ name, password_hash: passwordHash, roles: JSON.stringify(roles), created_at: now, updated_at: now })
+      .values({
+        name,
+        password_hash: passwordHash,
+        roles: JSON.stringify(roles),
+        created_at: now,
+        updated_at: now,
+      })
       .onConflict((oc) => oc.column("name").doNothing())
       .returningAll()
       .executeTakeFirst();
@@ -122,7 +143,10 @@ export class AccountsStore {
         .deleteFrom("sessions")
         .where((e) => e(e("last_used_at", "+", e("alive_time_s", "*", 1000)), "<", now))
         .execute();
-      const { n } = await tx.selectFrom("sessions").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      const { n } = await tx
+        .selectFrom("sessions")
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
       if (Number(n) >= limit) return undefined;
       const r = await tx
         .insertInto("sessions")
@@ -140,7 +164,11 @@ export class AccountsStore {
   }
 
   async sessionByTokenHash(tokenHash: string): Promise<Session | undefined> {
-    const r = await this.db.selectFrom("sessions").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("token_hash", "=", tokenHash)
+      .executeTakeFirst();
     return r ? toSession(r) : undefined;
   }
 

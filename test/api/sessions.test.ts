@@ -35,7 +35,10 @@ describe("sessions", () => {
   }
 
   test("wrong password is 401 with a Basic challenge", async () => {
-    const r = await s.post(`${SIMPLE}/sessions`, undefined, { token: null, headers: { authorization: basic("admin", "nope") } });
+    const r = await s.post(`${SIMPLE}/sessions`, undefined, {
+      token: null,
+      headers: { authorization: basic("admin", "nope") },
+    });
     assert.equal(r.status, 401);
     assert.equal(r.headers["www-authenticate"], 'Basic realm="Block storage"');
     assert.equal(r.body.errorSource, `${SIMPLE}/sessions`);
@@ -43,7 +46,11 @@ describe("sessions", () => {
 
   test("aliveTime out of range is 400", async () => {
     for (const aliveTime of [0, 301, "10", 1.5]) {
-      const r = await s.post(`${SIMPLE}/sessions`, { aliveTime }, { token: null, headers: { authorization: basic("admin", ADMIN_PASSWORD) } });
+      const r = await s.post(
+        `${SIMPLE}/sessions`,
+        { aliveTime },
+        { token: null, headers: { authorization: basic("admin", ADMIN_PASSWORD) } },
+      );
       assert.equal(r.status, 400, `aliveTime ${aliveTime}`);
     }
   });
@@ -52,11 +59,17 @@ describe("sessions", () => {
     // The admin session of the harness is one; three more fill the limit of four.
     const made: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await s.post(`${SIMPLE}/sessions`, undefined, { token: null, headers: { authorization: basic("admin", ADMIN_PASSWORD) } });
+      const r = await s.post(`${SIMPLE}/sessions`, undefined, {
+        token: null,
+        headers: { authorization: basic("admin", ADMIN_PASSWORD) },
+      });
       assert.equal(r.status, 200);
       made.push(r.body.sessionId);
     }
-    const over = await s.post(`${SIMPLE}/sessions`, undefined, { token: null, headers: { authorization: basic("admin", ADMIN_PASSWORD) } });
+    const over = await s.post(`${SIMPLE}/sessions`, undefined, {
+      token: null,
+      headers: { authorization: basic("admin", ADMIN_PASSWORD) },
+    });
     assert.equal(over.status, 503);
     assert.ok(Number(over.headers["retry-after"]) >= 1);
     assert.match(over.body.message, /wait for a while and try again/);

@@ -59,6 +59,8 @@ export async function authenticate(request: FastifyRequest, accounts: AccountsSe
   }
   const permission = config.permission ?? "view";
   if (!hasPermission(request.principal.user.roles, permission)) {
-    throw new Forbidden(`You do not have permission for this operation; it needs the role "${roleFor(permission)}".`);
+    throw new Forbidden(
+      `You do not have permission for this operation; it needs the role "${roleFor(permission)}".`,
+    );
   }
 }

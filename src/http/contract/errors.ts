@@ -4,8 +4,8 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import {
-  type BlockplaneError,
   BlockplaneError as BaseError,
+  type BlockplaneError,
   type ErrorKind,
   InternalError,
   InvalidRequest,
@@ -37,16 +37,44 @@ interface KindContract {
 /** Status code, default message ID and solution of each error kind. */
 export const CONTRACT: Record<ErrorKind, KindContract> = {
   invalid: { status: 400, messageId: "KART40048-E", solution: "Correct the request, and then try again." },
-  unauthenticated: { status: 401, messageId: "KART40046-E", solution: "Specify valid credentials, and then try again." },
-  forbidden: { status: 403, messageId: "KART40049-E", solution: "Ask an administrator for a role that allows this operation." },
-  "not-found": { status: 404, messageId: "KART40050-E", solution: "Check the URL and the object ID, and then try again." },
-  "not-acceptable": { status: 406, messageId: "KART40051-E", solution: "Accept application/json, and then try again." },
-  "unsupported-media": { status: 415, messageId: "KART40052-E", solution: "Send the body as application/json." },
-  internal: { status: 500, messageId: "KART30000-E", solution: "Contact the administrator with the request ID." },
+  unauthenticated: {
+    status: 401,
+    messageId: "KART40046-E",
+    solution: "Specify valid credentials, and then try again.",
+  },
+  forbidden: {
+    status: 403,
+    messageId: "KART40049-E",
+    solution: "Ask an administrator for a role that allows this operation.",
+  },
+  "not-found": {
+    status: 404,
+    messageId: "KART40050-E",
+    solution: "Check the URL and the object ID, and then try again.",
+  },
+  "not-acceptable": {
+    status: 406,
+    messageId: "KART40051-E",
+    solution: "Accept application/json, and then try again.",
+  },
+  "unsupported-media": {
+    status: 415,
+    messageId: "KART40052-E",
+    solution: "Send the body as application/json.",
+  },
+  internal: {
+    status: 500,
+    messageId: "KART30000-E",
+    solution: "Contact the administrator with the request ID.",
+  },
   "device-refused": { status: 500, messageId: "KART30000-E" },
   busy: { status: 503, messageId: "KART70000-E", solution: `Please ${PHRASES.retry}.` },
   maintenance: { status: 503, messageId: "KART70001-E", solution: `Please ${PHRASES.retry}.` },
-  "device-timeout": { status: 504, messageId: "KART70002-E", solution: `The storage system did not answer in time; ${PHRASES.retry}.` },
+  "device-timeout": {
+    status: 504,
+    messageId: "KART70002-E",
+    solution: `The storage system did not answer in time; ${PHRASES.retry}.`,
+  },
 };
 
 export function statusOf(err: BlockplaneError): number {
@@ -74,6 +102,14 @@ function retryAfterOf(err: BlockplaneError): number | undefined {
   return typeof r === "number" ? Math.max(1, Math.ceil(r)) : undefined;
 }
 
+/** How a validation message names each part of the request and its members. */
+const PARTS = {
+  body: { name: "The request body", member: "field" },
+  querystring: { name: "The query", member: "parameter" },
+  params: { name: "The object ID", member: "path parameter" },
+  headers: { name: "A header", member: "header" },
+} as const satisfies Record<string, { name: string; member: string }>;
+
 /** Turns Fastify's own errors (validation, parsing, media type, size) into ours. */
 function fromFastify(err: FastifyError): BlockplaneError | undefined {
   if (err.validation) {
@@ -81,20 +117,29 @@ function fromFastify(err: FastifyError): BlockplaneError | undefined {
     const first = err.validation[0];
     const field = first?.instancePath ? first.instancePath.replace(/^\//, "").replaceAll("/", ".") : "";
     const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
-    const subject = extra ? `unknown field "${extra}"` : field ? `"${field}" ${first?.message}` : (first?.message ?? "is invalid");
-    return new InvalidRequest(`The ${where === "querystring" ? "query" : where} is invalid: ${subject}.`, {
-      cause: err.message,
-    });
+    const part = PARTS[where as keyof typeof PARTS] ?? PARTS.body;
+    const subject = extra
+      ? `unknown ${part.member} "${extra}"`
+      : field
+        ? `"${field}" ${first?.message}`
+        : (first?.message ?? "is invalid");
+    return new InvalidRequest(`${part.name} is invalid: ${subject}.`, { cause: err.message });
   }
   switch (err.code) {
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new UnsupportedMediaType("The request body's media type is not supported; use application/json.");
+      return new UnsupportedMediaType(
+        "The request body's media type is not supported; use application/json.",
+      );
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
     case "FST_ERR_CTP_INVALID_JSON_BODY":
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return new InvalidRequest("The request body is not valid JSON.");
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new InvalidRequest("The request body is too large.");
+    case "FST_ERR_BAD_URL":
+      return new InvalidRequest("The URL is not valid: it contains a malformed percent-encoding.");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return new InvalidRequest("The URL is not valid: an object ID in it is too long.");
     case "FST_ERR_CTP_INVALID_CONTENT_TYPE":
     case "FST_ERR_CTP_INVALID_HEADER":
       return new InvalidRequest("The Content-Type header is not valid.");
@@ -110,7 +155,7 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
     const lead = error.error;
     const retry = retryAfterOf(lead);
     if (retry !== undefined) reply.header("Retry-After", String(retry));
-    const status = statusOf(lead) >= 500 ? statusOf(lead) : 500;
+    const status = Math.max(statusOf(lead), 500);
     reply.code(status).send({
       errorResponses: error.failures.map((f) => errorBody(f, source, request.id)),
       partialSuccessResponses: error.partialSuccess,
@@ -122,7 +167,9 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   if (!err) {
     // Unknown failure: the details stay in the log under the request id, which the body names.
     request.log.error({ err: error }, "unhandled error");
-    err = new InternalError(`An internal error occurred. Quote request ID ${request.id} to the administrator.`);
+    err = new InternalError(
+      `An internal error occurred. Quote request ID ${request.id} to the administrator.`,
+    );
   } else if (err.kind === "internal") {
     request.log.error({ err: error }, "internal error");
   }

@@ -20,13 +20,17 @@ export function acceptsJson(accept: string | undefined): boolean {
 
 export function checkAccept(request: FastifyRequest): void {
   if (!acceptsJson(request.headers.accept)) {
-    throw new NotAcceptable(`The Accept header "${request.headers.accept}" admits no supported media type; use application/json.`);
+    throw new NotAcceptable(
+      `The Accept header "${request.headers.accept}" admits no supported media type; use application/json.`,
+    );
   }
 }
 
 export function registerJsonParsing(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
+  // JSON is the only media type: Fastify's built-in text/plain parser would let a text body reach
+  // validation (400) instead of answering 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     // Real clients send Content-Type: application/json with an empty body: that is no body at all.
     const text = body.toString();

@@ -48,12 +48,20 @@ export function idParams(max: number, min = 0) {
 /** The list envelope `{data, count}`, with `totalCount` and `hasNext` where the API pages. */
 export function ListOf<T extends TSchema>(item: T, paged = false) {
   return paged
-    ? Type.Object({ data: Type.Array(item), count: Type.Integer(), totalCount: Type.Integer(), hasNext: Type.Boolean() })
+    ? Type.Object({
+        data: Type.Array(item),
+        count: Type.Integer(),
+        totalCount: Type.Integer(),
+        hasNext: Type.Boolean(),
+      })
     : Type.Object({ data: Type.Array(item), count: Type.Integer() });
 }
 
 /** A strict body schema: unknown fields are rejected. */
-export function Body<P extends Record<string, TSchema>>(properties: P, options: { minProperties?: number } = {}) {
+export function Body<P extends Record<string, TSchema>>(
+  properties: P,
+  options: { minProperties?: number } = {},
+) {
   return Type.Object(properties, { additionalProperties: false, ...options });
 }
 
@@ -67,12 +75,17 @@ export const Query = Body;
 export function parseCompositeId(raw: string, what: string, ranges: [number, number][]): number[] {
   const parts = raw.split(",");
   if (parts.length !== ranges.length || parts.some((p) => !/^\d{1,10}$/.test(p))) {
-    throw new InvalidRequest(`The object ID "${raw}" is invalid: a ${what} ID has the form ${ranges.map((_, i) => `n${i + 1}`).join(",")}.`);
+    throw new InvalidRequest(
+      `The object ID "${raw}" is invalid: a ${what} ID has the form ${ranges.map((_, i) => `n${i + 1}`).join(",")}.`,
+    );
   }
   return parts.map((p, i) => {
     const n = Number(p);
     const [min, max] = ranges[i] as [number, number];
-    if (n < min || n > max) throw new InvalidRequest(`The object ID "${raw}" is invalid: part ${i + 1} must be between ${min} and ${max}.`);
+    if (n < min || n > max)
+      throw new InvalidRequest(
+        `The object ID "${raw}" is invalid: part ${i + 1} must be between ${min} and ${max}.`,
+      );
     return n;
   });
 }

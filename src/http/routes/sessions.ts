@@ -5,12 +5,23 @@
 import { Type } from "typebox";
 import { hasPermission } from "../../domain/roles.ts";
 import { principalOf } from "../contract/auth.ts";
-import { Body, errorResponses, ExecutionResultSchema, FULL_OBJECTS, type RouteModule, SIMPLE_OBJECTS } from "./common.ts";
+import {
+  Body,
+  ExecutionResultSchema,
+  errorResponses,
+  FULL_OBJECTS,
+  type RouteModule,
+  SIMPLE_OBJECTS,
+} from "./common.ts";
 
 const CreateBody = Type.Union([
   Body({
-    aliveTime: Type.Optional(Type.Integer({ minimum: 1, maximum: 300, default: 300, description: "idle timeout in seconds" })),
-    authenticationTimeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 900, description: "accepted for compatibility" })),
+    aliveTime: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 300, default: 300, description: "idle timeout in seconds" }),
+    ),
+    authenticationTimeout: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 900, description: "accepted for compatibility" }),
+    ),
   }),
   Type.Null(),
 ]);
@@ -41,7 +52,10 @@ export const sessionRoutes: RouteModule = (app, { accounts }) => {
       `${base}/sessions`,
       {
         config: { permission: "view" },
-        schema: { tags: ["sessions"], summary: "List live sessions (yours; all for a Security Administrator)" },
+        schema: {
+          tags: ["sessions"],
+          summary: "List live sessions (yours; all for a Security Administrator)",
+        },
       },
       async (request) => {
         const caller = principalOf(request);
@@ -57,7 +71,10 @@ export const sessionRoutes: RouteModule = (app, { accounts }) => {
         schema: {
           tags: ["sessions"],
           summary: "Discard a session",
-          params: Type.Object({ sessionId: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) }, { additionalProperties: false }),
+          params: Type.Object(
+            { sessionId: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) },
+            { additionalProperties: false },
+          ),
           response: { 200: ExecutionResultSchema, ...errorResponses() },
         },
       },

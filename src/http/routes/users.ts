@@ -4,7 +4,7 @@ import { InvalidRequest } from "../../domain/errors.ts";
 import { ROLES } from "../../domain/roles.ts";
 import { USER_NAME } from "../../services/accounts.ts";
 import { principalOf } from "../contract/auth.ts";
-import { Body, errorResponses, ExecutionResultSchema, idParams, OWN, type RouteModule } from "./common.ts";
+import { Body, ExecutionResultSchema, errorResponses, idParams, OWN, type RouteModule } from "./common.ts";
 
 const RoleName = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const Roles = Type.Array(RoleName, { minItems: 1, maxItems: ROLES.length, uniqueItems: true });
@@ -32,13 +32,37 @@ export const userRoutes: RouteModule = (app, { accounts }) => {
   const security = { permission: "security" } as const;
   const tags = ["users"];
 
-  app.get(base, { config: security, schema: { tags, summary: "List users", response: { 200: Type.Object({ data: Type.Array(UserSchema), count: Type.Integer() }), ...errorResponses() } } }, async () => {
-    const data = (await accounts.listUsers()).map(wire);
-    return { data, count: data.length };
-  });
+  app.get(
+    base,
+    {
+      config: security,
+      schema: {
+        tags,
+        summary: "List users",
+        response: {
+          200: Type.Object({ data: Type.Array(UserSchema), count: Type.Integer() }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async () => {
+      const data = (await accounts.listUsers()).map(wire);
+      return { data, count: data.length };
+    },
+  );
 
-  app.get(`${base}/:id`, { config: security, schema: { tags, summary: "Get a user", params: idParams(2 ** 31 - 1, 1), response: { 200: UserSchema, ...errorResponses() } } }, async (request) =>
-    wire(await accounts.getUser(request.params.id)),
+  app.get(
+    `${base}/:id`,
+    {
+      config: security,
+      schema: {
+        tags,
+        summary: "Get a user",
+        params: idParams(2 ** 31 - 1, 1),
+        response: { 200: UserSchema, ...errorResponses() },
+      },
+    },
+    async (request) => wire(await accounts.getUser(request.params.id)),
   );
 
   app.post(
@@ -54,7 +78,8 @@ export const userRoutes: RouteModule = (app, { accounts }) => {
     },
     async (request) => {
       const { name, password, roles } = request.body;
-      if (!USER_NAME.test(name)) throw new InvalidRequest(`The user name "${name}" contains characters that are not allowed.`);
+      if (!USER_NAME.test(name))
+        throw new InvalidRequest(`The user name "${name}" contains characters that are not allowed.`);
       return wire(await accounts.createUser(name, password, roles));
     },
   );
@@ -76,12 +101,22 @@ export const userRoutes: RouteModule = (app, { accounts }) => {
 
   app.delete(
     `${base}/:id`,
-    { config: security, schema: { tags, summary: "Delete a user and their sessions", params: idParams(2 ** 31 - 1, 1), response: { 200: ExecutionResultSchema, ...errorResponses() } } },
+    {
+      config: security,
+      schema: {
+        tags,
+        summary: "Delete a user and their sessions",
+        params: idParams(2 ** 31 - 1, 1),
+        response: { 200: ExecutionResultSchema, ...errorResponses() },
+      },
+    },
     async (request) => {
       await accounts.deleteUser(principalOf(request), request.params.id);
       return {
         affectedResources: [`${base}/${request.params.id}`],
-        operationDetails: [{ operationType: "DELETE", resourceType: "User", resourceId: String(request.params.id) }],
+        operationDetails: [
+          { operationType: "DELETE", resourceType: "User", resourceId: String(request.params.id) },
+        ],
       };
     },
   );

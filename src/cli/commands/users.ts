@@ -1,0 +1,141 @@
+/** users list|create|set|delete: account administration for Security Administrators. */
+import { type Command, Option } from "commander";
+import { isRole, type Permission, ROLES, type Role, roleFor } from "../../domain/roles.ts";
+import { callApi, sessionAuthorization, USERS_PATH } from "../api.ts";
+import type { CliContext } from "../context.ts";
+import { UsageError } from "../errors.ts";
+import { json, table } from "../output.ts";
+import { requireSession } from "../session-file.ts";
+
+interface User {
+  id: number;
+  name: string;
+  roles: string[];
+  createdTime: string;
+  updatedTime: string;
+}
+
+/** Short names of the roles, by the permission each grants, so nobody has to type "(View & Modify)". */
+const SHORT: Record<string, Permission> = {
+  view: "view",
+  provisioning: "provisioning",
+  "local-copy": "local-copy",
+  "system-resource": "system-resource",
+  security: "security",
+};
+
+function roleOf(value: string): Role {
+  const permission = SHORT[value.toLowerCase()];
+  if (permission) return roleFor(permission);
+  const full = ROLES.find((r) => r.toLowerCase() === value.toLowerCase());
+  if (full && isRole(full)) return full;
+  throw new UsageError(
+    `Unknown role "${value}": use one of ${Object.keys(SHORT).join(", ")} or a full role name.`,
+  );
+}
+
+function shortName(role: string): string {
+  return Object.entries(SHORT).find(([, p]) => roleFor(p) === role)?.[0] ?? role;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function roleOption() {
+  return new Option(
+    "--role <role>",
+    `a role (repeatable): ${Object.keys(SHORT).join(", ")}, or a full role name`,
+  ).argParser(collect);
+}
+
+export function usersCommands(program: Command, ctx: CliContext): void {
+  const api = <T>(method: string, path: string, body?: unknown) => {
+    const saved = requireSession(ctx.configDir);
+    return callApi<T>(
+      { url: saved.url, authorization: sessionAuthorization(saved.token), insecure: saved.insecure },
+      method,
+      path,
+      body,
+    );
+  };
+
+  /** A user given by id or by name. */
+  const resolveId = async (given: string): Promise<number> => {
+    if (/^\d+$/.test(given)) return Number(given);
+    const { data } = await api<{ data: User[] }>("GET", USERS_PATH);
+    const found = data.find((u) => u.name === given);
+    if (!found) throw new UsageError(`No user is named "${given}".`);
+    return found.id;
+  };
+
+  const show = (user: User, asJson: boolean, verb: string) =>
+    ctx.out(
+      asJson
+        ? json(user)
+        : `${verb} user ${user.name} (id ${user.id}): ${user.roles.map(shortName).join(", ")}\n`,
+    );
+
+  const users = program.command("users").description("administer user accounts (Security Administrator)");
+
+  users
+    .command("list")
+    .description("list the users and their roles")
+    .option("--json", "print the API's JSON answer")
+    .action(async (options: { json?: boolean }) => {
+      const list = await api<{ data: User[]; count: number }>("GET", USERS_PATH);
+      if (options.json) {
+        ctx.out(json(list));
+        return;
+      }
+      const rows = list.data.map((u) => [String(u.id), u.name, u.roles.map(shortName).join(",")]);
+      ctx.out(table(["ID", "NAME", "ROLES"], rows));
+    });
+
+  users
+    .command("create")
+    .description("create a user")
+    .requiredOption("--name <name>", "user name")
+    .requiredOption("--password <password>", "password, 8 to 256 characters")
+    .addOption(roleOption().makeOptionMandatory())
+    .option("--json", "print the API's JSON answer")
+    .action(async (options: { name: string; password: string; role: string[]; json?: boolean }) => {
+      const roles = options.role.map(roleOf);
+      const user = await api<User>("POST", USERS_PATH, {
+        name: options.name,
+        password: options.password,
+        roles,
+      });
+      show(user, options.json === true, "Created");
+    });
+
+  users
+    .command("set")
+    .description("change a user's password or roles (--role replaces all roles)")
+    .argument("<user>", "user id or name")
+    .option("--password <password>", "new password")
+    .addOption(roleOption())
+    .option("--json", "print the API's JSON answer")
+    .action(async (given: string, options: { password?: string; role?: string[]; json?: boolean }) => {
+      if (options.password === undefined && options.role === undefined) {
+        throw new UsageError("Nothing to change: give --password or --role.");
+      }
+      const change = {
+        ...(options.password !== undefined ? { password: options.password } : {}),
+        ...(options.role !== undefined ? { roles: options.role.map(roleOf) } : {}),
+      };
+      const user = await api<User>("PATCH", `${USERS_PATH}/${await resolveId(given)}`, change);
+      show(user, options.json === true, "Updated");
+    });
+
+  users
+    .command("delete")
+    .description("delete a user and end their sessions")
+    .argument("<user>", "user id or name")
+    .option("--json", "print the API's JSON answer")
+    .action(async (given: string, options: { json?: boolean }) => {
+      const id = await resolveId(given);
+      const result = await api<unknown>("DELETE", `${USERS_PATH}/${id}`);
+      ctx.out(
+        options.json ? json(result) : `Deleted user ${given === String(id) ? id : `${given} (id ${id})`}.\n`,
+      );
+    });
+}
