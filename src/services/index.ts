@@ -1,4 +1,15 @@
 /** Registers the job handler of every asynchronous operation. */
+import { registerConnectionJobs } from "./connections.ts";
 import type { JobsService } from "./jobs.ts";
+import { registerPoolJobs } from "./pools.ts";
+import { registerServerJobs } from "./servers.ts";
+import { registerSnapshotJobs } from "./snapshots.ts";
+import { registerVolumeJobs } from "./volumes.ts";
 
-export function registerJobHandlers(_jobs: JobsService): void {}
+export function registerJobHandlers(jobs: JobsService): void {
+  registerPoolJobs(jobs);
+  registerServerJobs(jobs);
+  registerVolumeJobs(jobs);
+  registerConnectionJobs(jobs);
+  registerSnapshotJobs(jobs);
+}

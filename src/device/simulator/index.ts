@@ -5,9 +5,15 @@
 import type { ArrayIdentity } from "../../config.ts";
 import type { Store } from "../../store/db.ts";
 import type { Device } from "../port.ts";
+import { connectionsOps } from "./connections.ts";
 import type { SimContext } from "./context.ts";
+import { poolsOps } from "./pools.ts";
+import { portsOps } from "./ports.ts";
 import { seedArray } from "./seed.ts";
+import { serversOps } from "./servers.ts";
+import { snapshotsOps } from "./snapshots.ts";
 import { systemOps } from "./system.ts";
+import { volumesOps } from "./volumes.ts";
 
 export interface SimulatorOptions {
   identity: ArrayIdentity;
@@ -19,5 +25,11 @@ export async function createSimulator(store: Store, options: SimulatorOptions): 
   await seedArray(ctx);
   return {
     ...systemOps(ctx),
+    ...serversOps(ctx),
+    ...portsOps(ctx),
+    ...connectionsOps(ctx),
+    ...snapshotsOps(ctx),
+    ...poolsOps(ctx),
+    ...volumesOps(ctx),
   };
 }

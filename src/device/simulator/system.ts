@@ -1,7 +1,7 @@
 /** The storage system as a whole: identity and totals, and the health of pools and snapshots. */
 import { poolStatus } from "../../domain/capacity.ts";
-import type { CallOptions } from "../port.ts";
 import type { HealthStatus, SavingEffects, StorageInfo, SystemPort } from "../port/system.ts";
+import type { CallOptions } from "../port.ts";
 import { checkDeadline, type SimContext } from "./context.ts";
 
 /** Pools with their used capacity: the sum of their volumes' provisioned capacity. */
@@ -56,8 +56,14 @@ export function systemOps(ctx: SimContext): SystemPort {
       checkDeadline(opts);
       const [pools, volumes, servers, drives] = await Promise.all([
         poolUsage(ctx),
-        db.selectFrom("volumes").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-        db.selectFrom("servers").select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+        db
+          .selectFrom("volumes")
+          .select((e) => e.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow(),
+        db
+          .selectFrom("servers")
+          .select((e) => e.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow(),
         db
           .selectFrom("drives")
           .select((e) => [
@@ -87,7 +93,9 @@ export function systemOps(ctx: SimContext): SystemPort {
         savingEffects: noSavingEffects(ctx.now()),
         gumVersion: identity.gumVersion,
         dkcMicroVersion: identity.dkcMicroVersion,
-        warningLedStatus: pools.some((p) => poolStatus(p.total, p.used, p.thresholdWarning) !== "Normal") ? "ON" : "OFF",
+        warningLedStatus: pools.some((p) => poolStatus(p.total, p.used, p.thresholdWarning) !== "Normal")
+          ? "ON"
+          : "OFF",
         ipAddressIpv4Ctl1: "192.168.0.16",
         ipAddressIpv4Ctl2: "192.168.0.17",
         ipAddressIpv6Ctl1: "fe80::16",
@@ -109,7 +117,11 @@ export function systemOps(ctx: SimContext): SystemPort {
         .where("status", "=", "PSUE")
         .orderBy("master_volume_id")
         .execute();
-      const worst = byStatus.has("Error") ? "Error" : byStatus.has("ExceededThreshold") ? "ExceededThreshold" : "Normal";
+      const worst = byStatus.has("Error")
+        ? "Error"
+        : byStatus.has("ExceededThreshold")
+          ? "ExceededThreshold"
+          : "Normal";
       return {
         poolStatus: {
           summary: worst,
@@ -118,7 +130,9 @@ export function systemOps(ctx: SimContext): SystemPort {
         snapshotStatus: {
           summary: broken.length > 0 ? "Error" : "Normal",
           abnormalItems:
-            broken.length > 0 ? [{ status: "Error", masterVolumeIds: broken.map((b) => Number(b.master_volume_id)) }] : [],
+            broken.length > 0
+              ? [{ status: "Error", masterVolumeIds: broken.map((b) => Number(b.master_volume_id)) }]
+              : [],
         },
       };
     },

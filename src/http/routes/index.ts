@@ -1,8 +1,25 @@
 /** Every route module, in the order they are registered. */
 import { commandStatusRoutes } from "./command-status.ts";
 import type { RouteModule } from "./common.ts";
+import { connectionRoutes } from "./connections.ts";
+import { poolRoutes } from "./pools.ts";
+import { portRoutes } from "./ports.ts";
+import { serverRoutes } from "./servers.ts";
 import { sessionRoutes } from "./sessions.ts";
+import { snapshotRoutes } from "./snapshots.ts";
 import { storageRoutes } from "./storage.ts";
 import { userRoutes } from "./users.ts";
+import { volumeRoutes } from "./volumes.ts";
 
-export const ROUTES: RouteModule[] = [sessionRoutes, userRoutes, storageRoutes, commandStatusRoutes];
+export const ROUTES: RouteModule[] = [
+  sessionRoutes,
+  userRoutes,
+  storageRoutes,
+  commandStatusRoutes,
+  poolRoutes,
+  volumeRoutes,
+  serverRoutes,
+  portRoutes,
+  connectionRoutes,
+  snapshotRoutes,
+];

@@ -1,0 +1,368 @@
+/**
+ * Snapshots (Thin Image pairs) and snapshot groups of the simulated array. A snapshot is taken and
+ * split at once, so it is in PSUS from creation on; restoring copies back and ends in PSUS again.
+ * Mapping creates an ordinary volume row that the snapshot points at; deleting the snapshot keeps it.
+ */
+import type { ExpressionBuilder } from "kysely";
+import { DeviceRefused, NotFound, type SsbCode } from "../../domain/errors.ts";
+import { type Database, type Db, forUpdate, type SnapshotsTable } from "../../store/db.ts";
+import {
+  MAX_SNAPSHOT_ID,
+  MIN_SNAPSHOT_ID,
+  mappedVolumeNickname,
+  type Snapshot,
+  type SnapshotCreate,
+  type SnapshotFilter,
+  type SnapshotGroup,
+  type SnapshotKey,
+  type SnapshotList,
+  type SnapshotsPort,
+  type SnapshotType,
+} from "../port/snapshots.ts";
+import { MAX_VOLUME_ID } from "../port/volumes.ts";
+import type { CallOptions } from "../port.ts";
+import { lowestFree } from "./connections.ts";
+import { checkDeadline, type SimContext, transact } from "./context.ts";
+
+/**
+ * The array's refusals of this area (messageId KART30000-E; SSB codes Blockplane chose). Making
+ * the mapped volume keeps the rules and codes of volume creation.
+ * | rule                                                         | SSB1 | SSB2 |
+ * |--------------------------------------------------------------|------|------|
+ * | the pool does not exist                                      | 2e30 | 0001 |
+ * | the pool capacity is insufficient for the mapped volume      | 2e30 | 0002 |
+ * | no free volume ID for the mapped volume                      | 2e30 | 0003 |
+ * | the master volume has 1021 snapshots (no free snapshot ID)   | 2e31 | 0010 |
+ * | the master volume already has a snapshot in the group        | 2e31 | 0011 |
+ * | the snapshot is already mapped                               | 2e31 | 0012 |
+ */
+export const SNAPSHOT_REFUSALS = {
+  noPool: { SSB1: "2e30", SSB2: "0001" },
+  poolFull: { SSB1: "2e30", SSB2: "0002" },
+  noFreeVolumeId: { SSB1: "2e30", SSB2: "0003" },
+  noFreeSnapshotId: { SSB1: "2e31", SSB2: "0010" },
+  alreadyInGroup: { SSB1: "2e31", SSB2: "0011" },
+  alreadyMapped: { SSB1: "2e31", SSB2: "0012" },
+} as const satisfies Record<string, SsbCode>;
+
+function refused(message: string, errorCode: SsbCode): DeviceRefused {
+  return new DeviceRefused(message, { messageId: "KART30000-E", errorCode }, true);
+}
+
+/** YYYY-MM-DDThh:mm:ssZ */
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Snapshots whose key is `start` or after it, in (masterVolumeId, snapshotId) order. */
+function atOrAfter([mv, snap]: SnapshotKey) {
+  return (e: ExpressionBuilder<Database, "snapshots">) =>
+    e.or([
+      e("master_volume_id", ">", mv),
+      e.and([e("master_volume_id", "=", mv), e("snapshot_id", ">=", snap)]),
+    ]);
+}
+
+function toSnapshot(r: SnapshotsTable): Snapshot {
+  const masterVolumeId = Number(r.master_volume_id);
+  const snapshotId = Number(r.snapshot_id);
+  return {
+    id: `${masterVolumeId},${snapshotId}`,
+    masterVolumeId,
+    snapshotId,
+    status: r.status,
+    snapshotDate: isoSeconds(Number(r.snapshot_date)),
+    snapshotGroupName: r.snapshot_group_name,
+    ...(r.mapped_volume_id === null ? {} : { mappedVolumeId: Number(r.mapped_volume_id) }),
+    rootVolumeId: Number(r.root_volume_id),
+    poolId: Number(r.pool_id),
+    usedCapacityPerRootVolume: Number(r.used_capacity),
+    isVolumeCapacityExpanding: false,
+    type: r.type as SnapshotType,
+  };
+}
+
+export function snapshotsOps(ctx: SimContext): SnapshotsPort {
+  const db = ctx.store.db;
+
+  const one = (tx: Db, masterVolumeId: number, snapshotId: number) =>
+    tx
+      .selectFrom("snapshots")
+      .selectAll()
+      .where("master_volume_id", "=", masterVolumeId)
+      .where("snapshot_id", "=", snapshotId);
+
+  const absent = (masterVolumeId: number, snapshotId: number) =>
+    new NotFound(`The snapshot ${masterVolumeId},${snapshotId} does not exist.`);
+
+  /** Locks the pool the snapshot data (and a mapped volume) goes to; refused when it does not exist. */
+  async function lockPool(tx: Db, poolId: number) {
+    const pool = await forUpdate(
+      ctx.store,
+      tx.selectFrom("pools").select(["id", "total_capacity"]).where("id", "=", poolId),
+    ).executeTakeFirst();
+    if (!pool) throw refused(`The pool ${poolId} does not exist.`, SNAPSHOT_REFUSALS.noPool);
+    return pool;
+  }
+
+  /**
+   * Checks that a volume of `capacity` MiB can be made in the pool, as volume creation does (a
+   * volume reserves its whole capacity; no overcommit), and answers the lowest free volume ID.
+   */
+  async function roomForVolume(tx: Db, pool: { id: number; total_capacity: number }, capacity: number) {
+    const used = await tx
+      .selectFrom("volumes")
+      .select((e) => e.fn.sum<number>("total_capacity").as("n"))
+      .where("pool_id", "=", pool.id)
+      .executeTakeFirst();
+    if (capacity > Number(pool.total_capacity) - Number(used?.n ?? 0)) {
+      throw refused(
+        "The pool capacity is insufficient to map the snapshot to a volume.",
+        SNAPSHOT_REFUSALS.poolFull,
+      );
+    }
+    const ids = await tx.selectFrom("volumes").select("id").orderBy("id").execute();
+    const id = lowestFree(
+      ids.map((v) => Number(v.id)),
+      0,
+      MAX_VOLUME_ID,
+    );
+    if (id === undefined) {
+      throw refused(
+        `No volume ID is free to map the snapshot to: every volume ID (0-${MAX_VOLUME_ID}) is in use.`,
+        SNAPSHOT_REFUSALS.noFreeVolumeId,
+      );
+    }
+    return id;
+  }
+
+  /** Creates the volume a snapshot is mapped to: the master volume's size, empty, in the pool. */
+  async function insertMappedVolume(
+    tx: Db,
+    id: number,
+    master: { id: number; total_capacity: number },
+    poolId: number,
+  ) {
+    await tx
+      .insertInto("volumes")
+      .values({
+        id,
+        nickname: mappedVolumeNickname(Number(master.id)),
+        pool_id: poolId,
+        total_capacity: Number(master.total_capacity),
+        used_capacity: 0,
+        saving_setting: "DISABLE",
+        is_data_reduction_share_enabled: 0,
+        created_at: ctx.now(),
+      })
+      .execute();
+  }
+
+  return {
+    async listSnapshots(filter: SnapshotFilter, opts: CallOptions): Promise<SnapshotList> {
+      checkDeadline(opts);
+      const matching = db
+        .selectFrom("snapshots")
+        .$if(filter.masterVolumeId !== undefined, (q) =>
+          q.where("master_volume_id", "=", filter.masterVolumeId as number),
+        )
+        .$if(filter.snapshotGroupName !== undefined, (q) =>
+          q.where("snapshot_group_name", "=", filter.snapshotGroupName as string),
+        )
+        .$if(filter.snapshotDateFrom !== undefined, (q) =>
+          q.where("snapshot_date", ">=", filter.snapshotDateFrom as number),
+        )
+        .$if(filter.snapshotDateTo !== undefined, (q) =>
+          q.where("snapshot_date", "<=", filter.snapshotDateTo as number),
+        );
+      const [total, rows] = await Promise.all([
+        matching.select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+        matching
+          .selectAll()
+          .where(atOrAfter(filter.startId))
+          .orderBy("master_volume_id")
+          .orderBy("snapshot_id")
+          .limit(filter.count + 1)
+          .execute(),
+      ]);
+      return {
+        data: rows.slice(0, filter.count).map(toSnapshot),
+        totalCount: Number(total.n),
+        hasNext: rows.length > filter.count,
+      };
+    },
+
+    async getSnapshot(masterVolumeId: number, snapshotId: number, opts: CallOptions): Promise<Snapshot> {
+      checkDeadline(opts);
+      const row = await one(db, masterVolumeId, snapshotId).executeTakeFirst();
+      if (!row) throw absent(masterVolumeId, snapshotId);
+      return toSnapshot(row);
+    },
+
+    createSnapshot(spec: SnapshotCreate, opts: CallOptions): Promise<Snapshot> {
+      return transact(ctx, opts, async (tx) => {
+        const mv = spec.masterVolumeId;
+        // Locking the master volume serialises snapshot IDs per master volume.
+        const master = await forUpdate(
+          ctx.store,
+          tx.selectFrom("volumes").select(["id", "total_capacity"]).where("id", "=", mv),
+        ).executeTakeFirst();
+        if (!master) throw new NotFound(`The volume ${mv} does not exist.`);
+        const pool = await lockPool(tx, spec.poolId);
+        const taken = await tx
+          .selectFrom("snapshots")
+          .select(["snapshot_id", "snapshot_group_name"])
+          .where("master_volume_id", "=", mv)
+          .orderBy("snapshot_id")
+          .execute();
+        if (taken.some((t) => t.snapshot_group_name === spec.snapshotGroupName)) {
+          throw refused(
+            `The volume ${mv} already has a snapshot in the snapshot group "${spec.snapshotGroupName}".`,
+            SNAPSHOT_REFUSALS.alreadyInGroup,
+          );
+        }
+        const snapshotId = lowestFree(
+          taken.map((t) => Number(t.snapshot_id)),
+          MIN_SNAPSHOT_ID,
+          MAX_SNAPSHOT_ID,
+        );
+        if (snapshotId === undefined) {
+          throw refused(
+            `The volume ${mv} already has ${MAX_SNAPSHOT_ID - MIN_SNAPSHOT_ID + 1} snapshots, the most a volume can have.`,
+            SNAPSHOT_REFUSALS.noFreeSnapshotId,
+          );
+        }
+        const mapped =
+          spec.type === "Snapshot" ? null : await roomForVolume(tx, pool, Number(master.total_capacity));
+        // A snapshot of a mapped snapshot volume (a cascade) keeps the root of the chain.
+        const parent = await tx
+          .selectFrom("snapshots")
+          .select("root_volume_id")
+          .where("mapped_volume_id", "=", mv)
+          .executeTakeFirst();
+        if (mapped !== null)
+          await insertMappedVolume(
+            tx,
+            mapped,
+            { id: mv, total_capacity: master.total_capacity },
+            spec.poolId,
+          );
+        const row: SnapshotsTable = {
+          master_volume_id: mv,
+          snapshot_id: snapshotId,
+          pool_id: spec.poolId,
+          snapshot_group_name: spec.snapshotGroupName,
+          type: spec.type,
+          status: "PSUS",
+          snapshot_date: ctx.now(),
+          mapped_volume_id: mapped,
+          root_volume_id: parent ? Number(parent.root_volume_id) : mv,
+          used_capacity: 0,
+        };
+        await tx.insertInto("snapshots").values(row).execute();
+        return toSnapshot(row);
+      });
+    },
+
+    mapSnapshot(
+      masterVolumeId: number,
+      snapshotId: number,
+      poolId: number,
+      opts: CallOptions,
+    ): Promise<Snapshot> {
+      return transact(ctx, opts, async (tx) => {
+        const row = await forUpdate(ctx.store, one(tx, masterVolumeId, snapshotId)).executeTakeFirst();
+        if (!row) throw absent(masterVolumeId, snapshotId);
+        if (row.mapped_volume_id !== null) {
+          throw refused(
+            `The snapshot ${masterVolumeId},${snapshotId} is already mapped to the volume ${row.mapped_volume_id}.`,
+            SNAPSHOT_REFUSALS.alreadyMapped,
+          );
+        }
+        const pool = await lockPool(tx, poolId);
+        const master = await tx
+          .selectFrom("volumes")
+          .select(["id", "total_capacity"])
+          .where("id", "=", masterVolumeId)
+          .executeTakeFirstOrThrow();
+        const id = await roomForVolume(tx, pool, Number(master.total_capacity));
+        await insertMappedVolume(tx, id, master, poolId);
+        const type: SnapshotType = row.type === "Snapshot" ? "Mapped Snapshot" : (row.type as SnapshotType);
+        await tx
+          .updateTable("snapshots")
+          .set({ mapped_volume_id: id, type })
+          .where("master_volume_id", "=", masterVolumeId)
+          .where("snapshot_id", "=", snapshotId)
+          .execute();
+        return toSnapshot({ ...row, mapped_volume_id: id, type });
+      });
+    },
+
+    restoreSnapshot(masterVolumeId: number, snapshotId: number, opts: CallOptions): Promise<Snapshot> {
+      return transact(ctx, opts, async (tx) => {
+        const row = await forUpdate(ctx.store, one(tx, masterVolumeId, snapshotId)).executeTakeFirst();
+        if (!row) throw absent(masterVolumeId, snapshotId);
+        // The copy back is instant here, so the pair passes through RCPY and is split again at once.
+        await tx
+          .updateTable("snapshots")
+          .set({ status: "PSUS" })
+          .where("master_volume_id", "=", masterVolumeId)
+          .where("snapshot_id", "=", snapshotId)
+          .execute();
+        return toSnapshot({ ...row, status: "PSUS" });
+      });
+    },
+
+    deleteSnapshot(masterVolumeId: number, snapshotId: number, opts: CallOptions): Promise<void> {
+      return transact(ctx, opts, async (tx) => {
+        const row = await forUpdate(ctx.store, one(tx, masterVolumeId, snapshotId)).executeTakeFirst();
+        if (!row) throw absent(masterVolumeId, snapshotId);
+        await tx
+          .deleteFrom("snapshots")
+          .where("master_volume_id", "=", masterVolumeId)
+          .where("snapshot_id", "=", snapshotId)
+          .execute();
+      });
+    },
+
+    async listSnapshotGroups(opts: CallOptions): Promise<string[]> {
+      checkDeadline(opts);
+      const rows = await db
+        .selectFrom("snapshots")
+        .select("snapshot_group_name")
+        .distinct()
+        .orderBy("snapshot_group_name")
+        .execute();
+      return rows.map((r) => r.snapshot_group_name);
+    },
+
+    async getSnapshotGroup(
+      name: string,
+      page: { startId: SnapshotKey; count: number },
+      opts: CallOptions,
+    ): Promise<SnapshotGroup> {
+      checkDeadline(opts);
+      const members = db.selectFrom("snapshots").where("snapshot_group_name", "=", name);
+      const [total, rows] = await Promise.all([
+        members.select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+        members
+          .select(["master_volume_id", "snapshot_id"])
+          .where(atOrAfter(page.startId))
+          .orderBy("master_volume_id")
+          .orderBy("snapshot_id")
+          .limit(page.count + 1)
+          .execute(),
+      ]);
+      const totalCount = Number(total.n);
+      if (totalCount === 0) throw new NotFound(`The snapshot group "${name}" does not exist.`);
+      return {
+        name,
+        snapshots: rows
+          .slice(0, page.count)
+          .map((r) => ({ masterVolumeId: Number(r.master_volume_id), snapshotId: Number(r.snapshot_id) })),
+        totalCount,
+        hasNext: rows.length > page.count,
+      };
+    },
+  };
+}

@@ -1,0 +1,374 @@
+/**
+ * Volumes of the simulated array: thin volumes in a pool, at the lowest free IDs 0–65279.
+ *
+ * A volume reserves its whole capacity in its pool when it is created or expanded (no overcommit,
+ * see simulator/pools.ts); its used capacity starts at 0 because nothing has been written.
+ *
+ * Refusals of the array (messageId KART30000-E; SSB codes Blockplane chose):
+ * | rule                                                   | SSB1 | SSB2 |
+ * |--------------------------------------------------------|------|------|
+ * | the pool does not exist                                | 2e30 | 0001 |
+ * | the pool capacity is insufficient (create, expand)     | 2e30 | 0002 |
+ * | no free volume ID (65,280 volumes)                     | 2e30 | 0003 |
+ * | capacity would exceed 268,435,456 MiB (expand)         | 2e30 | 0004 |
+ * | the volume is connected to servers (LUN paths; delete) | 2e30 | 0005 |
+ * | the volume has snapshots or is a mapped snapshot       | 2e30 | 0006 |
+ */
+import type { ExpressionBuilder } from "kysely";
+import {
+  DeviceRefused,
+  NotFound,
+  restoreError,
+  type SsbCode,
+  type StoredError,
+  storeError,
+} from "../../domain/errors.ts";
+import { type Database, type Db, forUpdate } from "../../store/db.ts";
+import {
+  MAX_VOLUME_CAPACITY,
+  MAX_VOLUME_ID,
+  type SavingSetting,
+  type Volume,
+  type VolumeCreate,
+  type VolumeDetail,
+  type VolumeFilter,
+  type VolumeList,
+  type VolumePage,
+  type VolumesPort,
+} from "../port/volumes.ts";
+import type { CallOptions, ItemResult } from "../port.ts";
+import { checkDeadline, type SimContext, transact } from "./context.ts";
+import { containsText } from "./pools.ts";
+
+const SSB = {
+  noPool: { SSB1: "2e30", SSB2: "0001" },
+  poolFull: { SSB1: "2e30", SSB2: "0002" },
+  noFreeId: { SSB1: "2e30", SSB2: "0003" },
+  tooLarge: { SSB1: "2e30", SSB2: "0004" },
+  connected: { SSB1: "2e30", SSB2: "0005" },
+  hasSnapshots: { SSB1: "2e30", SSB2: "0006" },
+} satisfies Record<string, SsbCode>;
+
+function refused(message: string, errorCode: SsbCode): DeviceRefused {
+  return new DeviceRefused(message, { messageId: "KART30000-E", errorCode }, true);
+}
+
+const POOL_FULL = "The pool capacity is insufficient.";
+
+/** Rows per INSERT: well under the bound-parameter limits of SQLite and PostgreSQL. */
+const INSERT_CHUNK = 500;
+
+type Outcome = { ok: true; value: number } | { ok: false; error: StoredError };
+
+/** The pools' used capacity (sum of their volumes' capacity), for the given pools. */
+async function usedByPool(tx: Db, poolIds: number[]): Promise<Map<number, number>> {
+  const rows = await tx
+    .selectFrom("volumes")
+    .select((e) => ["pool_id", e.fn.sum<number>("total_capacity").as("used")])
+    .where("pool_id", "in", poolIds)
+    .groupBy("pool_id")
+    .execute();
+  return new Map(rows.map((r) => [Number(r.pool_id), Number(r.used)]));
+}
+
+/** Yields the free volume IDs in increasing order, from one read of the used ones. */
+async function freeIds(tx: Db): Promise<() => number | undefined> {
+  const used = (await tx.selectFrom("volumes").select("id").orderBy("id").execute()).map((r) => Number(r.id));
+  let candidate = 0;
+  let u = 0;
+  return () => {
+    while (candidate <= MAX_VOLUME_ID) {
+      while (u < used.length && (used[u] as number) < candidate) u++;
+      const id = candidate++;
+      if (u < used.length && used[u] === id) continue;
+      return id;
+    }
+    return undefined;
+  };
+}
+
+type VolumeRow = {
+  id: number;
+  nickname: string;
+  pool_id: number;
+  pool_name: string;
+  total_capacity: number;
+  used_capacity: number;
+  saving_setting: string;
+  is_data_reduction_share_enabled: number;
+  servers: number | string | null;
+  snapshots: number | string | null;
+};
+
+function toVolume(r: VolumeRow): Volume {
+  const total = Number(r.total_capacity);
+  const used = Number(r.used_capacity);
+  const saving = r.saving_setting as SavingSetting;
+  return {
+    id: Number(r.id),
+    nickname: r.nickname,
+    poolId: Number(r.pool_id),
+    poolName: r.pool_name,
+    totalCapacity: total,
+    usedCapacity: used,
+    freeCapacity: Math.max(0, total - used),
+    reservedCapacity: 0,
+    savingSetting: saving,
+    isDataReductionShareEnabled: r.is_data_reduction_share_enabled === 1,
+    compressionAcceleration: false,
+    capacitySavingStatus: saving === "DISABLE" ? "Disabled" : "Enabled",
+    numberOfConnectingServers: Number(r.servers ?? 0),
+    numberOfSnapshots: Number(r.snapshots ?? 0),
+    volumeTypes: [],
+  };
+}
+
+export function volumesOps(ctx: SimContext): VolumesPort {
+  const db = ctx.store.db;
+
+  /** The filter as one condition on `volumes` joined with `pools`. */
+  const matching = (f: VolumeFilter) => (eb: ExpressionBuilder<Database, "volumes" | "pools">) => {
+    const all = [];
+    if (f.poolId !== undefined) all.push(eb("volumes.pool_id", "=", f.poolId));
+    else if (f.poolName !== undefined) all.push(containsText(ctx.store, "pools.name", f.poolName));
+    if (f.serverId !== undefined) {
+      all.push(
+        eb.exists(
+          eb
+            .selectFrom("connections")
+            .select("connections.volume_id")
+            .whereRef("connections.volume_id", "=", "volumes.id")
+            .where("connections.server_id", "=", f.serverId),
+        ),
+      );
+    } else if (f.serverNickname !== undefined) {
+      all.push(
+        eb.exists(
+          eb
+            .selectFrom("connections")
+            .innerJoin("servers", "servers.id", "connections.server_id")
+            .select("connections.volume_id")
+            .whereRef("connections.volume_id", "=", "volumes.id")
+            .where(containsText(ctx.store, "servers.nickname", f.serverNickname)),
+        ),
+      );
+    }
+    if (f.nickname !== undefined) all.push(containsText(ctx.store, "volumes.nickname", f.nickname));
+    if (f.minTotalCapacity !== undefined) all.push(eb("volumes.total_capacity", ">=", f.minTotalCapacity));
+    if (f.maxTotalCapacity !== undefined) all.push(eb("volumes.total_capacity", "<=", f.maxTotalCapacity));
+    if (f.minUsedCapacity !== undefined) all.push(eb("volumes.used_capacity", ">=", f.minUsedCapacity));
+    if (f.maxUsedCapacity !== undefined) all.push(eb("volumes.used_capacity", "<=", f.maxUsedCapacity));
+    return eb.and(all);
+  };
+
+  /** Volumes with their pool's name and their connection and snapshot counts, in ID order. */
+  const volumeRows = () =>
+    db
+      .selectFrom("volumes")
+      .innerJoin("pools", "pools.id", "volumes.pool_id")
+      .selectAll("volumes")
+      .select((eb) => [
+        "pools.name as pool_name",
+        eb
+          .selectFrom("connections")
+          .select((e) => e.fn.countAll<number>().as("n"))
+          .whereRef("connections.volume_id", "=", "volumes.id")
+          .as("servers"),
+        eb
+          .selectFrom("snapshots")
+          .select((e) => e.fn.countAll<number>().as("n"))
+          .whereRef("snapshots.master_volume_id", "=", "volumes.id")
+          .as("snapshots"),
+      ])
+      .orderBy("volumes.id");
+
+  async function lockVolume(tx: Db, id: number) {
+    const volume = await forUpdate(
+      ctx.store,
+      tx.selectFrom("volumes").selectAll().where("id", "=", id),
+    ).executeTakeFirst();
+    if (!volume) throw new NotFound(`The volume ${id} does not exist.`);
+    return volume;
+  }
+
+  return {
+    async listVolumes(filter: VolumeFilter, page: VolumePage, opts: CallOptions): Promise<VolumeList> {
+      checkDeadline(opts);
+      const where = matching(filter);
+      const [rows, total] = await Promise.all([
+        volumeRows()
+          .where(where)
+          .where("volumes.id", ">=", page.startVolumeId)
+          .limit(page.count + 1)
+          .execute(),
+        db
+          .selectFrom("volumes")
+          .innerJoin("pools", "pools.id", "volumes.pool_id")
+          .select((e) => e.fn.countAll<number>().as("n"))
+          .where(where)
+          .executeTakeFirstOrThrow(),
+      ]);
+      const hasNext = rows.length > page.count;
+      return { data: rows.slice(0, page.count).map(toVolume), totalCount: Number(total.n), hasNext };
+    },
+
+    async getVolume(id: number, opts: CallOptions): Promise<VolumeDetail> {
+      checkDeadline(opts);
+      const row = await volumeRows().where("volumes.id", "=", id).executeTakeFirst();
+      if (!row) throw new NotFound(`The volume ${id} does not exist.`);
+      // A connection gives its LUN on every port through which the server is seen.
+      const luns = await db
+        .selectFrom("connections")
+        .innerJoin(
+          (eb) =>
+            eb
+              .selectFrom("paths")
+              .select(["paths.server_id", "paths.port_id"])
+              .union(eb.selectFrom("host_groups").select(["host_groups.server_id", "host_groups.port_id"]))
+              .as("seen"),
+          (join) => join.onRef("seen.server_id", "=", "connections.server_id"),
+        )
+        .select(["connections.lun", "connections.server_id", "seen.port_id"])
+        .where("connections.volume_id", "=", id)
+        .orderBy("connections.server_id")
+        .orderBy("seen.port_id")
+        .execute();
+      return {
+        ...toVolume(row),
+        compressionAccelerationStatus: "Disabled",
+        capacitySavingProgress: 100,
+        luns: luns.map((l) => ({ lun: Number(l.lun), serverId: Number(l.server_id), portId: l.port_id })),
+      };
+    },
+
+    async createVolumes(items: VolumeCreate[], opts: CallOptions): Promise<ItemResult<number>[]> {
+      const outcomes = await transact(ctx, opts, async (tx): Promise<Outcome[]> => {
+        const poolIds = [...new Set(items.map((i) => i.poolId))];
+        if (poolIds.length === 0) return [];
+        const pools = await forUpdate(
+          ctx.store,
+          tx.selectFrom("pools").select(["id", "total_capacity"]).where("id", "in", poolIds),
+        ).execute();
+        const missing = poolIds.find((p) => !pools.some((r) => Number(r.id) === p));
+        if (missing !== undefined) throw refused(`The pool ${missing} does not exist.`, SSB.noPool);
+        const used = await usedByPool(tx, poolIds);
+        const free = new Map(
+          pools.map((p) => [Number(p.id), Number(p.total_capacity) - (used.get(Number(p.id)) ?? 0)]),
+        );
+        const nextId = await freeIds(tx);
+        const now = ctx.now();
+
+        const outcomes: Outcome[] = [];
+        const rows: Database["volumes"][] = [];
+        for (const item of items) {
+          const room = free.get(item.poolId) ?? 0;
+          if (item.capacity > room) {
+            outcomes.push({ ok: false, error: storeError(refused(POOL_FULL, SSB.poolFull)) });
+            continue;
+          }
+          const id = nextId();
+          if (id === undefined) {
+            const err = refused(
+              `No more volumes can be created: every volume ID (0-${MAX_VOLUME_ID}) is in use.`,
+              SSB.noFreeId,
+            );
+            outcomes.push({ ok: false, error: storeError(err) });
+            continue;
+          }
+          free.set(item.poolId, room - item.capacity);
+          rows.push({
+            id,
+            nickname: item.nickname,
+            pool_id: item.poolId,
+            total_capacity: item.capacity,
+            used_capacity: 0,
+            saving_setting: item.savingSetting,
+            is_data_reduction_share_enabled: item.isDataReductionShareEnabled ? 1 : 0,
+            created_at: now,
+          });
+          outcomes.push({ ok: true, value: id });
+        }
+        checkDeadline(opts);
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          await tx
+            .insertInto("volumes")
+            .values(rows.slice(i, i + INSERT_CHUNK))
+            .execute();
+        }
+        return outcomes;
+      });
+      return outcomes.map((o) => (o.ok ? o : { ok: false, error: restoreError(o.error) }));
+    },
+
+    setVolumeNickname(id: number, nickname: string, opts: CallOptions): Promise<void> {
+      return transact(ctx, opts, async (tx) => {
+        await lockVolume(tx, id);
+        await tx.updateTable("volumes").set({ nickname }).where("id", "=", id).execute();
+      });
+    },
+
+    setVolumeSavingSetting(id: number, savingSetting: SavingSetting, opts: CallOptions): Promise<void> {
+      return transact(ctx, opts, async (tx) => {
+        const volume = await lockVolume(tx, id);
+        // Sharing data reduction means nothing without data reduction.
+        const share = savingSetting === "DISABLE" ? 0 : volume.is_data_reduction_share_enabled;
+        await tx
+          .updateTable("volumes")
+          .set({ saving_setting: savingSetting, is_data_reduction_share_enabled: share })
+          .where("id", "=", id)
+          .execute();
+      });
+    },
+
+    expandVolume(id: number, additional: number, opts: CallOptions): Promise<void> {
+      return transact(ctx, opts, async (tx) => {
+        const volume = await lockVolume(tx, id);
+        const pool = await forUpdate(
+          ctx.store,
+          tx.selectFrom("pools").select("total_capacity").where("id", "=", volume.pool_id),
+        ).executeTakeFirstOrThrow();
+        const total = Number(volume.total_capacity) + additional;
+        if (total > MAX_VOLUME_CAPACITY) {
+          throw refused(
+            `The capacity of a volume cannot exceed ${MAX_VOLUME_CAPACITY} MiB (it would be ${total} MiB).`,
+            SSB.tooLarge,
+          );
+        }
+        const used = (await usedByPool(tx, [Number(volume.pool_id)])).get(Number(volume.pool_id)) ?? 0;
+        if (additional > Number(pool.total_capacity) - used) throw refused(POOL_FULL, SSB.poolFull);
+        await tx.updateTable("volumes").set({ total_capacity: total }).where("id", "=", id).execute();
+      });
+    },
+
+    deleteVolume(id: number, opts: CallOptions): Promise<void> {
+      return transact(ctx, opts, async (tx) => {
+        await lockVolume(tx, id);
+        const connected = await tx
+          .selectFrom("connections")
+          .select("server_id")
+          .where("volume_id", "=", id)
+          .limit(1)
+          .executeTakeFirst();
+        if (connected) {
+          throw refused(
+            `The volume ${id} is connected to a server. Remove its connections (LUN paths), and then try again.`,
+            SSB.connected,
+          );
+        }
+        const snapshot = await tx
+          .selectFrom("snapshots")
+          .select("snapshot_id")
+          .where((eb) => eb.or([eb("master_volume_id", "=", id), eb("mapped_volume_id", "=", id)]))
+          .limit(1)
+          .executeTakeFirst();
+        if (snapshot) {
+          throw refused(
+            `The volume ${id} has snapshots or is a mapped snapshot. Delete the snapshots, and then try again.`,
+            SSB.hasSnapshots,
+          );
+        }
+        await tx.deleteFrom("volumes").where("id", "=", id).execute();
+      });
+    },
+  };
+}

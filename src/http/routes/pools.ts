@@ -1,0 +1,311 @@
+/**
+ * Pools (thin-provisioning pools built from drives) and the drives themselves. Reads are
+ * synchronous; creating, changing, expanding and deleting a pool are asynchronous (202).
+ */
+import { Type } from "typebox";
+import {
+  MAX_DATA_DRIVE_COUNT,
+  MAX_POOL_ID,
+  type PoolDriveSpec,
+  RAID_LEVELS,
+  raidLayoutProblem,
+} from "../../device/port/pools.ts";
+import { InvalidRequest } from "../../domain/errors.ts";
+import { POOL_JOBS } from "../../services/pools.ts";
+import { principalOf } from "../contract/auth.ts";
+import {
+  accepted,
+  Body,
+  call,
+  errorResponses,
+  idParams,
+  ListOf,
+  Query,
+  type RouteModule,
+  SIMPLE_OBJECTS,
+  StatusResourceSchema,
+} from "./common.ts";
+
+/** Alphanumerics, space and , - . / : @ \ _ ; case-sensitive. */
+const PoolName = Type.String({ minLength: 1, maxLength: 32, pattern: "^[A-Za-z0-9 ,./:@\\\\_-]+$" });
+const Threshold = Type.Integer({ minimum: 1, maximum: 100 });
+
+const DriveSpec = Body({
+  driveTypeCode: Type.String({ pattern: "^[A-Za-z0-9-]{12}$", description: 'e.g. "SNR5A-R960NC"' }),
+  dataDriveCount: Type.Integer({
+    minimum: 1,
+    maximum: MAX_DATA_DRIVE_COUNT,
+    description: "drives to take, parity included",
+  }),
+  raidLevel: Type.Union(RAID_LEVELS.map((r) => Type.Literal(r))),
+  parityGroupType: Type.Optional(Type.Literal("DDP")),
+});
+const DriveSpecs = Type.Array(DriveSpec, { minItems: 1, maxItems: 16 });
+
+export const SavingEffectsSchema = Type.Object({
+  efficiencyDataReduction: Type.Number(),
+  preCapacityDataReduction: Type.Number(),
+  postCapacityDataReduction: Type.Number(),
+  efficiencyFmdSaving: Type.Number(),
+  preCapacityFmdSaving: Type.Number(),
+  postCapacityFmdSaving: Type.Number(),
+  isTotalEfficiencySupport: Type.Boolean(),
+  totalEfficiencyStatus: Type.String(),
+  dataReductionWithoutSystemDataStatus: Type.String(),
+  softwareSavingWithoutSystemDataStatus: Type.String(),
+  totalEfficiency: Type.Number(),
+  dataReductionWithoutSystemData: Type.Number(),
+  preCapacityDataReductionWithoutSystemData: Type.Number(),
+  postCapacityDataReductionWithoutSystemData: Type.Number(),
+  softwareSavingWithoutSystemData: Type.Number(),
+  calculationStartTime: Type.String(),
+  calculationEndTime: Type.String(),
+});
+
+const PoolSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  status: Type.String({ description: "Normal, ExceededThreshold or Error (full)" }),
+  encryption: Type.String(),
+  totalCapacity: Type.Integer({ description: "MiB" }),
+  effectiveCapacity: Type.Integer(),
+  usedCapacity: Type.Integer({ description: "MiB: the provisioned capacity of the pool's volumes" }),
+  freeCapacity: Type.Integer(),
+  capacityManage: Type.Object({
+    usedCapacityRate: Type.Integer(),
+    thresholdWarning: Type.Integer(),
+    thresholdDepletion: Type.Integer(),
+  }),
+  savingEffects: SavingEffectsSchema,
+  configStatus: Type.Array(Type.String()),
+  numberOfVolumes: Type.Integer(),
+  numberOfTiers: Type.Integer(),
+  tiers: Type.Array(Type.Unknown()),
+  numberOfDriveTypes: Type.Integer(),
+  drives: Type.Array(
+    Type.Object({
+      driveType: Type.String(),
+      driveInterface: Type.String(),
+      driveRpm: Type.String(),
+      driveCapacity: Type.Integer(),
+      displayDriveCapacity: Type.String(),
+      totalCapacity: Type.Integer(),
+      numberOfDrives: Type.Integer(),
+      locations: Type.Array(Type.String()),
+      raidLevel: Type.String(),
+      parityGroupType: Type.String(),
+    }),
+  ),
+  subscriptionLimit: Type.Object({ isEnabled: Type.Boolean(), currentRate: Type.Integer() }),
+  containsCapacitySavingVolume: Type.Boolean(),
+});
+
+const DriveSchema = Type.Object({
+  driveLocationId: Type.String(),
+  driveTypeCode: Type.String(),
+  driveType: Type.String(),
+  driveInterface: Type.String(),
+  driveRpm: Type.String(),
+  driveCapacity: Type.Integer(),
+  displayDriveCapacity: Type.String(),
+  totalCapacity: Type.Integer(),
+  status: Type.String(),
+  usageType: Type.String({ description: "DATA (in a pool) or FREE" }),
+  poolId: Type.Optional(Type.Integer()),
+});
+
+const poolParams = idParams(MAX_POOL_ID);
+const provisioning = { permission: "provisioning" } as const;
+const acceptedResponse = { 202: StatusResourceSchema, ...errorResponses() };
+
+/** The RAID layout of every drive spec must be possible: the first impossible one is a 400. */
+function checkLayouts(specs: PoolDriveSpec[]): void {
+  for (const s of specs) {
+    const problem = raidLayoutProblem(s.raidLevel, s.dataDriveCount);
+    if (problem)
+      throw new InvalidRequest(`The drive configuration of ${s.driveTypeCode} is invalid: ${problem}`);
+  }
+}
+
+export const poolRoutes: RouteModule = (app, { device, jobs }) => {
+  const tags = ["pools"];
+  const base = `${SIMPLE_OBJECTS}/pools`;
+
+  app.get(
+    base,
+    {
+      schema: {
+        tags,
+        summary: "List pools",
+        querystring: Query({
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: "partial match" })),
+          status: Type.Optional(
+            Type.Union([Type.Literal("Normal"), Type.Literal("ExceededThreshold"), Type.Literal("Error")]),
+          ),
+          configStatus: Type.Optional(Type.Literal("PartiallyBlocked")),
+        }),
+        response: { 200: ListOf(PoolSchema), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const data = await device.listPools(request.query, call());
+      return { data, count: data.length };
+    },
+  );
+
+  app.get(
+    `${base}/:id`,
+    {
+      schema: {
+        tags,
+        summary: "Get a pool",
+        params: poolParams,
+        response: { 200: PoolSchema, ...errorResponses() },
+      },
+    },
+    async (request) => device.getPool(request.params.id, call()),
+  );
+
+  app.post(
+    base,
+    {
+      config: provisioning,
+      schema: {
+        tags,
+        summary: "Create a pool from free drives (asynchronous)",
+        body: Body({
+          name: PoolName,
+          isEncryptionEnabled: Type.Optional(Type.Boolean()),
+          drives: DriveSpecs,
+        }),
+        response: acceptedResponse,
+      },
+    },
+    async (request, reply) => {
+      const { name, isEncryptionEnabled = false, drives } = request.body;
+      checkLayouts(drives);
+      const id = await jobs.enqueue(
+        POOL_JOBS.create,
+        { spec: { name, isEncryptionEnabled, drives } },
+        principalOf(request).user.id,
+      );
+      return accepted(reply, id);
+    },
+  );
+
+  app.patch(
+    `${base}/:id`,
+    {
+      config: provisioning,
+      schema: {
+        tags,
+        summary: "Change a pool's name or capacity thresholds (asynchronous)",
+        params: poolParams,
+        body: Body(
+          {
+            name: Type.Optional(PoolName),
+            thresholdWarning: Type.Optional(Threshold),
+            thresholdDepletion: Type.Optional(Threshold),
+          },
+          { minProperties: 1 },
+        ),
+        response: acceptedResponse,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const change = request.body;
+      // The thresholds given are checked against the ones kept: depletion must stay above warning.
+      const pool = await device.getPool(id, call());
+      const warning = change.thresholdWarning ?? pool.capacityManage.thresholdWarning;
+      const depletion = change.thresholdDepletion ?? pool.capacityManage.thresholdDepletion;
+      if (depletion <= warning) {
+        throw new InvalidRequest(
+          `thresholdDepletion (${depletion}) must be greater than thresholdWarning (${warning}).`,
+        );
+      }
+      const jobId = await jobs.enqueue(POOL_JOBS.update, { id, change }, principalOf(request).user.id);
+      return accepted(reply, jobId);
+    },
+  );
+
+  app.post(
+    `${base}/:id/actions/expand/invoke`,
+    {
+      config: provisioning,
+      schema: {
+        tags,
+        summary: "Add drives to a pool (asynchronous)",
+        params: poolParams,
+        body: Body({ additionalDrives: DriveSpecs }),
+        response: acceptedResponse,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      checkLayouts(request.body.additionalDrives);
+      await device.getPool(id, call());
+      const jobId = await jobs.enqueue(
+        POOL_JOBS.expand,
+        { id, additionalDrives: request.body.additionalDrives },
+        principalOf(request).user.id,
+      );
+      return accepted(reply, jobId);
+    },
+  );
+
+  app.delete(
+    `${base}/:id`,
+    {
+      config: provisioning,
+      schema: {
+        tags,
+        summary: "Delete an empty pool (asynchronous)",
+        params: poolParams,
+        response: acceptedResponse,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      await device.getPool(id, call());
+      const jobId = await jobs.enqueue(POOL_JOBS.delete, { id }, principalOf(request).user.id);
+      return accepted(reply, jobId);
+    },
+  );
+
+  const drives = `${SIMPLE_OBJECTS}/drives`;
+  app.get(
+    drives,
+    {
+      schema: {
+        tags: ["drives"],
+        summary: "List drives",
+        querystring: Query({
+          driveTypeCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+          usageType: Type.Optional(Type.Union([Type.Literal("DATA"), Type.Literal("FREE")])),
+        }),
+        response: { 200: ListOf(DriveSchema), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const data = await device.listDrives(request.query, call());
+      return { data, count: data.length };
+    },
+  );
+
+  app.get(
+    `${drives}/:location`,
+    {
+      schema: {
+        tags: ["drives"],
+        summary: "Get a drive",
+        params: Type.Object(
+          { location: Type.String({ pattern: "^\\d{1,3}-\\d{1,3}$", description: 'box-slot, e.g. "0-3"' }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: DriveSchema, ...errorResponses() },
+      },
+    },
+    async (request) => device.getDrive(request.params.location, call()),
+  );
+};

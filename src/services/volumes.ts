@@ -1,0 +1,108 @@
+/**
+ * Volumes: the asynchronous operations. Creating N volumes is ONE job whose items are created by
+ * one batch call of the device (one transaction): items the array refuses fail alone, the others
+ * are created, and the command-status reports both.
+ */
+
+import type { SavingSetting, VolumeCreate } from "../device/port/volumes.ts";
+import { BlockplaneError } from "../domain/errors.ts";
+import { type ItemFailure, type JobsService, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
+import { oneItem, poolUrl } from "./pools.ts";
+
+export const VOLUME_JOBS = {
+  create: "volumes.create",
+  setSaving: "volumes.set-saving-setting",
+  expand: "volumes.expand",
+  delete: "volumes.delete",
+} as const;
+
+export const VOLUMES_URL = `${SIMPLE_OBJECTS}/volumes`;
+export const volumeUrl = (id: number) => `${VOLUMES_URL}/${id}`;
+
+export interface NicknameParam {
+  baseName: string;
+  /** Without it, no number is appended and every volume gets the base name. */
+  startNumber?: number;
+  /** Zero-padding of the number; only with startNumber. */
+  numberOfDigits?: number;
+}
+
+export interface VolumeCreateParams {
+  poolId: number;
+  capacity: number;
+  number: number;
+  nicknameParam?: NicknameParam;
+  savingSetting: SavingSetting;
+  isDataReductionShareEnabled: boolean;
+}
+
+/** The nicknames of `number` volumes created with `param`: base name plus zero-padded number. */
+export function volumeNicknames(param: NicknameParam | undefined, number: number): string[] {
+  if (!param) return Array.from({ length: number }, () => "");
+  const { baseName, startNumber, numberOfDigits = 1 } = param;
+  if (startNumber === undefined) return Array.from({ length: number }, () => baseName);
+  return Array.from(
+    { length: number },
+    (_, i) => `${baseName}${String(startNumber + i).padStart(numberOfDigits, "0")}`,
+  );
+}
+
+export interface VolumeIdParams {
+  id: number;
+}
+export interface VolumeSavingParams extends VolumeIdParams {
+  savingSetting: SavingSetting;
+}
+export interface VolumeExpandParams extends VolumeIdParams {
+  capacity: number;
+}
+
+export function registerVolumeJobs(jobs: JobsService): void {
+  jobs.register<VolumeCreateParams>(VOLUME_JOBS.create, async (p, ctx) => {
+    const items: VolumeCreate[] = volumeNicknames(p.nicknameParam, p.number).map((nickname) => ({
+      poolId: p.poolId,
+      capacity: p.capacity,
+      nickname,
+      savingSetting: p.savingSetting,
+      isDataReductionShareEnabled: p.isDataReductionShareEnabled,
+    }));
+    let results: Awaited<ReturnType<typeof ctx.device.createVolumes>>;
+    try {
+      results = await ctx.device.createVolumes(items, { signal: ctx.signal, opKey: ctx.opKey(0) });
+    } catch (err) {
+      // The batch as a whole was refused (its pool does not exist): one failure names the pool.
+      if (!(err instanceof BlockplaneError)) throw err;
+      return { done: [], failures: [{ error: err, resource: poolUrl(p.poolId) }] };
+    }
+    const done = [];
+    const failures: ItemFailure[] = [];
+    for (const r of results) {
+      if (r.ok) done.push(succeeded("CREATE", "Volume", r.value, volumeUrl(r.value)));
+      else failures.push({ error: r.error, resource: VOLUMES_URL });
+    }
+    return { done, failures };
+  });
+
+  const opts = (ctx: { signal: AbortSignal; opKey(i: number): string }) => ({
+    signal: ctx.signal,
+    opKey: ctx.opKey(0),
+  });
+  jobs.register<VolumeSavingParams>(VOLUME_JOBS.setSaving, (p, ctx) =>
+    oneItem(volumeUrl(p.id), async () => {
+      await ctx.device.setVolumeSavingSetting(p.id, p.savingSetting, opts(ctx));
+      return { operationType: "UPDATE", resourceType: "Volume", id: p.id, url: volumeUrl(p.id) };
+    }),
+  );
+  jobs.register<VolumeExpandParams>(VOLUME_JOBS.expand, (p, ctx) =>
+    oneItem(volumeUrl(p.id), async () => {
+      await ctx.device.expandVolume(p.id, p.capacity, opts(ctx));
+      return { operationType: "UPDATE", resourceType: "Volume", id: p.id, url: volumeUrl(p.id) };
+    }),
+  );
+  jobs.register<VolumeIdParams>(VOLUME_JOBS.delete, (p, ctx) =>
+    oneItem(volumeUrl(p.id), async () => {
+      await ctx.device.deleteVolume(p.id, opts(ctx));
+      return { operationType: "DELETE", resourceType: "Volume", id: p.id, url: volumeUrl(p.id) };
+    }),
+  );
+}
