@@ -119,6 +119,20 @@ export async function eachItem<T>(
   return outcome;
 }
 
+/** Runs a job's only device call (item key 0); a refusal becomes the job's failure on `resource`. */
+export function oneItem(
+  ctx: JobContext,
+  resource: string,
+  act: (opts: { signal: AbortSignal; opKey: string }) => Promise<ExecutionResult>,
+): Promise<JobOutcome> {
+  return eachItem(
+    ctx,
+    [resource],
+    (r) => r,
+    (_r, opts) => act(opts),
+  );
+}
+
 export interface JobsOptions {
   now: () => number;
   /** Completed jobs older than this are pruned. */

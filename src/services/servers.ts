@@ -5,15 +5,8 @@
  */
 
 import type { HbaId, HostGroupRef, ServerChange, ServerCreate } from "../device/port/servers.ts";
-import { BlockplaneError, InternalError, InvalidRequest } from "../domain/errors.ts";
-import {
-  type ExecutionResult,
-  type JobContext,
-  type JobOutcome,
-  type JobsService,
-  SIMPLE_OBJECTS,
-  succeeded,
-} from "./jobs.ts";
+import { InvalidRequest } from "../domain/errors.ts";
+import { eachItem, type JobsService, oneItem, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
 
 export const SERVERS_URL = `${SIMPLE_OBJECTS}/servers`;
 
@@ -127,37 +120,6 @@ export const SERVER_JOBS = {
   syncHostGroupNames: "servers.host-groups.sync-names",
 } as const;
 
-const opts = (ctx: JobContext, item: number) => ({ signal: ctx.signal, opKey: ctx.opKey(item) });
-
-/**
- * Runs the items one by one and records each outcome, so that one item's failure never loses the
- * others. A stop of the worker is passed on, to leave the job for another attempt.
- */
-async function eachItem<T>(
-  ctx: JobContext,
-  items: T[],
-  resourceOf: (item: T) => string,
-  run: (item: T, index: number) => Promise<ExecutionResult>,
-): Promise<JobOutcome> {
-  const outcome: JobOutcome = { done: [], failures: [] };
-  for (const [i, item] of items.entries()) {
-    try {
-      outcome.done.push(await run(item, i));
-    } catch (err) {
-      if (ctx.signal.aborted) throw err;
-      const error =
-        err instanceof BlockplaneError
-          ? err
-          : new InternalError("The operation failed because of an internal error.");
-      outcome.failures.push({ error, resource: resourceOf(item) });
-    }
-  }
-  return outcome;
-}
-
-const one = (ctx: JobContext, resource: string, run: () => Promise<ExecutionResult>) =>
-  eachItem(ctx, [0], () => resource, run);
-
 export interface CreateServerParams extends ServerCreate {}
 export interface UpdateServerParams {
   id: number;
@@ -194,22 +156,22 @@ export interface AddHostGroupsParams {
 
 export function registerServerJobs(jobs: JobsService): void {
   jobs.register<CreateServerParams>(SERVER_JOBS.create, (p, ctx) =>
-    one(ctx, SERVERS_URL, async () => {
-      const id = await ctx.device.createServer(p, opts(ctx, 0));
+    oneItem(ctx, SERVERS_URL, async (opts) => {
+      const id = await ctx.device.createServer(p, opts);
       return succeeded("CREATE", "Server", id, serverUrl(id));
     }),
   );
 
   jobs.register<UpdateServerParams>(SERVER_JOBS.update, (p, ctx) =>
-    one(ctx, serverUrl(p.id), async () => {
-      await ctx.device.updateServer(p.id, p.change, opts(ctx, 0));
+    oneItem(ctx, serverUrl(p.id), async (opts) => {
+      await ctx.device.updateServer(p.id, p.change, opts);
       return succeeded("UPDATE", "Server", p.id, serverUrl(p.id));
     }),
   );
 
   jobs.register<ServerIdParams>(SERVER_JOBS.delete, (p, ctx) =>
-    one(ctx, serverUrl(p.id), async () => {
-      await ctx.device.deleteServer(p.id, opts(ctx, 0));
+    oneItem(ctx, serverUrl(p.id), async (opts) => {
+      await ctx.device.deleteServer(p.id, opts);
       return succeeded("DELETE", "Server", p.id, serverUrl(p.id));
     }),
   );
@@ -220,24 +182,24 @@ export function registerServerJobs(jobs: JobsService): void {
       ctx,
       p.hbas,
       (hba) => hbaUrl(p.id, hba.name),
-      async (hba, i) => {
-        await ctx.device.addHba(p.id, hba, opts(ctx, i));
+      async (hba, opts) => {
+        await ctx.device.addHba(p.id, hba, opts);
         return succeeded("CREATE", "Hba", hba.name, hbaUrl(p.id, hba.name));
       },
     ),
   );
 
   jobs.register<HbaParams>(SERVER_JOBS.deleteHba, (p, ctx) =>
-    one(ctx, hbaUrl(p.id, p.hba.name), async () => {
-      await ctx.device.deleteHba(p.id, p.hba.name, opts(ctx, 0));
+    oneItem(ctx, hbaUrl(p.id, p.hba.name), async (opts) => {
+      await ctx.device.deleteHba(p.id, p.hba.name, opts);
       return succeeded("DELETE", "Hba", p.hba.name, hbaUrl(p.id, p.hba.name));
     }),
   );
 
   // All paths of the request are added together or not at all.
   jobs.register<AddPathsParams>(SERVER_JOBS.addPaths, (p, ctx) =>
-    one(ctx, `${serverUrl(p.id)}/paths`, async () => {
-      const paths = await ctx.device.addServerPaths(p.id, p.hba, p.portIds, opts(ctx, 0));
+    oneItem(ctx, `${serverUrl(p.id)}/paths`, async (opts) => {
+      const paths = await ctx.device.addServerPaths(p.id, p.hba, p.portIds, opts);
       return {
         affectedResources: paths.map((path) => pathUrl(p.id, p.hba.name, path.portId)),
         operationDetails: paths.map((path) => ({
@@ -250,29 +212,29 @@ export function registerServerJobs(jobs: JobsService): void {
   );
 
   jobs.register<PathParams>(SERVER_JOBS.deletePath, (p, ctx) =>
-    one(ctx, pathUrl(p.id, p.hbaName, p.portId), async () => {
-      await ctx.device.deleteServerPath(p.id, p.hbaName, p.portId, opts(ctx, 0));
+    oneItem(ctx, pathUrl(p.id, p.hbaName, p.portId), async (opts) => {
+      await ctx.device.deleteServerPath(p.id, p.hbaName, p.portId, opts);
       return succeeded("DELETE", "Path", `${p.hbaName},${p.portId}`, pathUrl(p.id, p.hbaName, p.portId));
     }),
   );
 
   jobs.register<TargetNameParams>(SERVER_JOBS.setTargetName, (p, ctx) =>
-    one(ctx, targetUrl(p.id, p.portId), async () => {
-      await ctx.device.setTargetIscsiName(p.id, p.portId, p.targetIscsiName, opts(ctx, 0));
+    oneItem(ctx, targetUrl(p.id, p.portId), async (opts) => {
+      await ctx.device.setTargetIscsiName(p.id, p.portId, p.targetIscsiName, opts);
       return succeeded("UPDATE", "TargetIscsiPort", p.portId, targetUrl(p.id, p.portId));
     }),
   );
 
   jobs.register<AddHostGroupsParams>(SERVER_JOBS.addHostGroups, (p, ctx) =>
-    one(ctx, serverUrl(p.id), async () => {
-      await ctx.device.addHostGroups(p.id, p.hostGroups, opts(ctx, 0));
+    oneItem(ctx, serverUrl(p.id), async (opts) => {
+      await ctx.device.addHostGroups(p.id, p.hostGroups, opts);
       return succeeded("UPDATE", "Server", p.id, serverUrl(p.id));
     }),
   );
 
   jobs.register<ServerIdParams>(SERVER_JOBS.syncHostGroupNames, (p, ctx) =>
-    one(ctx, serverUrl(p.id), async () => {
-      await ctx.device.syncHostGroupNames(p.id, opts(ctx, 0));
+    oneItem(ctx, serverUrl(p.id), async (opts) => {
+      await ctx.device.syncHostGroupNames(p.id, opts);
       return succeeded("UPDATE", "Server", p.id, serverUrl(p.id));
     }),
   );

@@ -6,8 +6,8 @@
 
 import type { SavingSetting, VolumeCreate } from "../device/port/volumes.ts";
 import { BlockplaneError } from "../domain/errors.ts";
-import { type ItemFailure, type JobsService, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
-import { oneItem, poolUrl } from "./pools.ts";
+import { type ItemFailure, type JobsService, oneItem, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
+import { poolUrl } from "./pools.ts";
 
 export const VOLUME_JOBS = {
   create: "volumes.create",
@@ -83,26 +83,22 @@ export function registerVolumeJobs(jobs: JobsService): void {
     return { done, failures };
   });
 
-  const opts = (ctx: { signal: AbortSignal; opKey(i: number): string }) => ({
-    signal: ctx.signal,
-    opKey: ctx.opKey(0),
-  });
   jobs.register<VolumeSavingParams>(VOLUME_JOBS.setSaving, (p, ctx) =>
-    oneItem(volumeUrl(p.id), async () => {
-      await ctx.device.setVolumeSavingSetting(p.id, p.savingSetting, opts(ctx));
-      return { operationType: "UPDATE", resourceType: "Volume", id: p.id, url: volumeUrl(p.id) };
+    oneItem(ctx, volumeUrl(p.id), async (opts) => {
+      await ctx.device.setVolumeSavingSetting(p.id, p.savingSetting, opts);
+      return succeeded("UPDATE", "Volume", p.id, volumeUrl(p.id));
     }),
   );
   jobs.register<VolumeExpandParams>(VOLUME_JOBS.expand, (p, ctx) =>
-    oneItem(volumeUrl(p.id), async () => {
-      await ctx.device.expandVolume(p.id, p.capacity, opts(ctx));
-      return { operationType: "UPDATE", resourceType: "Volume", id: p.id, url: volumeUrl(p.id) };
+    oneItem(ctx, volumeUrl(p.id), async (opts) => {
+      await ctx.device.expandVolume(p.id, p.capacity, opts);
+      return succeeded("UPDATE", "Volume", p.id, volumeUrl(p.id));
     }),
   );
   jobs.register<VolumeIdParams>(VOLUME_JOBS.delete, (p, ctx) =>
-    oneItem(volumeUrl(p.id), async () => {
-      await ctx.device.deleteVolume(p.id, opts(ctx));
-      return { operationType: "DELETE", resourceType: "Volume", id: p.id, url: volumeUrl(p.id) };
+    oneItem(ctx, volumeUrl(p.id), async (opts) => {
+      await ctx.device.deleteVolume(p.id, opts);
+      return succeeded("DELETE", "Volume", p.id, volumeUrl(p.id));
     }),
   );
 }

@@ -1,26 +1,7 @@
 /** The storage system: its identity and totals, its health, and the full API's view of it. */
 import { Type } from "typebox";
 import { call, errorResponses, FULL_OBJECTS, type RouteModule, SIMPLE_OBJECTS } from "./common.ts";
-
-const SavingEffects = Type.Object({
-  efficiencyDataReduction: Type.Number(),
-  preCapacityDataReduction: Type.Number(),
-  postCapacityDataReduction: Type.Number(),
-  efficiencyFmdSaving: Type.Number(),
-  preCapacityFmdSaving: Type.Number(),
-  postCapacityFmdSaving: Type.Number(),
-  isTotalEfficiencySupport: Type.Boolean(),
-  totalEfficiencyStatus: Type.String(),
-  dataReductionWithoutSystemDataStatus: Type.String(),
-  softwareSavingWithoutSystemDataStatus: Type.String(),
-  totalEfficiency: Type.Number(),
-  dataReductionWithoutSystemData: Type.Number(),
-  preCapacityDataReductionWithoutSystemData: Type.Number(),
-  postCapacityDataReductionWithoutSystemData: Type.Number(),
-  softwareSavingWithoutSystemData: Type.Number(),
-  calculationStartTime: Type.String(),
-  calculationEndTime: Type.String(),
-});
+import { SavingEffectsSchema } from "./pools.ts";
 
 const Storage = Type.Object({
   modelName: Type.String(),
@@ -36,7 +17,7 @@ const Storage = Type.Object({
   totalPoolCapacityWithTiPool: Type.Integer(),
   usedPoolCapacityWithTiPool: Type.Integer(),
   freePoolCapacityWithTiPool: Type.Integer(),
-  savingEffects: SavingEffects,
+  savingEffects: SavingEffectsSchema,
   gumVersion: Type.String(),
   dkcMicroVersion: Type.String(),
   warningLedStatus: Type.String(),
