@@ -12,7 +12,7 @@ import {
   type StoredError,
   storeError,
 } from "../../domain/errors.ts";
-import type { Db, Store } from "../../store/db.ts";
+import { type Db, forUpdate, type Store } from "../../store/db.ts";
 import type { CallOptions } from "../port.ts";
 
 export interface SimContext {
@@ -32,6 +32,28 @@ export function checkDeadline(opts: CallOptions): void {
     throw new DeviceTimeout("The storage system did not answer within the allotted time.");
 }
 
+/** The array_meta row every change of the array locks first: the one seeding writes, so it always exists. */
+const ARRAY_LOCK_KEY = "seeded";
+
+/**
+ * Takes the array's configuration lock for the rest of the transaction `tx`, as a real array
+ * serialises configuration changes. Many rules of the array span rows that no single row lock
+ * covers: the lowest free volume, pool, server or snapshot ID, unique pool and server names, WWNs
+ * and iSCSI names, free drives, a server's LUNs, a pool's free capacity. Instances sharing one
+ * PostgreSQL database would otherwise read the same free ID or name at once and collide on a key
+ * (or break the rule where no key guards it). Under the lock each change sees every change committed
+ * before it — at READ COMMITTED each statement reads afresh — so checks and writes never interleave.
+ * On SQLite the single writer serialises transactions already; there it costs one read.
+ */
+export async function lockArray(ctx: SimContext, tx: Db): Promise<void> {
+  const row = await forUpdate(
+    ctx.store,
+    tx.selectFrom("array_meta").select("key").where("key", "=", ARRAY_LOCK_KEY),
+  ).executeTakeFirst();
+  // Without its row the lock would silently lock nothing: refuse to change an unseeded array.
+  if (!row) throw new InternalError("The array has not been initialised.");
+}
+
 /**
  * Runs `act` in one transaction, at most once per `opts.opKey`: a success is recorded in the same
  * transaction as the change, so after a crash either both are there or neither. A refusal by the
@@ -41,6 +63,10 @@ export function checkDeadline(opts: CallOptions): void {
  * The key's row is claimed before acting: a second run of the same key (another instance that took
  * over a job whose holder stalled) waits on that row's unique index until the first commits or rolls
  * back, and then reads its outcome rather than acting too.
+ *
+ * `act` runs under the array's configuration lock (`lockArray`), taken before any other lock of the
+ * change, so that concurrent changes — from any instance — apply one after the other and never
+ * deadlock among themselves. Reads outside `transact` are not held up by it.
  */
 export async function transact<T>(
   ctx: SimContext,
@@ -49,7 +75,19 @@ export async function transact<T>(
 ): Promise<T> {
   checkDeadline(opts);
   const key = opts.opKey;
-  if (key === undefined) return ctx.store.db.transaction().execute(act);
+  const change = () =>
+    // READ COMMITTED (PostgreSQL's default, stated so that a server default cannot change it):
+    // statements after the lock must read what the previous holder committed. SQLite ignores it.
+    ctx.store.db.transaction().setIsolationLevel("read committed");
+  const locked = async (tx: Db): Promise<T> => {
+    await lockArray(ctx, tx);
+    const value = await act(tx);
+    // The deadline passed while the change ran: the caller was answered 504 already, so roll the
+    // change back (throwing here aborts the transaction) rather than commit what nobody waits for.
+    checkDeadline(opts);
+    return value;
+  };
+  if (key === undefined) return change().execute(locked);
 
   /** Claims the key with `outcome`; answers the outcome already recorded when another run has it. */
   const claim = async (tx: Db, outcome: Recorded): Promise<Recorded | undefined> => {
@@ -70,10 +108,10 @@ export async function transact<T>(
 
   let outcome: Recorded;
   try {
-    outcome = await ctx.store.db.transaction().execute(async (tx) => {
+    outcome = await change().execute(async (tx) => {
       const prior = await claim(tx, { ok: false, error: storeError(new InternalError("in progress")) });
       if (prior) return prior;
-      const done: Recorded = { ok: true, value: await act(tx) };
+      const done: Recorded = { ok: true, value: await locked(tx) };
       await tx
         .updateTable("array_ops")
         .set({ outcome: JSON.stringify(done) })

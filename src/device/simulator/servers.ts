@@ -9,11 +9,11 @@
  * - a server has one host group per port it has paths through, numbered lowest free from 1 to 254
  *   on that port; the last path through a port takes the host group with it;
  * - iSCSI target names are unique in the array.
- * Every change of this area first takes the array's configuration lock, so that checks and writes
- * of concurrent changes (on PostgreSQL, several instances) never interleave.
+ * Every change runs under the array's configuration lock (`transact` takes it), so that checks and
+ * writes of concurrent changes (on PostgreSQL, several instances) never interleave.
  */
 import { DeviceRefused, NotFound, type SsbCode } from "../../domain/errors.ts";
-import { type Db, forUpdate } from "../../store/db.ts";
+import type { Db } from "../../store/db.ts";
 import {
   type Hba,
   type HbaId,
@@ -88,11 +88,6 @@ function hbaNames(kind: string, name: string): Pick<ServerHbaPaths, "hbaWwn" | "
 
 function toPath(serverId: number, kind: string, name: string, portId: string): ServerPath {
   return { id: `${name},${portId}`, serverId, ...hbaNames(kind, name), portId };
-}
-
-/** Serialises every configuration change of servers: one row all of them lock first. */
-async function lockConfiguration(ctx: SimContext, tx: Db): Promise<void> {
-  await forUpdate(ctx.store, tx.selectFrom("array_meta").select("key").where("key", "=", "seeded")).execute();
 }
 
 async function serverRow(tx: Db, id: number): Promise<ServerRow> {
@@ -272,7 +267,6 @@ export function serversOps(ctx: SimContext): ServersPort {
 
     async createServer(spec: ServerCreate, opts: CallOptions): Promise<number> {
       return transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         const taken = await tx
           .selectFrom("servers")
           .select("id")
@@ -316,7 +310,6 @@ export function serversOps(ctx: SimContext): ServersPort {
 
     async updateServer(id: number, change: ServerChange, opts: CallOptions): Promise<void> {
       await transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         const server = await serverRow(tx, id);
         if ("nickname" in change) {
           const taken = await tx
@@ -356,7 +349,6 @@ export function serversOps(ctx: SimContext): ServersPort {
 
     async deleteServer(id: number, opts: CallOptions): Promise<void> {
       await transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         await serverRow(tx, id);
         // Children first: connections hold no cascading key, and the others are removed explicitly
         // so that no dialect's foreign-key settings decide what is left behind.
@@ -384,7 +376,6 @@ export function serversOps(ctx: SimContext): ServersPort {
 
     async addHba(serverId: number, hba: HbaId, opts: CallOptions): Promise<Hba> {
       return transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         const server = await serverRow(tx, serverId);
         const wanted = hba.kind === "wwn" ? "FC" : "iSCSI";
         if (server.protocol !== wanted) {
@@ -411,7 +402,6 @@ export function serversOps(ctx: SimContext): ServersPort {
 
     async deleteHba(serverId: number, name: string, opts: CallOptions): Promise<void> {
       await transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         await serverRow(tx, serverId);
         const found = await tx
           .selectFrom("hbas")
@@ -433,7 +423,6 @@ export function serversOps(ctx: SimContext): ServersPort {
       opts: CallOptions,
     ): Promise<ServerPath[]> {
       return transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         const server = await serverRow(tx, serverId);
         const owned = await tx
           .selectFrom("hbas")
@@ -543,7 +532,6 @@ export function serversOps(ctx: SimContext): ServersPort {
       opts: CallOptions,
     ): Promise<void> {
       await transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         await serverRow(tx, serverId);
         const removed = await tx
           .deleteFrom("paths")
@@ -585,7 +573,6 @@ export function serversOps(ctx: SimContext): ServersPort {
       opts: CallOptions,
     ): Promise<void> {
       await transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         const server = await serverRow(tx, serverId);
         const group = await tx
           .selectFrom("host_groups")
@@ -628,7 +615,6 @@ export function serversOps(ctx: SimContext): ServersPort {
 
     async addHostGroups(serverId: number, refs: HostGroupRef[], opts: CallOptions): Promise<void> {
       await transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         const target = await serverRow(tx, serverId);
         const own = new Set(
           (
@@ -778,7 +764,6 @@ export function serversOps(ctx: SimContext): ServersPort {
 
     async syncHostGroupNames(serverId: number, opts: CallOptions): Promise<void> {
       await transact(ctx, opts, async (tx) => {
-        await lockConfiguration(ctx, tx);
         const server = await serverRow(tx, serverId);
         await tx
           .updateTable("host_groups")
