@@ -2,8 +2,10 @@
  * One typed configuration, read once from command-line flags and environment variables
  * (flags win), validated, and passed down. Nothing below main.ts reads process.env.
  */
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import v8 from "node:v8";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -39,6 +41,22 @@ export interface Config {
   requestTimeoutMs: number;
   bodyLimitBytes: number;
   array: ArrayIdentity;
+  /** The fault-injection control API (/blockplane/v1/faults) and the fault wrapper of the device. */
+  faults: boolean;
+  /** Unfinished configuration operations (queued or running jobs) past which new ones answer 503. */
+  maxPendingJobs: number;
+  /** Retry-After of a 503 from a busy server: operation queue full, overload, shutting down. */
+  busyRetryAfterSeconds: number;
+  overload: OverloadLimits;
+}
+
+/** Process-level overload thresholds; past any of them every request answers 503. 0 turns one off. */
+export interface OverloadLimits {
+  maxEventLoopDelayMs: number;
+  maxHeapUsedBytes: number;
+  maxRssBytes: number;
+  /** How often the process's load is sampled. */
+  sampleIntervalMs: number;
 }
 
 interface Option {
@@ -158,6 +176,46 @@ export const OPTIONS = {
     help: "controller microcode version",
     default: "93-07-21-80/00",
   },
+  faults: {
+    flag: "faults",
+    env: "BLOCKPLANE_FAULTS",
+    help: "on: enable the fault-injection API (/blockplane/v1/faults) for failure rehearsals",
+    default: "off",
+  },
+  maxPendingJobs: {
+    flag: "max-pending-jobs",
+    env: "BLOCKPLANE_MAX_PENDING_JOBS",
+    help: "most configuration operations queued or running at once; more answer 503",
+    default: "256",
+  },
+  busyRetryAfterSeconds: {
+    flag: "busy-retry-after-s",
+    env: "BLOCKPLANE_BUSY_RETRY_AFTER_S",
+    help: "Retry-After of a 503 when busy (queue full, overload, shutting down)",
+    default: "5",
+  },
+  overloadEventLoopDelayMs: {
+    flag: "overload-event-loop-delay-ms",
+    env: "BLOCKPLANE_OVERLOAD_EVENT_LOOP_DELAY_MS",
+    help: "mean event-loop delay past which requests answer 503 (0: off)",
+    default: "1000",
+  },
+  overloadHeapBytes: {
+    flag: "overload-heap-bytes",
+    env: "BLOCKPLANE_OVERLOAD_HEAP_BYTES",
+    help: "V8 heap in use past which requests answer 503 (0: off; default 90% of the heap limit)",
+  },
+  overloadRssBytes: {
+    flag: "overload-rss-bytes",
+    env: "BLOCKPLANE_OVERLOAD_RSS_BYTES",
+    help: "resident memory past which requests answer 503 (0: off; default 90% of the memory available)",
+  },
+  overloadSampleMs: {
+    flag: "overload-sample-ms",
+    env: "BLOCKPLANE_OVERLOAD_SAMPLE_MS",
+    help: "how often load is sampled for the overload thresholds",
+    default: "1000",
+  },
 } satisfies Record<string, Option>;
 
 type Key = keyof typeof OPTIONS;
@@ -169,6 +227,29 @@ function int(name: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** A switch: on/off, true/false, 1/0, yes/no. */
+function flag(name: string, raw: string): boolean {
+  const v = raw.toLowerCase();
+  if (["on", "true", "1", "yes"].includes(v)) return true;
+  if (["off", "false", "0", "no"].includes(v)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+}
+
+/**
+ * Default overload limits: near the V8 heap limit, a process spends its time collecting garbage
+ * and then dies; near the memory of the machine (or of its cgroup) the OS kills it. Answering 503
+ * before either lets clients back off while the process still serves the requests it has.
+ */
+function defaultHeapLimit(): number {
+  return Math.floor(v8.getHeapStatistics().heap_size_limit * 0.9);
+}
+function defaultRssLimit(): number {
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  const available =
+    constrained && constrained > 0 && constrained < os.totalmem() ? constrained : os.totalmem();
+  return Math.floor(available * 0.9);
 }
 
 const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -187,6 +268,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     return v === undefined || v === "" ? o.default : v;
   };
   const must = (key: Key): string => raw(key) as string;
+  const optionalBytes = (key: Key, name: string, fallback: () => number): number => {
+    const given = raw(key);
+    return given === undefined ? fallback() : int(name, given, 0, Number.MAX_SAFE_INTEGER);
+  };
 
   const logLevel = must("logLevel") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel))
@@ -228,6 +313,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       nickname: must("nickname"),
       gumVersion: must("gumVersion"),
       dkcMicroVersion: must("dkcMicroVersion"),
+    },
+    faults: flag("faults", must("faults")),
+    maxPendingJobs: int("max pending jobs", must("maxPendingJobs"), 1, 10_000_000),
+    busyRetryAfterSeconds: int("busy Retry-After", must("busyRetryAfterSeconds"), 1, 86_400),
+    overload: {
+      maxEventLoopDelayMs: int("overload event-loop delay", must("overloadEventLoopDelayMs"), 0, 600_000),
+      maxHeapUsedBytes: optionalBytes("overloadHeapBytes", "overload heap", defaultHeapLimit),
+      maxRssBytes: optionalBytes("overloadRssBytes", "overload RSS", defaultRssLimit),
+      // Well above the 10 ms resolution of the delay histogram, so that each sample holds several.
+      sampleIntervalMs: int("overload sample interval", must("overloadSampleMs"), 50, 60_000),
     },
   };
 }

@@ -3,8 +3,9 @@
  * accepted asynchronous operation (202) and of a synchronous change (200).
  */
 import type { FastifyReply } from "fastify";
-import { type TSchema, Type } from "typebox";
-import { InvalidRequest } from "../../domain/errors.ts";
+import { type Static, type TSchema, Type } from "typebox";
+import { UNCANCELLED } from "../../device/deadline.ts";
+import { BlockplaneError, InvalidRequest, PartialFailure } from "../../domain/errors.ts";
 import { type ExecutionResult, SIMPLE_OBJECTS, statusResource } from "../../services/jobs.ts";
 import type { App, AppDeps } from "../app.ts";
 
@@ -90,11 +91,9 @@ export function parseCompositeId(raw: string, what: string, ranges: [number, num
   });
 }
 
-const NEVER = new AbortController().signal;
-
 /** Options of a device call made for a request: the device wrapper adds the deadline. */
 export function call(opKey?: string) {
-  return opKey === undefined ? { signal: NEVER } : { signal: NEVER, opKey };
+  return opKey === undefined ? { signal: UNCANCELLED } : { signal: UNCANCELLED, opKey };
 }
 
 /** 202: the operation runs as job `jobId`; poll the returned command-status. */
@@ -108,19 +107,57 @@ export function done(reply: FastifyReply, result: ExecutionResult) {
   return reply.code(200).send(result);
 }
 
+/**
+ * Reads a list in parts, one after the other. When a part after the first fails, the read fails as
+ * a PartialFailure carrying the data objects read so far (500 or 503 with partialSuccessResponses,
+ * as the API answers a multi-resource GET); a failure of the first part is that part's own error.
+ */
+export async function readParts<T>(parts: (() => Promise<T[]>)[]): Promise<T[]> {
+  const read: T[] = [];
+  for (const [i, part] of parts.entries()) {
+    try {
+      read.push(...(await part()));
+    } catch (err) {
+      if (i === 0 || !(err instanceof BlockplaneError)) throw err;
+      throw new PartialFailure([err], read);
+    }
+  }
+  return read;
+}
+
 /** The body of a multi-resource operation that failed part-way (500 or 503). */
 export const PartialFailureSchema = Type.Object({
   errorResponses: Type.Array(ErrorBodySchema),
   partialSuccessResponses: Type.Array(Type.Unknown()),
 });
 
-const ServerErrorSchema = Type.Union([ErrorBodySchema, PartialFailureSchema]);
+/**
+ * The error schemas, registered once on the app (`app.addSchema`) and referenced by id from every
+ * route, so the OpenAPI document defines them once instead of once per route and status code.
+ */
+export const SHARED_SCHEMAS = [
+  { ...ErrorBodySchema, $id: "ErrorBody" },
+  {
+    ...Type.Object({
+      errorResponses: Type.Array(Type.Ref("ErrorBody")),
+      partialSuccessResponses: Type.Array(Type.Unknown()),
+    }),
+    $id: "PartialFailure",
+  },
+];
+
+type ErrorBodyType = Static<typeof ErrorBodySchema>;
+const ErrorRef = Type.Unsafe<ErrorBodyType>(Type.Ref("ErrorBody"));
+const ServerErrorRef = Type.Union([
+  ErrorRef,
+  Type.Unsafe<Static<typeof PartialFailureSchema>>(Type.Ref("PartialFailure")),
+]);
 
 /** Response schemas of the errors every route may answer, for the OpenAPI document. */
 export function errorResponses() {
   return {
-    ...Object.fromEntries([400, 401, 403, 404, 406, 415, 504].map((c) => [c, ErrorBodySchema])),
-    500: ServerErrorSchema,
-    503: ServerErrorSchema,
+    ...Object.fromEntries([400, 401, 403, 404, 406, 415, 504].map((c) => [c, ErrorRef])),
+    500: ServerErrorRef,
+    503: ServerErrorRef,
   };
 }

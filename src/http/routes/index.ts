@@ -2,6 +2,9 @@
 import { commandStatusRoutes } from "./command-status.ts";
 import type { RouteModule } from "./common.ts";
 import { connectionRoutes } from "./connections.ts";
+import { faultRoutes } from "./faults.ts";
+import { healthRoutes } from "./health.ts";
+import { maintenanceRoutes } from "./maintenance.ts";
 import { poolRoutes } from "./pools.ts";
 import { portRoutes } from "./ports.ts";
 import { serverRoutes } from "./servers.ts";
@@ -22,4 +25,7 @@ export const ROUTES: RouteModule[] = [
   portRoutes,
   connectionRoutes,
   snapshotRoutes,
+  maintenanceRoutes,
+  faultRoutes,
+  healthRoutes,
 ];

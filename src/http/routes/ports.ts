@@ -27,6 +27,7 @@ import {
   ListOf,
   Query,
   type RouteModule,
+  readParts,
   SIMPLE_OBJECTS,
 } from "./common.ts";
 
@@ -226,7 +227,14 @@ export const portRoutes: RouteModule = (app, { device }) => {
     },
     async (request) => {
       const { protocol } = request.query;
-      const data = await device.listPorts(protocol ? { protocol } : {}, call());
+      // Without a filter the list is read in two parts, FC then iSCSI, as the array reports them:
+      // a failure reading the second answers the first in partialSuccessResponses.
+      const data = protocol
+        ? await device.listPorts({ protocol }, call())
+        : await readParts([
+            () => device.listPorts({ protocol: "FC" }, call()),
+            () => device.listPorts({ protocol: "iSCSI" }, call()),
+          ]).then((ports) => ports.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
       return { data, count: data.length };
     },
   );
