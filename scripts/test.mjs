@@ -2,11 +2,13 @@
 /**
  * Runs the tests on every store backend the machine has:
  * - every file under test/ (named *.test.ts) on the embedded SQLite store;
- * - then the API suite (test/api/) on PostgreSQL, when the server is installed (a throw-away cluster
- *   is started with scripts/pg.sh and removed afterwards, also on failure or Ctrl-C) or when
- *   BLOCKPLANE_TEST_DATABASE_URL names a server to use instead.
+ * - then the API suite (test/api/) and the crash test (test/reliability/crash.test.ts) on
+ *   PostgreSQL, when the server is installed (a throw-away cluster is started with scripts/pg.sh
+ *   and removed afterwards, also on failure or Ctrl-C) or when BLOCKPLANE_TEST_DATABASE_URL names a
+ *   server to use instead.
  *
- *   node scripts/test.mjs [files...]            only these files (on PostgreSQL: those under test/api/)
+ *   node scripts/test.mjs [files...]            only these files (on PostgreSQL: those of the API suite
+ *                                               and the crash test)
  *   BLOCKPLANE_TEST_BACKENDS=sqlite npm test    one backend only (sqlite, postgres, or both: the default)
  *
  * Node 20's test runner does not expand globs, so the files are listed here. Each run's own report
@@ -39,7 +41,14 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find("test");
-const apiFiles = files.filter((f) => path.relative("test/api", f).split(path.sep)[0] !== "..");
+// On PostgreSQL: the API suite, and the reliability tests whose subject is the store (crash
+// recovery); the others (fuzz, load) test the HTTP layer, which is the same on both.
+const PG_ALSO = new Set(["test/reliability/crash.test.ts"]);
+const apiFiles = files.filter(
+  (f) =>
+    path.relative("test/api", f).split(path.sep)[0] !== ".." ||
+    PG_ALSO.has(path.relative(root, path.resolve(f))),
+);
 const wanted = new Set(
   (process.env.BLOCKPLANE_TEST_BACKENDS || "sqlite,postgres").split(",").map((s) => s.trim()),
 );
@@ -174,7 +183,7 @@ if (!wanted.has("postgres")) {
     const url = givenUrl || startCluster();
     const where = givenUrl ? "the server of BLOCKPLANE_TEST_DATABASE_URL" : "a throw-away cluster";
     status = (await run(`PostgreSQL (${where})`, apiFiles, { BLOCKPLANE_TEST_DATABASE_URL: url })) || status;
-    backends.push("PostgreSQL (test/api)");
+    backends.push("PostgreSQL (test/api, crash)");
   } catch (err) {
     process.stdout.write(`# PostgreSQL: ${err.message}\n`);
     ran.push(`PostgreSQL (could not start: ${err.message})`);
