@@ -78,7 +78,7 @@ export async function callApi<T>(
  * fetch has no per-request switch for certificate checks, so the process turns them off (it runs
  * one command and ends), and drops Node's warning about it: the user asked for it with --insecure.
  */
-function acceptAnyCertificate(): void {
+export function acceptAnyCertificate(): void {
   if (process.env.NODE_TLS_REJECT_UNAUTHORIZED === "0") return;
   const others = process.listeners("warning");
   process.removeAllListeners("warning");

@@ -1,16 +1,26 @@
 /**
  * The `blockplane` command: `serve` runs the server; the other commands are a client of a running
- * server (login, logout, users). Exit codes: 0 success, 1 the server refused or could not be
- * reached, 2 the command was used wrongly.
+ * server (login, logout, users, and one command per resource of the API). Exit codes: 0 success,
+ * 1 the server refused, could not be reached or a job failed, 2 the command was used wrongly,
+ * 3 an operation over several resources did only part of its work.
  */
 import { Command, CommanderError } from "commander";
+import { keepRenewedSession } from "./client.ts";
+import { connectionsCommands } from "./commands/connections.ts";
+import { jobsCommands } from "./commands/jobs.ts";
+import { maintenanceCommands } from "./commands/maintenance.ts";
+import { poolsCommands } from "./commands/pools.ts";
+import { portsCommands } from "./commands/ports.ts";
+import { serversCommands } from "./commands/servers.ts";
 import { sessionCommands } from "./commands/session.ts";
+import { snapshotsCommands } from "./commands/snapshots.ts";
 import { usersCommands } from "./commands/users.ts";
+import { volumesCommands } from "./commands/volumes.ts";
 import type { CliContext } from "./context.ts";
-import { ApiError, UsageError } from "./errors.ts";
+import { ApiError, PartialSuccess, UsageError } from "./errors.ts";
 import { configDir } from "./session-file.ts";
 
-export const EXIT = { ok: 0, api: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, api: 1, usage: 2, partial: 3 } as const;
 
 function program(ctx: CliContext): Command {
   const cli = new Command("blockplane")
@@ -34,6 +44,14 @@ function program(ctx: CliContext): Command {
 
   sessionCommands(cli, ctx);
   usersCommands(cli, ctx);
+  poolsCommands(cli, ctx);
+  volumesCommands(cli, ctx);
+  serversCommands(cli, ctx);
+  portsCommands(cli, ctx);
+  connectionsCommands(cli, ctx);
+  snapshotsCommands(cli, ctx);
+  jobsCommands(cli, ctx);
+  maintenanceCommands(cli, ctx);
   return cli;
 }
 
@@ -49,6 +67,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     await program(ctx).parseAsync(argv, { from: "user" });
     return EXIT.ok;
   } catch (err) {
+    if (err instanceof PartialSuccess) {
+      ctx.err(`blockplane: ${err.message}\n`);
+      return EXIT.partial;
+    }
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (err instanceof UsageError) {
       ctx.err(`blockplane: ${err.message}\n`);
@@ -60,5 +82,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return EXIT.api;
     }
     throw err;
+  } finally {
+    await keepRenewedSession(ctx);
   }
 }

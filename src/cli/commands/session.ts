@@ -1,10 +1,14 @@
 /** login and logout: create a session with Basic credentials and save it; discard it. */
 import type { Command } from "commander";
-import { basicAuthorization, callApi, normaliseUrl, SESSIONS_PATH, sessionAuthorization } from "../api.ts";
+import { createClient } from "../../client/index.ts";
+import { acceptAnyCertificate, normaliseUrl } from "../api.ts";
+import { failureError } from "../client.ts";
 import type { CliContext } from "../context.ts";
-import { ApiError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { readSecret } from "../prompt.ts";
 import { readSession, removeSession, saveSession } from "../session-file.ts";
+
+const SESSIONS_PATH = "/ConfigurationManager/simple/v1/objects/sessions";
 
 interface LoginOptions {
   url: string;
@@ -32,11 +36,15 @@ export function sessionCommands(program: Command, ctx: CliContext): void {
       if (password === "")
         throw new UsageError("A password is needed: --password, $BLOCKPLANE_PASSWORD or standard input.");
       const insecure = options.insecure === true;
-      const created = await callApi<{ token: string; sessionId: number }>(
-        { url, authorization: basicAuthorization(options.user, password), insecure },
-        "POST",
-        SESSIONS_PATH,
-      );
+      if (insecure) acceptAnyCertificate();
+      const login = await createClient({ baseUrl: url, user: options.user, password }).session();
+      if (!login.ok) {
+        if (login.status === 0 && /certificate/i.test(login.message) && !insecure) {
+          login.message += " (log in with --insecure to accept it)";
+        }
+        throw failureError(login);
+      }
+      const created = login.data;
       saveSession(ctx.configDir, {
         url,
         user: options.user,
@@ -58,16 +66,17 @@ export function sessionCommands(program: Command, ctx: CliContext): void {
       }
       // The local token is forgotten whatever the server says: a logout must always log out.
       removeSession(ctx.configDir);
-      try {
-        await callApi(
-          { url: saved.url, authorization: sessionAuthorization(saved.token), insecure: saved.insecure },
-          "DELETE",
-          `${SESSIONS_PATH}/${saved.sessionId}`,
-        );
-      } catch (err) {
-        // A session that expired or was discarded already is as logged out as it gets.
-        if (!(err instanceof ApiError && (err.status === 401 || err.status === 404))) throw err;
-      }
+      if (saved.insecure) acceptAnyCertificate();
+      const bp = createClient({
+        baseUrl: saved.url,
+        session: { token: saved.token, sessionId: saved.sessionId },
+      });
+      const discarded = await bp.DELETE(`${SESSIONS_PATH}/{sessionId}`, {
+        params: { path: { sessionId: saved.sessionId } },
+      });
+      // A session that expired or was discarded already is as logged out as it gets.
+      if (!discarded.ok && discarded.status !== 401 && discarded.status !== 404)
+        throw failureError(discarded);
       ctx.out(`Logged out of ${saved.url}.\n`);
     });
 }

@@ -1,19 +1,14 @@
 /** users list|create|set|delete: account administration for Security Administrators. */
 import { type Command, Option } from "commander";
+import type { User } from "../../client/index.ts";
 import { isRole, type Permission, ROLES, type Role, roleFor } from "../../domain/roles.ts";
-import { callApi, sessionAuthorization, USERS_PATH } from "../api.ts";
+import { check, connect } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { json, table } from "../output.ts";
-import { requireSession } from "../session-file.ts";
 
-interface User {
-  id: number;
-  name: string;
-  roles: string[];
-  createdTime: string;
-  updatedTime: string;
-}
+const USERS = "/blockplane/v1/users";
+const USER = "/blockplane/v1/users/{id}";
 
 /** Short names of the roles, by the permission each grants, so nobody has to type "(View & Modify)". */
 const SHORT: Record<string, Permission> = {
@@ -48,20 +43,10 @@ function roleOption() {
 }
 
 export function usersCommands(program: Command, ctx: CliContext): void {
-  const api = <T>(method: string, path: string, body?: unknown) => {
-    const saved = requireSession(ctx.configDir);
-    return callApi<T>(
-      { url: saved.url, authorization: sessionAuthorization(saved.token), insecure: saved.insecure },
-      method,
-      path,
-      body,
-    );
-  };
-
   /** A user given by id or by name. */
   const resolveId = async (given: string): Promise<number> => {
     if (/^\d+$/.test(given)) return Number(given);
-    const { data } = await api<{ data: User[] }>("GET", USERS_PATH);
+    const { data } = check(await connect(ctx).GET(USERS));
     const found = data.find((u) => u.name === given);
     if (!found) throw new UsageError(`No user is named "${given}".`);
     return found.id;
@@ -81,7 +66,7 @@ export function usersCommands(program: Command, ctx: CliContext): void {
     .description("list the users and their roles")
     .option("--json", "print the API's JSON answer")
     .action(async (options: { json?: boolean }) => {
-      const list = await api<{ data: User[]; count: number }>("GET", USERS_PATH);
+      const list = check(await connect(ctx).GET(USERS));
       if (options.json) {
         ctx.out(json(list));
         return;
@@ -99,11 +84,9 @@ export function usersCommands(program: Command, ctx: CliContext): void {
     .option("--json", "print the API's JSON answer")
     .action(async (options: { name: string; password: string; role: string[]; json?: boolean }) => {
       const roles = options.role.map(roleOf);
-      const user = await api<User>("POST", USERS_PATH, {
-        name: options.name,
-        password: options.password,
-        roles,
-      });
+      const user = check(
+        await connect(ctx).POST(USERS, { body: { name: options.name, password: options.password, roles } }),
+      );
       show(user, options.json === true, "Created");
     });
 
@@ -122,7 +105,8 @@ export function usersCommands(program: Command, ctx: CliContext): void {
         ...(options.password !== undefined ? { password: options.password } : {}),
         ...(options.role !== undefined ? { roles: options.role.map(roleOf) } : {}),
       };
-      const user = await api<User>("PATCH", `${USERS_PATH}/${await resolveId(given)}`, change);
+      const id = await resolveId(given);
+      const user = check(await connect(ctx).PATCH(USER, { params: { path: { id } }, body: change }));
       show(user, options.json === true, "Updated");
     });
 
@@ -133,7 +117,7 @@ export function usersCommands(program: Command, ctx: CliContext): void {
     .option("--json", "print the API's JSON answer")
     .action(async (given: string, options: { json?: boolean }) => {
       const id = await resolveId(given);
-      const result = await api<unknown>("DELETE", `${USERS_PATH}/${id}`);
+      const result = check(await connect(ctx).DELETE(USER, { params: { path: { id } } }));
       ctx.out(
         options.json ? json(result) : `Deleted user ${given === String(id) ? id : `${given} (id ${id})`}.\n`,
       );
