@@ -2,14 +2,20 @@
  * Assembles Blockplane from a config: store → device → services → HTTP app, and the job worker.
  * main.ts runs it as a process; tests build it in-process and talk to it with app.inject or HTTP.
  */
+import fs from "node:fs";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
 import { withDeadline } from "./device/deadline.ts";
+import { FaultInjector, withFaults } from "./device/faults.ts";
+import { withMetrics } from "./device/metrics.ts";
 import { createSimulator } from "./device/simulator/index.ts";
 import { type App, buildApp } from "./http/app.ts";
+import { Metrics } from "./metrics.ts";
 import { AccountsService } from "./services/accounts.ts";
 import { registerJobHandlers } from "./services/index.ts";
-import { JobsService, JobWorker } from "./services/jobs.ts";
+import { MeasuredJobsService } from "./services/job-metrics.ts";
+import { type JobsService, JobWorker } from "./services/jobs.ts";
+import { MaintenanceService } from "./services/maintenance.ts";
 import { AccountsStore } from "./store/accounts.ts";
 import { openStore, type Store } from "./store/db.ts";
 import { JobsStore } from "./store/jobs.ts";
@@ -20,6 +26,9 @@ export interface Blockplane {
   accounts: AccountsService;
   jobs: JobsService;
   worker: JobWorker;
+  maintenance: MaintenanceService;
+  /** Present when fault injection is enabled. */
+  faults: FaultInjector | undefined;
   /** Set when this start created the initial administrator. */
   initialAdmin: { name: string; password?: string } | undefined;
   close(): Promise<void>;
@@ -28,33 +37,77 @@ export interface Blockplane {
 export interface AssembleOptions {
   logger?: FastifyBaseLogger | boolean;
   now?: () => number;
+  /** How a fault rule's crash point ends the process; by default SIGKILL, as abrupt as a power cut. */
+  crash?: (point: string) => void;
+}
+
+/** Dies at once, with no cleanup and no flush: what a crash rehearsal needs. Exit status 137. */
+function crashNow(point: string): void {
+  fs.writeSync(2, `blockplane: injected crash at ${point}\n`);
+  process.kill(process.pid, "SIGKILL");
 }
 
 export async function assemble(config: Config, options: AssembleOptions = {}): Promise<Blockplane> {
   const now = options.now ?? Date.now;
   const store = await openStore(config);
   try {
-    const device = withDeadline(
-      await createSimulator(store, { identity: config.array, now }),
-      config.deviceTimeoutMs,
+    const simulator = await createSimulator(store, { identity: config.array, now });
+    const faults = config.faults
+      ? new FaultInjector(store, {
+          identity: config.array,
+          now,
+          deviceTimeoutMs: config.deviceTimeoutMs,
+          crash: options.crash ?? crashNow,
+        })
+      : undefined;
+    const metrics = new Metrics();
+    // Faults inside the deadline: a faulted call that never answers is ended by the deadline.
+    // Metrics outside it: a timed-out call counts with the time its caller waited.
+    const device = withMetrics(
+      withDeadline(faults ? withFaults(simulator, faults) : simulator, config.deviceTimeoutMs),
+      metrics,
     );
+    const maintenance = new MaintenanceService(store, now);
     const accounts = new AccountsService(new AccountsStore(store), store.dialect, {
       maxSessions: config.maxSessions,
       now,
     });
     const jobsStore = new JobsStore(store);
-    const jobs = new JobsService(jobsStore, { now, ttlMs: config.jobTtlMs, maxCount: config.jobMaxCount });
+    const jobs = new MeasuredJobsService(
+      jobsStore,
+      {
+        now,
+        ttlMs: config.jobTtlMs,
+        maxCount: config.jobMaxCount,
+        maxPending: config.maxPendingJobs,
+        busyRetryAfterSeconds: config.busyRetryAfterSeconds,
+      },
+      metrics,
+    );
     registerJobHandlers(jobs);
     const initialAdmin = await accounts.ensureAdministrator(config.adminPassword);
-    const app = await buildApp({ config, accounts, jobs, device, now }, options.logger ?? false);
+    const app = await buildApp(
+      { config, accounts, jobs, device, now, maintenance, faults, store, metrics },
+      options.logger ?? false,
+    );
     const worker = new JobWorker(
       jobsStore,
       jobs,
       device,
-      { concurrency: config.jobConcurrency, leaseMs: config.jobLeaseMs, maxAttempts: 5, pollMs: 1000, now },
+      {
+        concurrency: config.jobConcurrency,
+        leaseMs: config.jobLeaseMs,
+        maxAttempts: 5,
+        pollMs: 1000,
+        now,
+        paused: () => maintenance.active(),
+        ...(faults ? { beforeComplete: () => faults.beforeJobComplete() } : {}),
+      },
       app.log,
     );
     worker.start();
+    // Jobs held back by maintenance start as soon as it ends, not at the next poll.
+    maintenance.onEnd(() => jobs.wake());
     let closing: Promise<void> | undefined;
     return {
       app,
@@ -62,6 +115,8 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
       accounts,
       jobs,
       worker,
+      maintenance,
+      faults,
       initialAdmin,
       close() {
         closing ??= (async () => {

@@ -13,13 +13,26 @@ import { Ajv, type ValidateFunction } from "ajv";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
 import { Type } from "typebox";
 import type { Config } from "../config.ts";
+import type { FaultInjector } from "../device/faults.ts";
 import type { Device } from "../device/port.ts";
 import type { Permission } from "../domain/roles.ts";
+import type { Metrics } from "../metrics.ts";
 import type { AccountsService } from "../services/accounts.ts";
 import type { JobsService } from "../services/jobs.ts";
+import type { MaintenanceService } from "../services/maintenance.ts";
+import type { Store } from "../store/db.ts";
 import { type AuthMode, authenticate } from "./contract/auth.ts";
+import {
+  registerClosingAnswer,
+  registerMaintenanceGate,
+  registerOverloadProtection,
+} from "./contract/availability.ts";
 import { errorHandler, notFoundHandler } from "./contract/errors.ts";
 import { checkAccept, registerJsonParsing } from "./contract/negotiation.ts";
+import { registerObservability, requestLogger } from "./observability.ts";
+import { SHARED_SCHEMAS } from "./routes/common.ts";
+import { registerFaultHooks } from "./routes/faults.ts";
+import { METRICS_PATH } from "./routes/health.ts";
 import { ROUTES } from "./routes/index.ts";
 
 export interface AppDeps {
@@ -28,6 +41,11 @@ export interface AppDeps {
   jobs: JobsService;
   device: Device;
   now: () => number;
+  maintenance: MaintenanceService;
+  /** Present when fault injection is enabled (config `faults`). */
+  faults: FaultInjector | undefined;
+  store: Store;
+  metrics: Metrics;
 }
 
 export type App = FastifyInstance<
@@ -154,9 +172,12 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     ...(https ? { https } : {}),
     ...(typeof logger === "boolean" ? { logger } : { loggerInstance: logger }),
     genReqId: () => randomUUID(),
+    // Each request's logger carries its id; made only when the request logs (observability.ts).
+    childLoggerFactory: requestLogger,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
-    return503OnClosing: true,
+    // A closing server answers 503 with the API's body and Retry-After (contract/availability.ts).
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     // URLs the router cannot read (bad percent-encoding, overlong segment) answer the API's error
     // body too, rather than Fastify's own.
@@ -172,17 +193,28 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   app.setNotFoundHandler(notFoundHandler);
   app.decorateRequest("principal", undefined);
   registerJsonParsing(app);
+  registerObservability(app, deps);
+  // Before authentication: an overloaded or closing server sheds a request before any work for it.
+  await registerOverloadProtection(app, config);
+  registerClosingAnswer(app, config);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("X-Request-Id", request.id);
-    // The documentation pages are public HTML; unknown URLs answer 404 whoever asks.
-    if (request.url.startsWith(DOCS_PATH)) return;
+    // The documentation pages are public HTML, the metrics public text; unknown URLs answer 404
+    // whoever asks.
+    if (request.url.startsWith(DOCS_PATH) || request.url === METRICS_PATH) return;
     checkAccept(request);
     if (request.is404) return;
     await authenticate(request, deps.accounts);
   });
+  // After authentication: only a caller who may use a route learns that the array is unavailable.
+  registerMaintenanceGate(app, deps.maintenance);
+  if (deps.faults) registerFaultHooks(app, deps.faults);
 
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(swagger, {
+    // Shared schemas appear in the document under their own ids (ErrorBody, PartialFailure).
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       openapi: "3.1.0",
       info: {

@@ -23,9 +23,30 @@ export interface AccountsOptions {
 /** A session's last-use time is written at most this often, not on every request. */
 const TOUCH_EVERY_MS = 1000;
 
+/**
+ * How long a session authenticated from the store is trusted without reading it again. Changes
+ * made through this instance (a discarded session, a deleted user, new roles) take effect at once;
+ * changes made through another instance sharing the store take effect within this time.
+ */
+const AUTH_CACHE_MS = 1000;
+
+/** A session token's recent authentication, keyed by the token's digest. */
+interface CachedAuth {
+  principal: Principal & { session: Session };
+  /** When the session and its user were last read from the store. */
+  readAt: number;
+}
+
 export const USER_NAME = /^[A-Za-z0-9!#$%&'*+\-./=?@^_`{|}~]{1,256}$/;
 
 export class AccountsService {
+  private readonly authCache = new Map<string, CachedAuth>();
+  /**
+   * Counts the changes that made cached authentications stale: a read of the store that began
+   * before such a change may hold the old state and is not cached.
+   */
+  private authGeneration = 0;
+
   constructor(
     private readonly accounts: AccountsStore,
     private readonly dialect: Store["dialect"],
@@ -61,19 +82,67 @@ export class AccountsService {
     return plain;
   }
 
+  /**
+   * The caller behind a session token. Most requests are answered from a cache of recent
+   * authentications (two reads of the store each otherwise); an entry older than AUTH_CACHE_MS, or
+   * whose session looks expired by its cached last use (another instance may have used it since),
+   * is read again from the store, which decides.
+   */
   async authenticateToken(token: string): Promise<Principal> {
     const digest = tokenDigest(token);
-    const session = await this.accounts.sessionByTokenHash(digest);
     const now = this.options.now();
+    const cached = this.authCache.get(digest);
+    if (
+      cached !== undefined &&
+      now >= cached.readAt &&
+      now - cached.readAt < AUTH_CACHE_MS &&
+      !isExpired(cached.principal.session, now)
+    ) {
+      await this.touch(cached.principal.session, now);
+      return cached.principal;
+    }
+    this.authCache.delete(digest);
+
+    const generation = this.authGeneration;
+    const session = await this.accounts.sessionByTokenHash(digest);
     if (!session || !sameDigest(session.tokenHash, digest) || isExpired(session, now)) {
       if (session) await this.accounts.deleteSession(session.id);
       throw new Unauthenticated(PHRASES.tokenInvalid, "Session");
     }
     const user = await this.accounts.userById(session.userId);
     if (!user) throw new Unauthenticated(PHRASES.tokenInvalid, "Session");
-    if (now - session.lastUsedAt >= TOUCH_EVERY_MS) await this.accounts.touchSession(session.id, now);
+    await this.touch(session, now);
     const { passwordHash: _, ...plain } = user;
-    return { user: plain, session };
+    const principal = { user: plain, session };
+    if (generation === this.authGeneration) this.remember(digest, { principal, readAt: now });
+    return principal;
+  }
+
+  /** Records the session's use, at most once per TOUCH_EVERY_MS. */
+  private async touch(session: Session, now: number): Promise<void> {
+    if (now - session.lastUsedAt < TOUCH_EVERY_MS) return;
+    session.lastUsedAt = now;
+    await this.accounts.touchSession(session.id, now);
+  }
+
+  private remember(digest: string, entry: CachedAuth): void {
+    // Tokens that are no longer used leave their entries behind; sweep them once there are many
+    // more entries than live sessions.
+    if (this.authCache.size >= 4 * this.options.maxSessions) {
+      for (const [key, e] of this.authCache) {
+        if (entry.readAt - e.readAt >= AUTH_CACHE_MS) this.authCache.delete(key);
+      }
+    }
+    this.authCache.set(digest, entry);
+  }
+
+  /**
+   * Forgets the cached authentications that `matches`, so that the next request reads the store.
+   * Called once the change is in the store.
+   */
+  private forget(matches: (entry: CachedAuth) => boolean): void {
+    this.authGeneration++;
+    for (const [key, e] of this.authCache) if (matches(e)) this.authCache.delete(key);
   }
 
   async createSession(user: User, aliveTimeS: number): Promise<{ token: string; sessionId: number }> {
@@ -104,6 +173,7 @@ export class AccountsService {
       throw new NotFound(`Session ${sessionId} does not exist.`);
     }
     await this.accounts.deleteSession(sessionId);
+    this.forget((e) => e.principal.session.id === sessionId);
   }
 
   async listSessions(
@@ -155,12 +225,16 @@ export class AccountsService {
       this.options.now(),
     );
     if (!user) throw new NotFound(`User ${id} does not exist.`);
+    // Roles decide permissions on the next request already.
+    this.forget((e) => e.principal.user.id === id);
     return user;
   }
 
   async deleteUser(caller: Principal, id: number): Promise<void> {
     if (caller.user.id === id) throw new InvalidRequest("You cannot delete the user you are signed in as.");
-    if (!(await this.accounts.deleteUser(id))) throw new NotFound(`User ${id} does not exist.`);
+    const deleted = await this.accounts.deleteUser(id);
+    this.forget((e) => e.principal.user.id === id);
+    if (!deleted) throw new NotFound(`User ${id} does not exist.`);
   }
 }
 

@@ -9,10 +9,12 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Device } from "../device/port.ts";
 import {
   BlockplaneError,
+  Busy,
   bySeverity,
   InternalError,
   InvalidRequest,
   NotFound,
+  PHRASES,
   restoreError,
   type StoredError,
   storeError,
@@ -139,7 +141,22 @@ export interface JobsOptions {
   ttlMs: number;
   /** At most about this many jobs are kept; the oldest completed ones are pruned first. */
   maxCount: number;
+  /**
+   * Unfinished jobs (queued or running, on every instance) past which enqueue answers Busy (503):
+   * a queue without a bound only turns overload into timeouts. Unbounded when absent.
+   */
+  maxPending?: number;
+  /** Retry-After of that Busy answer. */
+  busyRetryAfterSeconds?: number;
 }
+
+/**
+ * How long an instance trusts its count of unfinished jobs. Other instances' enqueues and every
+ * completion show up at the next count; within the bound the count is only this instance's guess
+ * (it adds its own enqueues), near the bound it is counted afresh at most every PENDING_RECOUNT_MS.
+ */
+const PENDING_TTL_MS = 1000;
+const PENDING_RECOUNT_MS = 50;
 
 export class JobsService {
   private readonly handlers = new Map<string, JobHandler<never>>();
@@ -153,6 +170,9 @@ export class JobsService {
    * request once the table is full, so the table may overshoot by this much until the next prune.
    */
   private readonly pruneStep: number;
+  /** Unfinished jobs as last counted plus this instance's enqueues since, and when it was counted. */
+  private pending: { count: number; at: number } | undefined;
+  private counting: Promise<number> | undefined;
 
   constructor(
     private readonly jobs: JobsStore,
@@ -185,12 +205,52 @@ export class JobsService {
   /** Records a job for the worker and answers its id. */
   async enqueue(kind: string, params: unknown, userId: number | null): Promise<number> {
     if (!this.handlers.has(kind)) throw new InternalError(`no handler for job kind ${kind}`);
-    const id = await this.jobs.insert(kind, params, userId, this.options.now());
+    await this.admit();
+    let id: number;
+    try {
+      id = await this.jobs.insert(kind, params, userId, this.options.now());
+    } catch (err) {
+      if (this.pending) this.pending.count--;
+      throw err;
+    }
     if (this.estimate !== undefined) this.estimate++;
     this.enqueuedSincePrune++;
     for (const wake of this.listeners) wake();
     await this.keepBound();
     return id;
+  }
+
+  /**
+   * Takes a place in the bounded queue of configuration operations, or throws Busy when it is full.
+   * The place is counted synchronously after the check, so concurrent enqueues on this instance
+   * cannot all pass on one count.
+   */
+  private async admit(): Promise<void> {
+    const max = this.options.maxPending;
+    if (max === undefined) return;
+    const now = this.options.now();
+    const stale = !this.pending || now - this.pending.at >= PENDING_TTL_MS;
+    const full = this.pending !== undefined && this.pending.count >= max;
+    if (stale || (full && now - (this.pending?.at ?? 0) >= PENDING_RECOUNT_MS)) {
+      this.counting ??= this.jobs.countActive().finally(() => {
+        this.counting = undefined;
+      });
+      const count = await this.counting;
+      this.pending = { count, at: this.options.now() };
+    }
+    const pending = this.pending as { count: number; at: number };
+    if (pending.count >= max) {
+      throw new Busy(
+        `The storage system is busy: ${max} configuration operations are queued or running, the most it accepts. ${PHRASES.busy}. Please ${PHRASES.retry}.`,
+        this.options.busyRetryAfterSeconds ?? 5,
+      );
+    }
+    pending.count++;
+  }
+
+  /** Wakes this instance's workers, as an enqueue does: e.g. when maintenance ends and jobs may start. */
+  wake(): void {
+    for (const wake of this.listeners) wake();
   }
 
   /** Called with no argument whenever a job is enqueued on this instance. */
@@ -311,6 +371,10 @@ export interface WorkerOptions {
   /** How often expired statuses are pruned; by default the service's `sweepIntervalMs`. */
   sweepMs?: number;
   now: () => number;
+  /** While it answers true (the array is in maintenance) no new job is started. */
+  paused?: () => Promise<boolean>;
+  /** Called after a job's handler returned, before its outcome is recorded (a fault-injection point). */
+  beforeComplete?: () => Promise<void>;
 }
 
 /**
@@ -388,6 +452,7 @@ export class JobWorker {
     while (!this.stopped && this.running.size < this.options.concurrency) {
       let job: JobRow | undefined;
       try {
+        if (await this.options.paused?.()) return;
         job = await this.jobs.claim(
           this.owner,
           this.options.now(),
@@ -454,6 +519,7 @@ export class JobWorker {
         return;
       }
       if (outcome === undefined) return;
+      await this.options.beforeComplete?.();
       const stored = storable(outcome);
       const status = stored.failures.length > 0 ? "error" : "normal";
       const recorded = await this.jobs.complete(job.id, this.owner, status, stored, now());

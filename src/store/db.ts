@@ -12,6 +12,7 @@ import SQLite from "better-sqlite3";
 import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect } from "kysely";
 import pg from "pg";
 import { migrate } from "./migrations/index.ts";
+import { mainConnection, readConnection } from "./statements.ts";
 
 export interface UsersTable {
   id: Generated<number>;
@@ -182,6 +183,14 @@ export type Db = Kysely<Database>;
 export interface Store {
   db: Db;
   dialect: "sqlite" | "postgres";
+  /**
+   * SQLite only: runs one read of committed state on a second, read-only connection, at once: it
+   * neither waits for nor sees a transaction open on the main connection (WAL lets readers run
+   * beside the writer). A single-value read is answered from memory until the store next changes;
+   * the rows may be shared, never change them. For the hottest reads, compiled once
+   * (store/precompiled.ts).
+   */
+  readCommitted?: (sql: string, parameters: readonly unknown[]) => unknown[];
   close(): Promise<void>;
 }
 
@@ -204,14 +213,26 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
 function openSqlite(dataDir: string): Store {
   fs.mkdirSync(dataDir, { recursive: true });
-  const sqlite = new SQLite(path.join(dataDir, "blockplane.db"));
+  const file = path.join(dataDir, "blockplane.db");
+  const sqlite = new SQLite(file);
   // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: "sqlite", close: () => db.destroy() };
+  // Statements kept, changes counted, and a read-only connection beside (store/statements.ts).
+  const main = mainConnection(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: main.database }) });
+  const reader = readConnection(file, main.changes);
+  return {
+    db,
+    dialect: "sqlite",
+    readCommitted: reader.read,
+    async close() {
+      await db.destroy();
+      reader.close();
+    },
+  };
 }
 
 // Counts and ids are below 2^53: read PostgreSQL's int8 and numeric as JS numbers.

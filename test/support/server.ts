@@ -66,6 +66,8 @@ export async function startServer(
     BLOCKPLANE_DATA_DIR: dataDir,
     BLOCKPLANE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     BLOCKPLANE_LOG_LEVEL: "silent",
+    // The test runner shares this process's event loop: its own work would read as server overload.
+    BLOCKPLANE_OVERLOAD_EVENT_LOOP_DELAY_MS: "0",
     ...overrides,
   };
   if (process.env.BLOCKPLANE_TEST_DATABASE_URL && !overrides.BLOCKPLANE_DATABASE_URL) {
@@ -122,13 +124,15 @@ export async function startServer(
       return sessionToken(name, password);
     },
     async waitJob(statusResource, token) {
-      for (let i = 0; i < 2000; i++) {
+      // A deadline in time, not in polls: a loaded machine runs jobs slowly, never wrongly.
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
         const r = await request("GET", statusResource, { token: token ?? server.adminToken });
         if (r.status !== 200) throw new Error(`polling ${statusResource}: ${r.status} ${r.text}`);
         if (r.body.progress === "completed") return r.body;
         await new Promise((res) => setTimeout(res, 5));
       }
-      throw new Error(`job ${statusResource} did not complete`);
+      throw new Error(`job ${statusResource} did not complete within 120 s`);
     },
     async close() {
       await bp.close();

@@ -24,6 +24,7 @@ import {
   storeError,
 } from "../../domain/errors.ts";
 import { type Database, type Db, forUpdate } from "../../store/db.ts";
+import { precompiledRead } from "../../store/precompiled.ts";
 import {
   MAX_VOLUME_CAPACITY,
   MAX_VOLUME_ID,
@@ -123,6 +124,34 @@ function toVolume(r: VolumeRow): Volume {
   };
 }
 
+/**
+ * A volume with the fields of the single-volume answer. Written out rather than spread from
+ * toVolume: spreading a 15-field object costs V8 more than the read of the row.
+ */
+function toVolumeDetail(r: VolumeRow, luns: VolumeDetail["luns"]): VolumeDetail {
+  const v = toVolume(r);
+  return {
+    id: v.id,
+    nickname: v.nickname,
+    poolId: v.poolId,
+    poolName: v.poolName,
+    totalCapacity: v.totalCapacity,
+    usedCapacity: v.usedCapacity,
+    freeCapacity: v.freeCapacity,
+    reservedCapacity: v.reservedCapacity,
+    savingSetting: v.savingSetting,
+    isDataReductionShareEnabled: v.isDataReductionShareEnabled,
+    compressionAcceleration: v.compressionAcceleration,
+    capacitySavingStatus: v.capacitySavingStatus,
+    numberOfConnectingServers: v.numberOfConnectingServers,
+    numberOfSnapshots: v.numberOfSnapshots,
+    volumeTypes: v.volumeTypes,
+    compressionAccelerationStatus: "Disabled",
+    capacitySavingProgress: 100,
+    luns,
+  };
+}
+
 export function volumesOps(ctx: SimContext): VolumesPort {
   const db = ctx.store.db;
 
@@ -182,6 +211,27 @@ export function volumesOps(ctx: SimContext): VolumesPort {
       ])
       .orderBy("volumes.id");
 
+  // The reads behind GET of one volume, the API's most frequent request, compiled once.
+  const volumeById = precompiledRead(ctx.store, 1, (id: number) => volumeRows().where("volumes.id", "=", id));
+  /** A connection gives its LUN on every port through which the server is seen. */
+  const lunsOf = precompiledRead(ctx.store, 1, (id: number) =>
+    db
+      .selectFrom("connections")
+      .innerJoin(
+        (eb) =>
+          eb
+            .selectFrom("paths")
+            .select(["paths.server_id", "paths.port_id"])
+            .union(eb.selectFrom("host_groups").select(["host_groups.server_id", "host_groups.port_id"]))
+            .as("seen"),
+        (join) => join.onRef("seen.server_id", "=", "connections.server_id"),
+      )
+      .select(["connections.lun", "connections.server_id", "seen.port_id"])
+      .where("connections.volume_id", "=", id)
+      .orderBy("connections.server_id")
+      .orderBy("seen.port_id"),
+  );
+
   async function lockVolume(tx: Db, id: number) {
     const volume = await forUpdate(
       ctx.store,
@@ -214,31 +264,14 @@ export function volumesOps(ctx: SimContext): VolumesPort {
 
     async getVolume(id: number, opts: CallOptions): Promise<VolumeDetail> {
       checkDeadline(opts);
-      const row = await volumeRows().where("volumes.id", "=", id).executeTakeFirst();
+      const row = (await volumeById(id))[0];
       if (!row) throw new NotFound(`The volume ${id} does not exist.`);
-      // A connection gives its LUN on every port through which the server is seen.
-      const luns = await db
-        .selectFrom("connections")
-        .innerJoin(
-          (eb) =>
-            eb
-              .selectFrom("paths")
-              .select(["paths.server_id", "paths.port_id"])
-              .union(eb.selectFrom("host_groups").select(["host_groups.server_id", "host_groups.port_id"]))
-              .as("seen"),
-          (join) => join.onRef("seen.server_id", "=", "connections.server_id"),
-        )
-        .select(["connections.lun", "connections.server_id", "seen.port_id"])
-        .where("connections.volume_id", "=", id)
-        .orderBy("connections.server_id")
-        .orderBy("seen.port_id")
-        .execute();
-      return {
-        ...toVolume(row),
-        compressionAccelerationStatus: "Disabled",
-        capacitySavingProgress: 100,
-        luns: luns.map((l) => ({ lun: Number(l.lun), serverId: Number(l.server_id), portId: l.port_id })),
-      };
+      // Most volumes are not connected: their LUNs need no second read.
+      const luns = Number(row.servers ?? 0) === 0 ? [] : await lunsOf(id);
+      return toVolumeDetail(
+        row,
+        luns.map((l) => ({ lun: Number(l.lun), serverId: Number(l.server_id), portId: l.port_id })),
+      );
     },
 
     async createVolumes(items: VolumeCreate[], opts: CallOptions): Promise<ItemResult<number>[]> {

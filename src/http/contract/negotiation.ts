@@ -7,7 +7,9 @@ import { NotAcceptable } from "../../domain/errors.ts";
 
 /** True when the Accept header admits application/json with a non-zero quality. */
 export function acceptsJson(accept: string | undefined): boolean {
-  if (accept === undefined || accept.trim() === "") return true;
+  // What nearly every client sends, answered without parsing.
+  if (accept === undefined || accept === "application/json" || accept === "*/*") return true;
+  if (accept.trim() === "") return true;
   for (const range of accept.split(",")) {
     const [type = "", ...params] = range.split(";").map((s) => s.trim().toLowerCase());
     if (type !== "*/*" && type !== "application/*" && type !== "application/json") continue;

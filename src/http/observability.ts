@@ -1,0 +1,174 @@
+/**
+ * What the server tells its operators: every answer counted and timed by route pattern (never the
+ * raw URL, whose IDs would make a series per resource), and gauges read from the store at each
+ * scrape of GET /metrics (routes/health.ts).
+ *
+ * The store's gauges count what the whole store holds: instances sharing one PostgreSQL database
+ * all report the same jobs and sessions (aggregate them with max, not sum).
+ */
+import type { FastifyBaseLogger, FastifyReply, onResponseHookHandler } from "fastify";
+import type { Bindings, ChildLoggerOptions } from "pino";
+import type { CounterSeries, HistogramSeries, Metrics } from "../metrics.ts";
+import type { Store } from "../store/db.ts";
+import { countLiveSessions, jobCountsByState } from "../store/stats.ts";
+import type { App } from "./app.ts";
+
+type Level = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+
+/**
+ * A request's logger, bound to its id (`reqId`) like Fastify's own, but made only when a line is
+ * logged at an enabled level: creating a pino child for every request costs microseconds (more
+ * with redaction), and at the usual levels most requests log nothing.
+ */
+class RequestLogger {
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger & { levels: { values: Record<string, number> } },
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get real(): FastifyBaseLogger {
+    this.#child ??= this.parent.child(this.bindings, this.options);
+    return this.#child;
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.options.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.real.level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    const values = this.parent.levels.values;
+    return (values[level] ?? 0) >= (values[this.level] ?? Number.POSITIVE_INFINITY);
+  }
+
+  private log(level: Level, args: unknown[]): void {
+    if (this.isLevelEnabled(level)) (this.real[level] as (...a: unknown[]) => void)(...args);
+  }
+  fatal(...args: unknown[]) {
+    this.log("fatal", args);
+  }
+  error(...args: unknown[]) {
+    this.log("error", args);
+  }
+  warn(...args: unknown[]) {
+    this.log("warn", args);
+  }
+  info(...args: unknown[]) {
+    this.log("info", args);
+  }
+  debug(...args: unknown[]) {
+    this.log("debug", args);
+  }
+  trace(...args: unknown[]) {
+    this.log("trace", args);
+  }
+  silent() {}
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.real.child(bindings, options);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: a request logger made on its first enabled line. */
+export function requestLogger(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
+  const levels = (logger as { levels?: { values?: unknown } }).levels;
+  // Not pino (Fastify's logger of a server without logging): its children cost nothing.
+  if (typeof levels?.values !== "object") return logger.child(bindings, options);
+  return new RequestLogger(
+    logger as FastifyBaseLogger & { levels: { values: Record<string, number> } },
+    bindings,
+    options,
+  ) as unknown as FastifyBaseLogger;
+}
+
+/** The route label of requests that matched no route. */
+export const UNMATCHED_ROUTE = "(unmatched)";
+
+/** The series of one route and method, made on its first request and kept. */
+class RouteSeries {
+  private readonly byStatus = new Map<number, CounterSeries>();
+  private readonly duration: HistogramSeries;
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly method: string,
+    private readonly route: string,
+  ) {
+    this.duration = metrics.httpDuration.labels(method, route);
+  }
+
+  record(reply: FastifyReply): void {
+    const status = reply.statusCode;
+    let requests = this.byStatus.get(status);
+    if (requests === undefined) {
+      requests = this.metrics.httpRequests.labels(this.method, this.route, String(status));
+      this.byStatus.set(status, requests);
+    }
+    requests.inc();
+    this.duration.observe(reply.elapsedTime / 1000);
+  }
+}
+
+/** The series of one route pattern, one per method, made on first use. */
+function routeRecorder(metrics: Metrics, route: string) {
+  const byMethod = new Map<string, RouteSeries>();
+  return (method: string, reply: FastifyReply) => {
+    let series = byMethod.get(method);
+    if (series === undefined) {
+      series = new RouteSeries(metrics, method, route);
+      byMethod.set(method, series);
+    }
+    series.record(reply);
+  };
+}
+
+/**
+ * Counts and times every answer by method, route pattern and status code: each route gets a hook
+ * of its own that knows its pattern (reading `request.routeOptions` would build an object for every
+ * request); answers without a route (404s) count under UNMATCHED_ROUTE.
+ */
+function recordRequests(app: App, metrics: Metrics): void {
+  app.addHook("onRoute", (route) => {
+    const record = routeRecorder(metrics, route.url);
+    const hook: onResponseHookHandler = (request, reply, done) => {
+      record(request.method, reply);
+      done();
+    };
+    route.onResponse = [...(route.onResponse === undefined ? [] : [route.onResponse].flat()), hook];
+  });
+  const unmatched = routeRecorder(metrics, UNMATCHED_ROUTE);
+  app.addHook("onResponse", (request, reply, done) => {
+    if (request.is404) unmatched(request.method, reply);
+    done();
+  });
+}
+
+/** Jobs by state and live sessions, read from the store when the metrics are scraped. */
+function registerStoreGauges(metrics: Metrics, store: Store, now: () => number): void {
+  metrics.registry.gauge(
+    "blockplane_jobs",
+    "Jobs (command statuses) in the store by state: unexecuted, processing, completed_normal, completed_error.",
+    ["state"],
+    async () =>
+      Object.entries(await jobCountsByState(store)).map(([state, value]) => ({ labels: [state], value })),
+  );
+  metrics.registry.gauge("blockplane_sessions_live", "Sessions that have not expired.", [], async () => [
+    { labels: [], value: await countLiveSessions(store, now()) },
+  ]);
+}
+
+export function registerObservability(
+  app: App,
+  deps: { metrics: Metrics; store: Store; now: () => number },
+): void {
+  recordRequests(app, deps.metrics);
+  registerStoreGauges(deps.metrics, deps.store, deps.now);
+}
