@@ -1,24 +1,12 @@
 /** servers list|get|create|update|delete, with their hbas and paths. */
 import { type Command, Option } from "commander";
+import { OS_TYPES, type OsType } from "../../device/port/servers.ts";
 import { check, connect, perform } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { details, mib, table } from "../output.ts";
 import { collect, integer, integers } from "../parse.ts";
 import { asChange, type OutputOptions, SIMPLE, show, withJson } from "./common.ts";
-
-const OS_TYPES = [
-  "Linux",
-  "HP-UX",
-  "OpenVMS",
-  "Tru64",
-  "Solaris",
-  "NetWare",
-  "AIX",
-  "VMware",
-  "Windows",
-] as const;
-type OsType = (typeof OS_TYPES)[number];
 
 /** An HBA named on the command line: a WWN (16 hex digits) or an iSCSI name. */
 function hbaName(value: string): { hbaWwn: string } | { iscsiName: string } {
