@@ -203,6 +203,9 @@ export class JobsStore {
       excess = excess.where("id", "<", cutoff);
     }
     const over = await excess.executeTakeFirst();
+    // Idempotency records matter only while their job can still run again; past the job TTL the
+    // job has completed (or was abandoned after its attempts), so its records go with it.
+    await this.db.deleteFrom("array_ops").where("created_at", "<", olderThan).execute();
     const { n } = await this.db
       .selectFrom("jobs")
       .select((e) => e.fn.countAll<number>().as("n"))

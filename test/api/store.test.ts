@@ -132,6 +132,24 @@ describe("job claims and leases", () => {
     assert.deepEqual(await remaining(), [waiting]);
     assert.equal(await jobs.countActive(), 1);
   });
+
+  test("prune removes idempotency records past the TTL and keeps younger ones", async () => {
+    const db = s.bp.store.db;
+    await db.deleteFrom("array_ops").execute();
+    await db
+      .insertInto("array_ops")
+      .values([
+        { op_key: "job:1:0", outcome: "{}", created_at: 1000 },
+        { op_key: "job:2:0", outcome: "{}", created_at: 5000 },
+      ])
+      .execute();
+    await jobs.prune(2500, 100);
+    const left = await db.selectFrom("array_ops").select("op_key").execute();
+    assert.deepEqual(
+      left.map((r) => r.op_key),
+      ["job:2:0"],
+    );
+  });
 });
 
 describe("session limit under concurrency", () => {
