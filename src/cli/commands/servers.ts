@@ -1,6 +1,6 @@
 /** servers list|get|create|update|delete, with their hbas and paths. */
 import { type Command, Option } from "commander";
-import { OS_TYPES, type OsType } from "../../device/port/servers.ts";
+import { OS_TYPES, type OsType } from "../../domain/os-types.ts";
 import { check, connect, perform } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";

@@ -6,7 +6,10 @@
  * port and removed with its last. A reserved server is a shell without protocol or OS type that
  * existing host groups are added to.
  */
+import type { OsType } from "../../domain/os-types.ts";
 import type { CallOptions } from "../port.ts";
+
+export { OS_TYPES, type OsType } from "../../domain/os-types.ts";
 
 /** Server IDs the array hands out: 0–4095, lowest free first. */
 export const MAX_SERVER_ID = 4095;
@@ -16,19 +19,6 @@ export const MAX_HOST_GROUP_NUMBER = 254;
 
 /** Host group names are at most 64 characters: a longer server nickname is cut to fit. */
 export const HOST_GROUP_NAME_MAX = 64;
-
-export const OS_TYPES = [
-  "Linux",
-  "HP-UX",
-  "OpenVMS",
-  "Tru64",
-  "Solaris",
-  "NetWare",
-  "AIX",
-  "VMware",
-  "Windows",
-] as const;
-export type OsType = (typeof OS_TYPES)[number];
 
 /** The protocol of a server; "Undefined" while a reserved server has no host group. */
 export type ServerProtocol = "FC" | "iSCSI" | "Undefined";
