@@ -3,7 +3,7 @@
  * the ports it appears on are the server's host groups, read when the connection is shown, so a
  * path added later presents the LUNs the server already has.
  */
-import { DeviceRefused, NotFound, type SsbCode } from "../../domain/errors.ts";
+import { NotFound, type SsbCode } from "../../domain/errors.ts";
 import { type Db, forUpdate } from "../../store/db.ts";
 import {
   type Connection,
@@ -13,7 +13,7 @@ import {
   MAX_LUN,
 } from "../port/connections.ts";
 import type { CallOptions } from "../port.ts";
-import { checkDeadline, type SimContext, transact } from "./context.ts";
+import { checkDeadline, refused, type SimContext, transact } from "./context.ts";
 import { containsText } from "./pools.ts";
 
 /**
@@ -148,10 +148,9 @@ export function connectionsOps(ctx: SimContext): ConnectionsPort {
         ).executeTakeFirst();
         if (!server) throw new NotFound(`The server ${serverId} does not exist.`);
         if (await find(tx, volumeId, serverId).executeTakeFirst()) {
-          throw new DeviceRefused(
+          throw refused(
             `The volume ${volumeId} is already connected to the server ${serverId}.`,
-            { messageId: "KART30000-E", errorCode: CONNECTION_REFUSALS.alreadyConnected },
-            true,
+            CONNECTION_REFUSALS.alreadyConnected,
           );
         }
         const used = await tx
@@ -166,10 +165,9 @@ export function connectionsOps(ctx: SimContext): ConnectionsPort {
           MAX_LUN,
         );
         if (lun === undefined) {
-          throw new DeviceRefused(
+          throw refused(
             `The server ${serverId} has no free LUN: all ${MAX_LUN + 1} LUN numbers are in use.`,
-            { messageId: "KART30000-E", errorCode: CONNECTION_REFUSALS.noFreeLun },
-            true,
+            CONNECTION_REFUSALS.noFreeLun,
           );
         }
         const row = { volume_id: volumeId, server_id: serverId, lun };

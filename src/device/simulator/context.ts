@@ -5,10 +5,12 @@
 import type { ArrayIdentity } from "../../config.ts";
 import {
   BlockplaneError,
+  DeviceRefused,
   DeviceTimeout,
   type ErrorKind,
   InternalError,
   restoreError,
+  type SsbCode,
   type StoredError,
   storeError,
 } from "../../domain/errors.ts";
@@ -25,6 +27,14 @@ export interface SimContext {
 const PERMANENT = new Set<ErrorKind>(["invalid", "not-found", "forbidden", "device-refused"]);
 
 type Recorded = { ok: true; value: unknown } | { ok: false; error: StoredError };
+
+/**
+ * The array's refusal of an operation by one of its rules, with the SSB code it reports. It is the
+ * request that conflicts with the array's state, so it answers 400 unless `asBadRequest` is false.
+ */
+export function refused(message: string, errorCode: SsbCode, asBadRequest = true): DeviceRefused {
+  return new DeviceRefused(message, { messageId: "KART30000-E", errorCode }, asBadRequest);
+}
 
 /** Throws DeviceTimeout when the caller's deadline has passed; called before any change is made. */
 export function checkDeadline(opts: CallOptions): void {

@@ -26,7 +26,7 @@
  */
 import { type Expression, type SqlBool, sql } from "kysely";
 import { poolStatus, usedCapacityRate } from "../../domain/capacity.ts";
-import { DeviceRefused, NotFound, type SsbCode } from "../../domain/errors.ts";
+import { NotFound, type SsbCode } from "../../domain/errors.ts";
 import { type Db, forUpdate, type Store } from "../../store/db.ts";
 import {
   type Drive,
@@ -42,7 +42,7 @@ import {
   raidLayoutProblem,
 } from "../port/pools.ts";
 import type { CallOptions } from "../port.ts";
-import { checkDeadline, type SimContext, transact } from "./context.ts";
+import { checkDeadline, refused, type SimContext, transact } from "./context.ts";
 import { noSavingEffects } from "./system.ts";
 
 const DEFAULT_THRESHOLD_WARNING = 70;
@@ -58,10 +58,6 @@ const SSB = {
   noFreeId: { SSB1: "2e13", SSB2: "0014" },
   thresholds: { SSB1: "2e13", SSB2: "0015" },
 } satisfies Record<string, SsbCode>;
-
-function refused(message: string, errorCode: SsbCode, asBadRequest = true): DeviceRefused {
-  return new DeviceRefused(message, { messageId: "KART30000-E", errorCode }, asBadRequest);
-}
 
 /**
  * A case-sensitive substring test in portable SQL (SQLite's LIKE ignores case, PostgreSQL's does

@@ -2,7 +2,7 @@
  * The simulated array's front-end ports: the seeded FC and iSCSI ports and their settings, kept as
  * JSON in the ports table (fcInformation for FC, iscsiInformation for iSCSI).
  */
-import { DeviceRefused, InvalidRequest, NotFound } from "../../domain/errors.ts";
+import { InvalidRequest, NotFound } from "../../domain/errors.ts";
 import { forUpdate, type PortsTable } from "../../store/db.ts";
 import {
   FC_PORT_SPEEDS,
@@ -17,7 +17,7 @@ import {
   type PortsPort,
 } from "../port/ports.ts";
 import type { CallOptions } from "../port.ts";
-import { checkDeadline, type SimContext, transact } from "./context.ts";
+import { checkDeadline, refused, type SimContext, transact } from "./context.ts";
 
 /** VLAN IDs a port can carry at once (one virtual port each). */
 const MAX_VLAN_IDS = 16;
@@ -82,20 +82,15 @@ function changeIscsi(portId: string, current: StoredIscsi, change: IscsiInformat
   };
   if (change.deleteVlanId !== undefined) {
     if (!next.vlanId.includes(change.deleteVlanId)) {
-      throw new DeviceRefused(
-        `The VLAN ID ${change.deleteVlanId} is not set on port ${portId}.`,
-        { messageId: "KART30000-E", errorCode: REFUSED.vlanAbsent },
-        true,
-      );
+      throw refused(`The VLAN ID ${change.deleteVlanId} is not set on port ${portId}.`, REFUSED.vlanAbsent);
     }
     next.vlanId = next.vlanId.filter((v) => v !== change.deleteVlanId);
   }
   if (change.addVlanId !== undefined && !next.vlanId.includes(change.addVlanId)) {
     if (next.vlanId.length >= MAX_VLAN_IDS) {
-      throw new DeviceRefused(
+      throw refused(
         `Port ${portId} already carries ${MAX_VLAN_IDS} VLAN IDs, the most it can.`,
-        { messageId: "KART30000-E", errorCode: REFUSED.vlanLimit },
-        true,
+        REFUSED.vlanLimit,
       );
     }
     next.vlanId.push(change.addVlanId);

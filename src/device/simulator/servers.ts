@@ -12,7 +12,7 @@
  * Every change runs under the array's configuration lock (`transact` takes it), so that checks and
  * writes of concurrent changes (on PostgreSQL, several instances) never interleave.
  */
-import { DeviceRefused, NotFound, type SsbCode } from "../../domain/errors.ts";
+import { NotFound, type SsbCode } from "../../domain/errors.ts";
 import type { Db } from "../../store/db.ts";
 import {
   type Hba,
@@ -34,7 +34,7 @@ import {
   type TargetIscsiPort,
 } from "../port/servers.ts";
 import type { CallOptions } from "../port.ts";
-import { checkDeadline, type SimContext, transact } from "./context.ts";
+import { checkDeadline, refused, type SimContext, transact } from "./context.ts";
 
 /** SSB codes of the refusals of this area (SSB1 2e11: configuration change refused). */
 export const REFUSED = {
@@ -52,10 +52,6 @@ export const REFUSED = {
   noProtocol: { SSB1: "2e11", SSB2: "a00d" },
   lunConflict: { SSB1: "2e11", SSB2: "a00e" },
 } as const satisfies Record<string, SsbCode>;
-
-function refuse(message: string, errorCode: SsbCode): DeviceRefused {
-  return new DeviceRefused(message, { messageId: "KART30000-E", errorCode }, true);
-}
 
 type ServerRow = {
   id: number;
@@ -273,7 +269,7 @@ export function serversOps(ctx: SimContext): ServersPort {
           .where("nickname", "=", spec.nickname)
           .executeTakeFirst();
         if (taken) {
-          throw refuse(
+          throw refused(
             `The server nickname "${spec.nickname}" is already used by server ${taken.id}.`,
             REFUSED.nicknameInUse,
           );
@@ -287,7 +283,7 @@ export function serversOps(ctx: SimContext): ServersPort {
           id++;
         }
         if (id > MAX_SERVER_ID) {
-          throw refuse(
+          throw refused(
             `No server can be added: the array holds ${MAX_SERVER_ID + 1} servers, its maximum.`,
             REFUSED.serverLimit,
           );
@@ -319,7 +315,7 @@ export function serversOps(ctx: SimContext): ServersPort {
             .where("id", "<>", id)
             .executeTakeFirst();
           if (taken) {
-            throw refuse(
+            throw refused(
               `The server nickname "${change.nickname}" is already used by server ${taken.id}.`,
               REFUSED.nicknameInUse,
             );
@@ -329,7 +325,7 @@ export function serversOps(ctx: SimContext): ServersPort {
         }
         // The OS type is a setting of the host groups: a server without protocol has none to set.
         if (server.protocol === "Undefined") {
-          throw refuse(
+          throw refused(
             `The OS type of server ${id} cannot be set: it is reserved and has no host group yet.`,
             REFUSED.noProtocol,
           );
@@ -379,7 +375,7 @@ export function serversOps(ctx: SimContext): ServersPort {
         const server = await serverRow(tx, serverId);
         const wanted = hba.kind === "wwn" ? "FC" : "iSCSI";
         if (server.protocol !== wanted) {
-          throw refuse(
+          throw refused(
             `The ${hba.kind === "wwn" ? "WWN" : "iSCSI name"} ${hba.name} cannot be added to server ${serverId}, whose protocol is ${server.protocol}.`,
             server.protocol === "Undefined" ? REFUSED.noProtocol : REFUSED.protocolMismatch,
           );
@@ -390,7 +386,7 @@ export function serversOps(ctx: SimContext): ServersPort {
           .where("name", "=", hba.name)
           .executeTakeFirst();
         if (owner) {
-          throw refuse(
+          throw refused(
             `The HBA ${hba.name} is already registered to server ${owner.server_id}.`,
             REFUSED.hbaInUse,
           );
@@ -431,7 +427,7 @@ export function serversOps(ctx: SimContext): ServersPort {
           .where("server_id", "=", serverId)
           .executeTakeFirst();
         if (!owned || owned.kind !== hba.kind) {
-          throw refuse(
+          throw refused(
             `The HBA ${hba.name} is not registered to server ${serverId}.`,
             REFUSED.hbaNotOfServer,
           );
@@ -454,15 +450,15 @@ export function serversOps(ctx: SimContext): ServersPort {
         // Every rule is checked for every port before anything is written.
         for (const portId of portIds) {
           const port = ports.find((p) => p.id === portId);
-          if (!port) throw refuse(`The port ${portId} does not exist.`, REFUSED.portAbsent);
+          if (!port) throw refused(`The port ${portId} does not exist.`, REFUSED.portAbsent);
           if (port.protocol !== server.protocol) {
-            throw refuse(
+            throw refused(
               `The port ${portId} is an ${port.protocol} port; server ${serverId} connects by ${server.protocol}.`,
               REFUSED.protocolMismatch,
             );
           }
           if (existing.has(portId)) {
-            throw refuse(
+            throw refused(
               `The path from ${hba.name} through port ${portId} already exists.`,
               REFUSED.pathExists,
             );
@@ -479,7 +475,7 @@ export function serversOps(ctx: SimContext): ServersPort {
           if (!port || groups.has(port.id)) continue;
           const n = await freeHostGroupNumber(tx, port.id);
           if (n === undefined) {
-            throw refuse(
+            throw refused(
               `The port ${port.id} holds ${MAX_HOST_GROUP_NUMBER} host groups, its maximum: no host group can be added.`,
               REFUSED.hostGroupLimit,
             );
@@ -582,7 +578,7 @@ export function serversOps(ctx: SimContext): ServersPort {
           .executeTakeFirst();
         if (!group) throw new NotFound(`The server ${serverId} has no host group on port ${portId}.`);
         if (server.protocol !== "iSCSI") {
-          throw refuse(
+          throw refused(
             `Server ${serverId} connects by ${server.protocol}: it has no iSCSI target.`,
             REFUSED.protocolMismatch,
           );
@@ -599,7 +595,7 @@ export function serversOps(ctx: SimContext): ServersPort {
           .where("iscsi_name", "=", targetIscsiName)
           .executeTakeFirst();
         if (clash || portClash) {
-          throw refuse(
+          throw refused(
             `The iSCSI name ${targetIscsiName} is already used in the array.`,
             REFUSED.targetNameInUse,
           );
@@ -629,7 +625,7 @@ export function serversOps(ctx: SimContext): ServersPort {
             .select(["id", "protocol"])
             .where("id", "=", ref.portId)
             .executeTakeFirst();
-          if (!port) throw refuse(`The port ${ref.portId} does not exist.`, REFUSED.portAbsent);
+          if (!port) throw refused(`The port ${ref.portId} does not exist.`, REFUSED.portAbsent);
           let q = tx
             .selectFrom("host_groups")
             .select(["server_id", "host_group_number"])
@@ -641,28 +637,28 @@ export function serversOps(ctx: SimContext): ServersPort {
           const found = await q.execute();
           const what = `${ref.portId} ${ref.hostGroupId !== undefined ? `#${ref.hostGroupId}` : `"${ref.hostGroupName}"`}`;
           if (found.length === 0)
-            throw refuse(`The host group ${what} does not exist.`, REFUSED.hostGroupAbsent);
+            throw refused(`The host group ${what} does not exist.`, REFUSED.hostGroupAbsent);
           if (found.length > 1) {
-            throw refuse(
+            throw refused(
               `The name of host group ${what} is not unique on the port: name it by number.`,
               REFUSED.hostGroupConflict,
             );
           }
           const source = Number((found[0] as { server_id: number }).server_id);
           if (source === serverId) {
-            throw refuse(
+            throw refused(
               `The host group ${what} already belongs to server ${serverId}.`,
               REFUSED.hostGroupConflict,
             );
           }
           if (own.has(ref.portId)) {
-            throw refuse(
+            throw refused(
               `Server ${serverId} already has a host group on port ${ref.portId}.`,
               REFUSED.hostGroupConflict,
             );
           }
           if (protocol !== "Undefined" && protocol !== port.protocol) {
-            throw refuse(
+            throw refused(
               `The host group ${what} is on an ${port.protocol} port; server ${serverId} connects by ${protocol}.`,
               REFUSED.protocolMismatch,
             );
@@ -686,7 +682,7 @@ export function serversOps(ctx: SimContext): ServersPort {
         );
         for (const p of sourcePaths) {
           if (movingHbas.has(p.hba_name) && !movingKey.has(`${p.server_id}|${p.port_id}`)) {
-            throw refuse(
+            throw refused(
               `The HBA ${p.hba_name} also reaches the array through port ${p.port_id} of server ${p.server_id}: add that host group too.`,
               REFUSED.hostGroupConflict,
             );
@@ -713,7 +709,7 @@ export function serversOps(ctx: SimContext): ServersPort {
           const lun = Number(c.lun);
           if (byVolume.has(volume)) continue;
           if (usedLuns.has(lun)) {
-            throw refuse(
+            throw refused(
               `LUN ${lun} of volume ${volume} is already used by another volume on server ${serverId}.`,
               REFUSED.lunConflict,
             );

@@ -4,7 +4,7 @@
  * Mapping creates an ordinary volume row that the snapshot points at; deleting the snapshot keeps it.
  */
 import type { ExpressionBuilder } from "kysely";
-import { DeviceRefused, NotFound, type SsbCode } from "../../domain/errors.ts";
+import { NotFound, type SsbCode } from "../../domain/errors.ts";
 import { type Database, type Db, forUpdate, type SnapshotsTable } from "../../store/db.ts";
 import {
   MAX_SNAPSHOT_ID,
@@ -22,7 +22,8 @@ import {
 import { MAX_VOLUME_ID } from "../port/volumes.ts";
 import type { CallOptions } from "../port.ts";
 import { lowestFree } from "./connections.ts";
-import { checkDeadline, type SimContext, transact } from "./context.ts";
+import { checkDeadline, refused, type SimContext, transact } from "./context.ts";
+import { VOLUME_REFUSALS } from "./volumes.ts";
 
 /**
  * The array's refusals of this area (messageId KART30000-E; SSB codes Blockplane chose). Making
@@ -37,17 +38,13 @@ import { checkDeadline, type SimContext, transact } from "./context.ts";
  * | the snapshot is already mapped                               | 2e31 | 0012 |
  */
 export const SNAPSHOT_REFUSALS = {
-  noPool: { SSB1: "2e30", SSB2: "0001" },
-  poolFull: { SSB1: "2e30", SSB2: "0002" },
-  noFreeVolumeId: { SSB1: "2e30", SSB2: "0003" },
+  noPool: VOLUME_REFUSALS.noPool,
+  poolFull: VOLUME_REFUSALS.poolFull,
+  noFreeVolumeId: VOLUME_REFUSALS.noFreeId,
   noFreeSnapshotId: { SSB1: "2e31", SSB2: "0010" },
   alreadyInGroup: { SSB1: "2e31", SSB2: "0011" },
   alreadyMapped: { SSB1: "2e31", SSB2: "0012" },
 } as const satisfies Record<string, SsbCode>;
-
-function refused(message: string, errorCode: SsbCode): DeviceRefused {
-  return new DeviceRefused(message, { messageId: "KART30000-E", errorCode }, true);
-}
 
 /** YYYY-MM-DDThh:mm:ssZ */
 function isoSeconds(ms: number): string {

@@ -15,14 +15,7 @@
  * | the volume has snapshots or is a mapped snapshot       | 2e30 | 0006 |
  */
 import type { ExpressionBuilder } from "kysely";
-import {
-  DeviceRefused,
-  NotFound,
-  restoreError,
-  type SsbCode,
-  type StoredError,
-  storeError,
-} from "../../domain/errors.ts";
+import { NotFound, restoreError, type SsbCode, type StoredError, storeError } from "../../domain/errors.ts";
 import { type Database, type Db, forUpdate } from "../../store/db.ts";
 import { precompiledRead } from "../../store/precompiled.ts";
 import {
@@ -38,10 +31,10 @@ import {
   type VolumesPort,
 } from "../port/volumes.ts";
 import type { CallOptions, ItemResult } from "../port.ts";
-import { checkDeadline, type SimContext, transact } from "./context.ts";
+import { checkDeadline, refused, type SimContext, transact } from "./context.ts";
 import { containsText } from "./pools.ts";
 
-const SSB = {
+export const VOLUME_REFUSALS = {
   noPool: { SSB1: "2e30", SSB2: "0001" },
   poolFull: { SSB1: "2e30", SSB2: "0002" },
   noFreeId: { SSB1: "2e30", SSB2: "0003" },
@@ -49,10 +42,6 @@ const SSB = {
   connected: { SSB1: "2e30", SSB2: "0005" },
   hasSnapshots: { SSB1: "2e30", SSB2: "0006" },
 } satisfies Record<string, SsbCode>;
-
-function refused(message: string, errorCode: SsbCode): DeviceRefused {
-  return new DeviceRefused(message, { messageId: "KART30000-E", errorCode }, true);
-}
 
 const POOL_FULL = "The pool capacity is insufficient.";
 
@@ -283,7 +272,8 @@ export function volumesOps(ctx: SimContext): VolumesPort {
           tx.selectFrom("pools").select(["id", "total_capacity"]).where("id", "in", poolIds),
         ).execute();
         const missing = poolIds.find((p) => !pools.some((r) => Number(r.id) === p));
-        if (missing !== undefined) throw refused(`The pool ${missing} does not exist.`, SSB.noPool);
+        if (missing !== undefined)
+          throw refused(`The pool ${missing} does not exist.`, VOLUME_REFUSALS.noPool);
         const used = await usedByPool(tx, poolIds);
         const free = new Map(
           pools.map((p) => [Number(p.id), Number(p.total_capacity) - (used.get(Number(p.id)) ?? 0)]),
@@ -296,14 +286,14 @@ export function volumesOps(ctx: SimContext): VolumesPort {
         for (const item of items) {
           const room = free.get(item.poolId) ?? 0;
           if (item.capacity > room) {
-            outcomes.push({ ok: false, error: storeError(refused(POOL_FULL, SSB.poolFull)) });
+            outcomes.push({ ok: false, error: storeError(refused(POOL_FULL, VOLUME_REFUSALS.poolFull)) });
             continue;
           }
           const id = nextId();
           if (id === undefined) {
             const err = refused(
               `No more volumes can be created: every volume ID (0-${MAX_VOLUME_ID}) is in use.`,
-              SSB.noFreeId,
+              VOLUME_REFUSALS.noFreeId,
             );
             outcomes.push({ ok: false, error: storeError(err) });
             continue;
@@ -364,11 +354,12 @@ export function volumesOps(ctx: SimContext): VolumesPort {
         if (total > MAX_VOLUME_CAPACITY) {
           throw refused(
             `The capacity of a volume cannot exceed ${MAX_VOLUME_CAPACITY} MiB (it would be ${total} MiB).`,
-            SSB.tooLarge,
+            VOLUME_REFUSALS.tooLarge,
           );
         }
         const used = (await usedByPool(tx, [Number(volume.pool_id)])).get(Number(volume.pool_id)) ?? 0;
-        if (additional > Number(pool.total_capacity) - used) throw refused(POOL_FULL, SSB.poolFull);
+        if (additional > Number(pool.total_capacity) - used)
+          throw refused(POOL_FULL, VOLUME_REFUSALS.poolFull);
         await tx.updateTable("volumes").set({ total_capacity: total }).where("id", "=", id).execute();
       });
     },
@@ -385,7 +376,7 @@ export function volumesOps(ctx: SimContext): VolumesPort {
         if (connected) {
           throw refused(
             `The volume ${id} is connected to a server. Remove its connections (LUN paths), and then try again.`,
-            SSB.connected,
+            VOLUME_REFUSALS.connected,
           );
         }
         const snapshot = await tx
@@ -397,7 +388,7 @@ export function volumesOps(ctx: SimContext): VolumesPort {
         if (snapshot) {
           throw refused(
             `The volume ${id} has snapshots or is a mapped snapshot. Delete the snapshots, and then try again.`,
-            SSB.hasSnapshots,
+            VOLUME_REFUSALS.hasSnapshots,
           );
         }
         await tx.deleteFrom("volumes").where("id", "=", id).execute();
