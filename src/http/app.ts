@@ -21,18 +21,13 @@ import type { AccountsService } from "../services/accounts.ts";
 import type { JobsService } from "../services/jobs.ts";
 import type { MaintenanceService } from "../services/maintenance.ts";
 import type { Store } from "../store/db.ts";
-import { type AuthMode, authenticate } from "./contract/auth.ts";
-import {
-  registerClosingAnswer,
-  registerMaintenanceGate,
-  registerOverloadProtection,
-} from "./contract/availability.ts";
-import { errorHandler, notFoundHandler } from "./contract/errors.ts";
-import { checkAccept, registerJsonParsing } from "./contract/negotiation.ts";
+import { type AuthMode, accessOf } from "./contract/auth.ts";
+import { errorHandler } from "./contract/errors.ts";
+import { registerGate } from "./contract/gate.ts";
+import { registerJsonParsing } from "./contract/negotiation.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
 import { SHARED_SCHEMAS } from "./routes/common.ts";
 import { registerFaultHooks } from "./routes/faults.ts";
-import { METRICS_PATH } from "./routes/health.ts";
 import { ROUTES } from "./routes/index.ts";
 
 export interface AppDeps {
@@ -151,11 +146,13 @@ function catalogRoutes(app: App): void {
   const catalog: RouteEntry[] = [];
   app.decorate("routeCatalog", catalog);
   app.addHook("onRoute", (route) => {
+    // The documentation pages are public HTML.
+    if (route.url.startsWith(DOCS_PATH))
+      route.config = { ...route.config, auth: "none", ownMediaTypes: true };
     if (isDocumentation(route.url)) return;
     route.schema ??= {};
     route.schema.querystring ??= NO_QUERY;
-    const auth: AuthMode = route.config?.auth ?? "session";
-    const permission = auth === "none" ? undefined : (route.config?.permission ?? "view");
+    const { auth, permission } = accessOf(route.config);
     for (const method of [route.method].flat()) {
       if (method === "HEAD") continue;
       catalog.push({ method, url: route.url, auth, permission });
@@ -190,25 +187,10 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   catalogRoutes(app);
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
   app.decorateRequest("principal", undefined);
   registerJsonParsing(app);
   registerObservability(app, deps);
-  // Before authentication: an overloaded or closing server sheds a request before any work for it.
-  await registerOverloadProtection(app, config);
-  registerClosingAnswer(app, config);
-
-  app.addHook("onRequest", async (request, reply) => {
-    reply.header("X-Request-Id", request.id);
-    // The documentation pages are public HTML, the metrics public text; unknown URLs answer 404
-    // whoever asks.
-    if (request.url.startsWith(DOCS_PATH) || request.url === METRICS_PATH) return;
-    checkAccept(request);
-    if (request.is404) return;
-    await authenticate(request, deps.accounts);
-  });
-  // After authentication: only a caller who may use a route learns that the array is unavailable.
-  registerMaintenanceGate(app, deps.maintenance);
+  registerGate(app, deps);
   if (deps.faults) registerFaultHooks(app, deps.faults);
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);

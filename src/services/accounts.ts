@@ -37,6 +37,11 @@ interface CachedAuth {
   readAt: number;
 }
 
+/** Whether the session's last use is due to be written to the store. */
+function touchDue(session: Session, now: number): boolean {
+  return now - session.lastUsedAt >= TOUCH_EVERY_MS;
+}
+
 export const USER_NAME = /^[A-Za-z0-9!#$%&'*+\-./=?@^_`{|}~]{1,256}$/;
 
 export class AccountsService {
@@ -83,6 +88,18 @@ export class AccountsService {
   }
 
   /**
+   * The caller behind a session token when a recent authentication answers for it without the
+   * store: the cached entry is fresh and the session's last use needs no recording yet. Undefined
+   * otherwise: then `authenticateToken` decides.
+   */
+  recentPrincipal(token: string): Principal | undefined {
+    const now = this.options.now();
+    const cached = this.freshAuthentication(tokenDigest(token), now);
+    if (cached === undefined || touchDue(cached.principal.session, now)) return undefined;
+    return cached.principal;
+  }
+
+  /**
    * The caller behind a session token. Most requests are answered from a cache of recent
    * authentications (two reads of the store each otherwise); an entry older than AUTH_CACHE_MS, or
    * whose session looks expired by its cached last use (another instance may have used it since),
@@ -91,13 +108,8 @@ export class AccountsService {
   async authenticateToken(token: string): Promise<Principal> {
     const digest = tokenDigest(token);
     const now = this.options.now();
-    const cached = this.authCache.get(digest);
-    if (
-      cached !== undefined &&
-      now >= cached.readAt &&
-      now - cached.readAt < AUTH_CACHE_MS &&
-      !isExpired(cached.principal.session, now)
-    ) {
+    const cached = this.freshAuthentication(digest, now);
+    if (cached !== undefined) {
       await this.touch(cached.principal.session, now);
       return cached.principal;
     }
@@ -118,9 +130,23 @@ export class AccountsService {
     return principal;
   }
 
+  /** The cached authentication of a token digest, when it may still be trusted at `now`. */
+  private freshAuthentication(digest: string, now: number): CachedAuth | undefined {
+    const cached = this.authCache.get(digest);
+    if (
+      cached === undefined ||
+      now < cached.readAt ||
+      now - cached.readAt >= AUTH_CACHE_MS ||
+      isExpired(cached.principal.session, now)
+    ) {
+      return undefined;
+    }
+    return cached;
+  }
+
   /** Records the session's use, at most once per TOUCH_EVERY_MS. */
   private async touch(session: Session, now: number): Promise<void> {
-    if (now - session.lastUsedAt < TOUCH_EVERY_MS) return;
+    if (!touchDue(session, now)) return;
     session.lastUsedAt = now;
     await this.accounts.touchSession(session.id, now);
   }

@@ -48,9 +48,16 @@ export class MaintenanceService {
     return state;
   }
 
+  /** This instance's copy of the state, when it is fresh enough to answer for the store. */
+  private fresh(): MaintenanceState | undefined {
+    if (this.cached && this.now() - this.cached.at < CACHE_MS) return this.cached.state;
+    return undefined;
+  }
+
   /** The state from this instance's copy when it is fresh enough: for the check on every request. */
   private async current(): Promise<MaintenanceState> {
-    if (this.cached && this.now() - this.cached.at < CACHE_MS) return this.cached.state;
+    const fresh = this.fresh();
+    if (fresh !== undefined) return fresh;
     this.loading ??= this.state().finally(() => {
       this.loading = undefined;
     });
@@ -61,10 +68,16 @@ export class MaintenanceService {
     return (await this.current()).enabled;
   }
 
-  /** Throws Maintenance (503 + Retry-After) while maintenance is on. */
-  async check(): Promise<void> {
-    const state = await this.current();
-    if (state.enabled) throw maintenanceError(state);
+  /**
+   * Throws Maintenance (503 + Retry-After) while maintenance is on. Answers at once from a fresh
+   * copy of the state (undefined, or the throw), so that the check on every request costs no
+   * promise; else a promise that settles once the store has answered.
+   */
+  check(): Promise<void> | undefined {
+    const fresh = this.fresh();
+    if (fresh === undefined) return this.current().then(refuseDuring);
+    refuseDuring(fresh);
+    return undefined;
   }
 
   /** Starts maintenance, or changes its Retry-After and message when it is on already. */
@@ -103,4 +116,9 @@ export function maintenanceError(state: MaintenanceState): Maintenance {
     `The storage system is under maintenance${detail}. Please ${PHRASES.retry}.`,
     state.retryAfterSeconds ?? DEFAULT_MAINTENANCE_RETRY_S,
   );
+}
+
+/** Throws the Maintenance answer while `state` is on. */
+function refuseDuring(state: MaintenanceState): void {
+  if (state.enabled) throw maintenanceError(state);
 }

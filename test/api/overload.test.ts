@@ -96,7 +96,7 @@ describe("bounded queue of configuration operations", () => {
   });
 });
 
-describe("process overload (under-pressure)", () => {
+describe("process overload", () => {
   test("a heap past its limit answers every request 503 before authentication", async () => {
     const server = await bareServer({
       BLOCKPLANE_OVERLOAD_HEAP_BYTES: "1",

@@ -2,86 +2,87 @@
  * When the server answers 503 instead of serving: the process is overloaded, it is shutting down,
  * or the array is in maintenance. Every such answer is the API's error body with Retry-After,
  * through the one error handler, and its message says "wait for a while and try again" (the phrase
- * clients of the real API retry on).
+ * clients of the real API retry on). The gate (gate.ts) asks these questions of every request.
  */
-import underPressure from "@fastify/under-pressure";
-import type { FastifyRequest } from "fastify";
-import type { Config } from "../../config.ts";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import type { OverloadLimits } from "../../config.ts";
 import { Busy, PHRASES } from "../../domain/errors.ts";
-import type { MaintenanceService } from "../../services/maintenance.ts";
-import type { App } from "../app.ts";
 
-const LOAD = {
-  eventLoopDelay: "its event loop is delayed",
-  heapUsedBytes: "its memory heap is nearly full",
-  rssBytes: "its memory use is too high",
-  eventLoopUtilization: "its event loop is saturated",
-  healthCheck: "a health check failed",
-} as const;
+/** The event-loop delay histogram's sampling resolution, subtracted from its mean. */
+const RESOLUTION_MS = 10;
 
 /**
- * Sheds load before any work is done for a request (it runs before authentication, whose password
- * hashing is costly) when the event-loop delay, the heap or the resident memory pass their limits.
+ * Watches the process's load: the mean event-loop delay, the V8 heap in use and the resident
+ * memory, sampled every `sampleIntervalMs`. A request reads the last sample's verdict, a field:
+ * the cost of watching is per sample, never per request.
  */
-export async function registerOverloadProtection(app: App, config: Config): Promise<void> {
-  const o = config.overload;
-  // Start-up blocks the event loop once (module loading, schema compilation): the sampling windows
-  // that cover it measure that, not load, and must not turn the first requests away.
-  let warmUntil = Number.POSITIVE_INFINITY;
-  app.addHook("onReady", async () => {
-    warmUntil = Date.now() + 2 * o.sampleIntervalMs;
-  });
-  await app.register(underPressure, {
-    maxEventLoopDelay: o.maxEventLoopDelayMs,
-    maxHeapUsedBytes: o.maxHeapUsedBytes,
-    maxRssBytes: o.maxRssBytes,
-    sampleInterval: o.sampleIntervalMs,
-    // A rejected promise goes to the error handler, which answers 503 with our body and Retry-After;
-    // a resolved one lets the request through.
-    pressureHandler: async (request, reply, type) => {
-      if (type === "eventLoopDelay" && Date.now() < warmUntil) return;
-      reply.header("X-Request-Id", request.id);
-      const why = LOAD[type as keyof typeof LOAD] ?? "it is overloaded";
-      throw new Busy(
-        `The server is overloaded (${why}). ${PHRASES.busy}. Please ${PHRASES.retry}.`,
-        config.busyRetryAfterSeconds,
-      );
-    },
-  });
-}
+export class LoadMonitor {
+  /** Why the process is overloaded as of the last sample, or undefined when it is not. */
+  overload: string | undefined;
+  private readonly delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  private timer: NodeJS.Timeout | undefined;
+  /** Until when event-loop delay does not count (see start). */
+  private warmUntil = Number.POSITIVE_INFINITY;
 
-/**
- * A server that is shutting down finishes the requests it has and answers new ones 503 with
- * Retry-After (Fastify also closes their connections), so that a client retries elsewhere or after
- * the restart. This replaces Fastify's own 503 on closing, whose body is not the API's.
- */
-export function registerClosingAnswer(app: App, config: Config): void {
-  let closing = false;
-  app.addHook("preClose", async () => {
-    closing = true;
-  });
-  app.addHook("onRequest", async (request, reply) => {
-    if (closing) {
-      reply.header("X-Request-Id", request.id);
-      throw new Busy(`The server is shutting down. Please ${PHRASES.retry}.`, config.busyRetryAfterSeconds);
+  constructor(private readonly limits: OverloadLimits) {}
+
+  /**
+   * Starts sampling, once the server is ready. Start-up blocks the event loop once (module loading,
+   * schema compilation): the windows that cover it measure that, not load, and must not turn the
+   * first requests away.
+   */
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.warmUntil = Date.now() + 2 * this.limits.sampleIntervalMs;
+    this.delay.enable();
+    this.timer = setInterval(() => this.sample(), this.limits.sampleIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.delay.disable();
+  }
+
+  private sample(): void {
+    const { maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes } = this.limits;
+    // A window without any sample has a NaN mean, which passes no limit.
+    const delayMs = Math.max(0, this.delay.mean / 1e6 - RESOLUTION_MS);
+    this.delay.reset();
+    const { heapUsed, rss } = process.memoryUsage();
+    if (maxEventLoopDelayMs > 0 && delayMs > maxEventLoopDelayMs && Date.now() >= this.warmUntil) {
+      this.overload = "its event loop is delayed";
+    } else if (maxHeapUsedBytes > 0 && heapUsed > maxHeapUsedBytes) {
+      this.overload = "its memory heap is nearly full";
+    } else if (maxRssBytes > 0 && rss > maxRssBytes) {
+      this.overload = "its memory use is too high";
+    } else {
+      this.overload = undefined;
     }
-  });
+  }
+}
+
+export function overloaded(why: string, retryAfterSeconds: number): Busy {
+  return new Busy(
+    `The server is overloaded (${why}). ${PHRASES.busy}. Please ${PHRASES.retry}.`,
+    retryAfterSeconds,
+  );
 }
 
 /**
- * Routes that keep working during maintenance: they do not need the array (sessions, command
- * statuses, and Blockplane's own namespace: users, maintenance itself, faults, health).
+ * A server that is shutting down finishes the requests it has and answers new ones this 503 (and
+ * Fastify closes their connections), so that a client retries elsewhere or after the restart.
  */
-function needsArray(request: FastifyRequest): boolean {
-  const url = request.routeOptions.url ?? "";
+export function shuttingDown(retryAfterSeconds: number): Busy {
+  return new Busy(`The server is shutting down. Please ${PHRASES.retry}.`, retryAfterSeconds);
+}
+
+/**
+ * Whether a route needs the array, and so answers 503 during maintenance. Sessions, command
+ * statuses and Blockplane's own namespace (users, maintenance itself, faults, health) keep working.
+ */
+export function needsArray(url: string): boolean {
   if (!url.startsWith("/ConfigurationManager/")) return false;
   return !/\/objects\/(sessions|command-status)(\/|$)/.test(url);
-}
-
-/** Answers 503 Maintenance to every request that needs the array while maintenance is on. */
-export function registerMaintenanceGate(app: App, maintenance: MaintenanceService): void {
-  app.addHook("onRequest", async (request) => {
-    if (request.is404 || !needsArray(request)) return;
-    await maintenance.check();
-  });
 }

@@ -182,7 +182,3 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   }
   reply.code(status).send(errorBody(err, source, request.id));
 }
-
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  errorHandler(new NotFound(`The requested URL ${request.url.split("?")[0]} was not found.`), request, reply);
-}

@@ -42,12 +42,13 @@ export function registerJsonParsing(app: FastifyInstance): void {
     }
     parseJson(request, text, done);
   });
-  // A body without Content-Type is JSON, the API's only and default media type.
-  app.addHook("onRequest", async (request) => {
-    if (request.headers["content-type"] === undefined && hasBody(request)) {
-      request.headers["content-type"] = "application/json";
-    }
-  });
+}
+
+/** A body sent without Content-Type is JSON, the API's only and default media type. */
+export function defaultContentType(request: FastifyRequest): void {
+  if (request.headers["content-type"] === undefined && hasBody(request)) {
+    request.headers["content-type"] = "application/json";
+  }
 }
 
 function hasBody(request: FastifyRequest): boolean {

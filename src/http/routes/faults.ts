@@ -5,6 +5,7 @@
  * and only on a server started with faults enabled: otherwise these URLs do not exist (404).
  */
 import { randomUUID } from "node:crypto";
+import type { onRequestAsyncHookHandler } from "fastify";
 import { Type } from "typebox";
 import { type FaultRule, type FaultRuleSpec, normalizeRule, windowEnd } from "../../device/fault-rules.ts";
 import { type FaultInjector, runInRequest } from "../../device/faults.ts";
@@ -118,10 +119,12 @@ function deleted(rules: FaultRule[]) {
  */
 export function registerFaultHooks(app: App, faults: FaultInjector): void {
   const pathOf = (url: string) => url.split("?")[0] ?? url;
-  app.addHook("onRequest", async (request) => {
-    const path = pathOf(request.url);
-    if (request.is404 || path.startsWith(FAULTS_URL)) return;
-    await faults.onRequest(request.method, path);
+  // After the gate's own hook (gate.ts): a caller who may not use a route meets no fault there.
+  app.addHook("onRoute", (route) => {
+    if (route.url.startsWith(FAULTS_URL)) return;
+    const hook: onRequestAsyncHookHandler = (request) =>
+      faults.onRequest(request.method, pathOf(request.url));
+    route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), hook];
   });
   app.addHook("preHandler", (request, _reply, done) => {
     runInRequest(request.method, pathOf(request.url), done);

@@ -20,16 +20,6 @@ export const METRICS_PATH = "/metrics";
 /** The exposition format's media type. */
 const METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-declare module "fastify" {
-  interface FastifyContextConfig {
-    /** @fastify/under-pressure's handler for this route, in place of the server's. */
-    pressureHandler?: () => undefined;
-  }
-}
-
-/** Lets the request through an overloaded server: liveness and metrics matter most then. */
-const servedUnderPressure = () => undefined;
-
 const Ok = Type.Object({ status: Type.Literal("ok") });
 const Ready = Type.Object({
   status: Type.Literal("ok"),
@@ -48,7 +38,8 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 export const healthRoutes: RouteModule = (app, deps) => {
   const { config, device, store, metrics } = deps;
   const tags = ["monitoring"];
-  const probe = { auth: "none", pressureHandler: servedUnderPressure } as const;
+  // Liveness and metrics matter most when the process is overloaded.
+  const probe = { auth: "none", servedWhenOverloaded: true } as const;
 
   app.get(
     HEALTH_PATH,
@@ -114,8 +105,8 @@ export const healthRoutes: RouteModule = (app, deps) => {
     METRICS_PATH,
     {
       logLevel: "warn",
-      config: probe,
-      // Text, not JSON: outside the API's document.
+      config: { ...probe, ownMediaTypes: true },
+      // Text, whatever Accept asks for, and outside the API's document.
       schema: { hide: true },
     },
     async (request, reply) => {

@@ -1,0 +1,98 @@
+/**
+ * The gate in front of every route: what a request must pass before its body is parsed and
+ * validated, in this order:
+ *   1. X-Request-Id on the answer, whatever it is;
+ *   2. 503 while the server shuts down, or is overloaded (before any work for the request, password
+ *      hashing included);
+ *   3. 406 when Accept admits no JSON, and application/json as the media type of a body sent without
+ *      Content-Type;
+ *   4. 401 / 403 (auth.ts);
+ *   5. 503 while the array is in maintenance, for routes that need the array: only a caller who may
+ *      use a route learns that the array is unavailable.
+ *
+ * Each route gets a hook of its own, made when the route is registered from what it declares, so
+ * that a request looks nothing up about its route; and the hook completes without a promise while
+ * nothing needs the store (a session that authenticated recently, a fresh maintenance state). A
+ * request that matches no route passes steps 1 to 3, then gets 404.
+ */
+import type { FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from "fastify";
+import type { Config } from "../../config.ts";
+import { NotFound } from "../../domain/errors.ts";
+import type { AccountsService } from "../../services/accounts.ts";
+import type { MaintenanceService } from "../../services/maintenance.ts";
+import type { App } from "../app.ts";
+import { accessOf, authenticate } from "./auth.ts";
+import { LoadMonitor, needsArray, overloaded, shuttingDown } from "./availability.ts";
+import { checkAccept, defaultContentType } from "./negotiation.ts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Served while the process is overloaded: liveness and metrics matter most then. */
+    servedWhenOverloaded?: boolean;
+    /** Answers media types of its own (HTML, text): Accept is not negotiated. */
+    ownMediaTypes?: boolean;
+  }
+}
+
+export interface GateDeps {
+  config: Config;
+  accounts: AccountsService;
+  maintenance: MaintenanceService;
+}
+
+/** A step of the gate: done at once (undefined), or a promise of being done. */
+type Step = Promise<void> | undefined;
+
+export function registerGate(app: App, deps: GateDeps): void {
+  const { config, accounts, maintenance } = deps;
+  const retryAfter = config.busyRetryAfterSeconds;
+  const load = new LoadMonitor(config.overload);
+  let closing = false;
+  app.addHook("onReady", async () => load.start());
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onClose", async () => load.stop());
+
+  /** Steps 1 and 2. */
+  const available = (reply: FastifyReply, request: FastifyRequest, shedsLoad: boolean): void => {
+    reply.header("X-Request-Id", request.id);
+    if (closing) throw shuttingDown(retryAfter);
+    if (shedsLoad && load.overload !== undefined) throw overloaded(load.overload, retryAfter);
+  };
+
+  /** The gate of one route, from what the route declares. */
+  const gateOf = (route: RouteOptions): onRequestHookHandler => {
+    const shedsLoad = route.config?.servedWhenOverloaded !== true;
+    const negotiates = route.config?.ownMediaTypes !== true;
+    const access = accessOf(route.config);
+    const gatedByMaintenance = needsArray(route.url);
+    const pass = (request: FastifyRequest, reply: FastifyReply): Step => {
+      available(reply, request, shedsLoad);
+      if (negotiates) checkAccept(request);
+      defaultContentType(request);
+      const authenticated = authenticate(request, access, accounts);
+      if (!gatedByMaintenance) return authenticated;
+      return authenticated === undefined
+        ? maintenance.check()
+        : authenticated.then(() => maintenance.check());
+    };
+    return (request, reply, done) => {
+      // A throw here reaches Fastify's hook runner, which hands it to the error handler.
+      const step = pass(request, reply);
+      if (step === undefined) done();
+      else step.then(() => done(), done);
+    };
+  };
+
+  app.addHook("onRoute", (route) => {
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
+    route.onRequest = [gateOf(route), ...own];
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    available(reply, request, true);
+    checkAccept(request);
+    throw new NotFound(`The requested URL ${request.url.split("?")[0]} was not found.`);
+  });
+}
