@@ -23,7 +23,7 @@ import { MAX_VOLUME_ID } from "../port/volumes.ts";
 import type { CallOptions } from "../port.ts";
 import { lowestFree } from "./connections.ts";
 import { checkDeadline, refused, type SimContext, transact } from "./context.ts";
-import { VOLUME_REFUSALS } from "./volumes.ts";
+import { freeIds, usedByPool, VOLUME_REFUSALS } from "./volumes.ts";
 
 /**
  * The array's refusals of this area (messageId KART30000-E; SSB codes Blockplane chose). Making
@@ -107,23 +107,14 @@ export function snapshotsOps(ctx: SimContext): SnapshotsPort {
    * volume reserves its whole capacity; no overcommit), and answers the lowest free volume ID.
    */
   async function roomForVolume(tx: Db, pool: { id: number; total_capacity: number }, capacity: number) {
-    const used = await tx
-      .selectFrom("volumes")
-      .select((e) => e.fn.sum<number>("total_capacity").as("n"))
-      .where("pool_id", "=", pool.id)
-      .executeTakeFirst();
-    if (capacity > Number(pool.total_capacity) - Number(used?.n ?? 0)) {
+    const used = (await usedByPool(tx, [pool.id])).get(pool.id) ?? 0;
+    if (capacity > Number(pool.total_capacity) - used) {
       throw refused(
         "The pool capacity is insufficient to map the snapshot to a volume.",
         SNAPSHOT_REFUSALS.poolFull,
       );
     }
-    const ids = await tx.selectFrom("volumes").select("id").orderBy("id").execute();
-    const id = lowestFree(
-      ids.map((v) => Number(v.id)),
-      0,
-      MAX_VOLUME_ID,
-    );
+    const id = (await freeIds(tx))();
     if (id === undefined) {
       throw refused(
         `No volume ID is free to map the snapshot to: every volume ID (0-${MAX_VOLUME_ID}) is in use.`,

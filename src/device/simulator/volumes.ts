@@ -51,7 +51,7 @@ const INSERT_CHUNK = 500;
 type Outcome = { ok: true; value: number } | { ok: false; error: StoredError };
 
 /** The pools' used capacity (sum of their volumes' capacity), for the given pools. */
-async function usedByPool(tx: Db, poolIds: number[]): Promise<Map<number, number>> {
+export async function usedByPool(tx: Db, poolIds: number[]): Promise<Map<number, number>> {
   const rows = await tx
     .selectFrom("volumes")
     .select((e) => ["pool_id", e.fn.sum<number>("total_capacity").as("used")])
@@ -62,7 +62,7 @@ async function usedByPool(tx: Db, poolIds: number[]): Promise<Map<number, number
 }
 
 /** Yields the free volume IDs in increasing order, from one read of the used ones. */
-async function freeIds(tx: Db): Promise<() => number | undefined> {
+export async function freeIds(tx: Db): Promise<() => number | undefined> {
   const used = (await tx.selectFrom("volumes").select("id").orderBy("id").execute()).map((r) => Number(r.id));
   let candidate = 0;
   let u = 0;
