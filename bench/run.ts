@@ -100,6 +100,18 @@ function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in µs; from /proc, so Linux only. */
+function cpuMicros(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, after the command name (which may contain spaces).
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks / CLOCK_TICKS) * 1e6;
+}
+
+/** The kernel's clock ticks per second for /proc times (USER_HZ), 100 on Linux. */
+const CLOCK_TICKS = 100;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- the API ----
@@ -276,15 +288,25 @@ async function main(): Promise<void> {
     await load(oneUrl, { ...one, duration: SECONDS.warmup });
     await load(bareUrl, { ...one, duration: SECONDS.warmup });
     // Alternating rounds, so that whatever else the machine does weighs on both alike.
+    // Each process's CPU time per request tells where the time goes whatever the machine's load:
+    // throughput alone also counts the load generator sharing the cores.
     const ours: Result[] = [];
     const floor: Result[] = [];
+    const cpu = { ours: 0, floor: 0 };
+    const measured = async (pid: number, url: string, what: string, into: Result[]) => {
+      const before = cpuMicros(pid);
+      into.push(checked(await load(url, { ...one, duration: SECONDS.round }), what));
+      return cpuMicros(pid) - before;
+    };
     for (let round = 0; round < 2; round++) {
-      ours.push(checked(await load(oneUrl, { ...one, duration: SECONDS.round }), "GET one volume"));
-      floor.push(checked(await load(bareUrl, { ...one, duration: SECONDS.round }), "bare route"));
+      cpu.ours += await measured(server.pid as number, oneUrl, "GET one volume", ours);
+      cpu.floor += await measured(bare.pid as number, bareUrl, "bare route", floor);
     }
-    const rate = (rs: Result[]) => rs.reduce((n, r) => n + r.requests.total, 0) / (rs.length * SECONDS.round);
-    const oursRate = rate(ours);
-    const floorRate = rate(floor);
+    const total = (rs: Result[]) => rs.reduce((n, r) => n + r.requests.total, 0);
+    const oursRate = total(ours) / (ours.length * SECONDS.round);
+    const floorRate = total(floor) / (floor.length * SECONDS.round);
+    const oursCpu = cpu.ours / total(ours);
+    const floorCpu = cpu.floor / total(floor);
 
     // -- 4. 64 concurrent clients --
     const concurrent = checked(
@@ -308,6 +330,9 @@ async function main(): Promise<void> {
       "",
       "Written by `npm run bench` (bench/run.ts). Blockplane and the bare Fastify route run as child",
       "processes on the SQLite store, logging at `warn`; autocannon runs in the benchmark's process.",
+      "The CPU per request of measurement 1 is each server's user and system time during its rounds",
+      "divided by the requests it answered: on a machine whose cores the load generator shares, it",
+      "says where the time goes more steadily than throughput does.",
       "",
       "## Machine",
       "",
@@ -320,6 +345,7 @@ async function main(): Promise<void> {
       `| 1. GET one volume, 10 clients | ${oursRate.toFixed(0)} req/s | |`,
       `| 1. bare Fastify route, same-sized body, 10 clients | ${floorRate.toFixed(0)} req/s | |`,
       `| 1. ratio Blockplane / bare | **${ratio.toFixed(2)}×** | ≥ 0.80× ${ratio >= 0.8 ? "✔" : "✘"} |`,
+      `| 1. server CPU per request, Blockplane / bare | ${oursCpu.toFixed(1)} µs / ${floorCpu.toFixed(1)} µs = ${(oursCpu / floorCpu).toFixed(2)}× | |`,
       `| 2. list 500 of 65,280 volumes, 4 clients | ${list.requests.average.toFixed(0)} req/s, ${(list.requests.average * 500).toFixed(0)} volumes/s; latency p50 ${list.latency.p50} ms, p99 ${list.latency.p99} ms | |`,
       `| 3. create 1000 volumes, POST → completed | median **${createMedian.toFixed(0)} ms** (${createMs.map((t) => t.toFixed(0)).join(", ")}) | < 1000 ms ${createMedian < 1000 ? "✔" : "✘"} |`,
       `| 4. GET one volume, 64 clients | p50 ${concurrent.latency.p50} ms, p99 ${concurrent.latency.p99} ms, ${concurrent.requests.average.toFixed(0)} req/s | |`,
