@@ -4,9 +4,9 @@
  */
 import { Busy, InvalidRequest, NotFound, PHRASES, Unauthenticated } from "../domain/errors.ts";
 import { hashPassword, verifyPassword } from "../domain/passwords.ts";
-import { ADMINISTRATOR_ROLES, type Role } from "../domain/roles.ts";
+import { ADMINISTRATOR_ROLES, type Role, roleFor } from "../domain/roles.ts";
 import { newPassword, newToken, sameDigest, tokenDigest } from "../domain/tokens.ts";
-import type { AccountsStore, Session, User } from "../store/accounts.ts";
+import type { AccountsStore, Session, User, UserRefusal } from "../store/accounts.ts";
 import type { Store } from "../store/db.ts";
 
 export interface Principal {
@@ -41,6 +41,12 @@ interface CachedAuth {
 function touchDue(session: Session, now: number): boolean {
   return now - session.lastUsedAt >= TOUCH_EVERY_MS;
 }
+
+/**
+ * The role that administers users. Some user always keeps it: without one, nobody could create,
+ * repair or delete accounts again.
+ */
+const USER_ADMINISTRATION: Role = roleFor("security");
 
 export const USER_NAME = /^[A-Za-z0-9!#$%&'*+\-./=?@^_`{|}~]{1,256}$/;
 
@@ -243,25 +249,50 @@ export class AccountsService {
     return user;
   }
 
-  async updateUser(id: number, change: { password?: string; roles?: Role[] }): Promise<User> {
+  /**
+   * Changes a user's password or roles. A new password ends every session of the user's, except
+   * the caller's own session when callers change their own password: they stay signed in where they
+   * made the change, and everywhere else the new password is needed.
+   */
+  async updateUser(
+    caller: Principal,
+    id: number,
+    change: { password?: string; roles?: Role[] },
+  ): Promise<User> {
     const passwordHash = change.password !== undefined ? await hashPassword(change.password) : undefined;
-    const user = await this.accounts.updateUser(
+    const keepSessionId = caller.user.id === id ? caller.session?.id : undefined;
+    const outcome = await this.accounts.updateUser(
       id,
-      { ...(passwordHash ? { passwordHash } : {}), ...(change.roles ? { roles: change.roles } : {}) },
+      {
+        ...(passwordHash !== undefined ? { passwordHash } : {}),
+        ...(change.roles ? { roles: change.roles } : {}),
+        ...(keepSessionId !== undefined ? { keepSessionId } : {}),
+      },
+      USER_ADMINISTRATION,
       this.options.now(),
+      this.dialect,
     );
-    if (!user) throw new NotFound(`User ${id} does not exist.`);
-    // Roles decide permissions on the next request already.
+    if ("refused" in outcome) throw refusal(outcome.refused, id, "taking the role away");
+    // New roles decide permissions, and ended sessions are refused, on the next request already.
     this.forget((e) => e.principal.user.id === id);
-    return user;
+    return outcome.done;
   }
 
   async deleteUser(caller: Principal, id: number): Promise<void> {
     if (caller.user.id === id) throw new InvalidRequest("You cannot delete the user you are signed in as.");
-    const deleted = await this.accounts.deleteUser(id);
+    const outcome = await this.accounts.deleteUser(id, USER_ADMINISTRATION, this.dialect);
+    if ("refused" in outcome) throw refusal(outcome.refused, id, "deleting the user");
     this.forget((e) => e.principal.user.id === id);
-    if (!deleted) throw new NotFound(`User ${id} does not exist.`);
   }
+}
+
+/** The error of a change to user `id` that the store refused; `change` names what was refused. */
+function refusal(reason: UserRefusal, id: number, change: string): Error {
+  if (reason === "absent") return new NotFound(`User ${id} does not exist.`);
+  return new InvalidRequest(
+    `User ${id} is the last user with the role "${USER_ADMINISTRATION}": ${change} would leave nobody able to administer users.`,
+    { solution: `Give the role "${USER_ADMINISTRATION}" to another user first, and then try again.` },
+  );
 }
 
 function isExpired(s: Session, now: number): boolean {

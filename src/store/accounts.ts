@@ -1,7 +1,7 @@
 /** Users and sessions tables. */
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Role } from "../domain/roles.ts";
-import type { Db, Store } from "./db.ts";
+import type { Database, Db, Store } from "./db.ts";
 
 export interface User {
   id: number;
@@ -37,7 +37,7 @@ function toUser(r: UserRow): UserWithHash {
   return {
     id: Number(r.id),
     name: r.name,
-    roles: JSON.parse(r.roles) as Role[],
+    roles: rolesOf(r.roles),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     passwordHash: r.password_hash,
@@ -46,6 +46,19 @@ function toUser(r: UserRow): UserWithHash {
 
 function withoutHash({ passwordHash: _, ...user }: UserWithHash): User {
   return user;
+}
+
+/** Why a change to a user was not made: no such user, or the last holder of a role that must be kept. */
+export type UserRefusal = "absent" | "last-holder";
+
+/** What became of a change to a user that must leave some user holding a given role. */
+export type GuardedChange<T> = { done: T } | { refused: UserRefusal };
+
+export interface UserChange {
+  passwordHash?: string;
+  roles?: Role[];
+  /** With a new password: the one session of the user's that survives it. */
+  keepSessionId?: number;
 }
 
 export class AccountsStore {
@@ -99,29 +112,75 @@ export class AccountsStore {
     return r ? withoutHash(toUser(r)) : undefined;
   }
 
+  /**
+   * Changes a user's password or roles, unless that would take `keptRole` from its last holder. A
+   * new password also deletes every session of the user's but `keepSessionId`.
+   */
   async updateUser(
     id: number,
-    change: { passwordHash?: string; roles?: Role[] },
+    change: UserChange,
+    keptRole: Role,
     now: number,
-  ): Promise<User | undefined> {
-    const r = await this.db
-      .updateTable("users")
-      .set({
-        updated_at: now,
-        ...(change.passwordHash !== undefined ? { password_hash: change.passwordHash } : {}),
-        ...(change.roles !== undefined ? { roles: JSON.stringify(change.roles) } : {}),
-      })
-      .where("id", "=", id)
-      .returningAll()
-      .executeTakeFirst();
-    return r ? withoutHash(toUser(r)) : undefined;
+    dialect: Store["dialect"],
+  ): Promise<GuardedChange<User>> {
+    return this.changeUsers(dialect, async (tx) => {
+      const current = await tx.selectFrom("users").select("roles").where("id", "=", id).executeTakeFirst();
+      if (!current) return { refused: "absent" };
+      const losesRole =
+        change.roles !== undefined &&
+        rolesOf(current.roles).includes(keptRole) &&
+        !change.roles.includes(keptRole);
+      if (losesRole && !(await anotherHolds(tx, keptRole, id))) return { refused: "last-holder" };
+      const r = await tx
+        .updateTable("users")
+        .set({
+          updated_at: now,
+          ...(change.passwordHash !== undefined ? { password_hash: change.passwordHash } : {}),
+          ...(change.roles !== undefined ? { roles: JSON.stringify(change.roles) } : {}),
+        })
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (change.passwordHash !== undefined) {
+        let ended = tx.deleteFrom("sessions").where("user_id", "=", id);
+        if (change.keepSessionId !== undefined) ended = ended.where("id", "<>", change.keepSessionId);
+        await ended.execute();
+      }
+      return { done: withoutHash(toUser(r)) };
+    });
   }
 
-  /** Deletes the user and, through the foreign key, every session of theirs. */
-  async deleteUser(id: number): Promise<boolean> {
-    await this.db.deleteFrom("sessions").where("user_id", "=", id).execute();
-    const r = await this.db.deleteFrom("users").where("id", "=", id).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+  /** Deletes the user and every session of theirs, unless they are the last holder of `keptRole`. */
+  async deleteUser(id: number, keptRole: Role, dialect: Store["dialect"]): Promise<GuardedChange<true>> {
+    return this.changeUsers(dialect, async (tx) => {
+      const current = await tx.selectFrom("users").select("roles").where("id", "=", id).executeTakeFirst();
+      if (!current) return { refused: "absent" };
+      if (rolesOf(current.roles).includes(keptRole) && !(await anotherHolds(tx, keptRole, id))) {
+        return { refused: "last-holder" };
+      }
+      // Sessions first, then the user: a concurrent login holds the sessions table lock and then
+      // checks the user row (its foreign key), so taking them in the other order could deadlock.
+      await tx.deleteFrom("sessions").where("user_id", "=", id).execute();
+      await tx.deleteFrom("users").where("id", "=", id).execute();
+      return { done: true };
+    });
+  }
+
+  /**
+   * Runs a change of users that checks a rule over all of them (someone must keep a role) in one
+   * transaction that no other such change interleaves with: on PostgreSQL under a table lock that
+   * admits readers but no other writer of users; SQLite's single writer serialises it already.
+   */
+  private changeUsers<T>(
+    dialect: Store["dialect"],
+    change: (tx: Transaction<Database>) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction().execute(async (tx) => {
+      if (dialect === "postgres") {
+        await sql`lock table users in share row exclusive mode`.execute(tx);
+      }
+      return change(tx);
+    });
   }
 
   /**
@@ -190,6 +249,16 @@ export class AccountsStore {
     const rows = await this.db.selectFrom("sessions").selectAll().orderBy("id").execute();
     return rows.map(toSession);
   }
+}
+
+function rolesOf(json: string): Role[] {
+  return JSON.parse(json) as Role[];
+}
+
+/** Whether a user other than `id` holds `role`. */
+async function anotherHolds(tx: Transaction<Database>, role: Role, id: number): Promise<boolean> {
+  const others = await tx.selectFrom("users").select("roles").where("id", "<>", id).execute();
+  return others.some((u) => rolesOf(u.roles).includes(role));
 }
 
 function toSession(r: {

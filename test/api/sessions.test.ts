@@ -76,3 +76,78 @@ describe("sessions", () => {
     for (const id of made) assert.equal((await s.delete(`${SIMPLE}/sessions/${id}`)).status, 200);
   });
 });
+
+describe("sessions after a password change", () => {
+  const USERS = "/blockplane/v1/users";
+  const VIEW = "Storage Administrator (View Only)";
+  const SECURITY = "Security Administrator (View & Modify)";
+  // A clock that stands still: every authentication stays cached, so a token that still works after
+  // the change would have been kept alive by the cache.
+  const clock = Date.now();
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({}, { now: () => clock });
+  });
+  after(() => s.close());
+
+  const login = async (name: string, password: string) => {
+    const r = await s.post(`${SIMPLE}/sessions`, undefined, {
+      token: null,
+      headers: { authorization: basic(name, password) },
+    });
+    assert.equal(r.status, 200, r.text);
+    return r.body as { token: string; sessionId: number };
+  };
+  const createUser = async (name: string, roles: string[]) => {
+    const r = await s.post(USERS, { name, password: `${name}-password`, roles });
+    assert.equal(r.status, 200, r.text);
+    return r.body.id as number;
+  };
+  const storage = (token: string) => s.get(`${SIMPLE}/storage`, { token });
+  const liveSessionIds = async () =>
+    (await s.get(`${SIMPLE}/sessions`)).body.data.map((x: { sessionId: number }) => x.sessionId);
+
+  test("an administrator's change of a user's password ends every session of that user's", async () => {
+    const id = await createUser("pat", [VIEW]);
+    const first = await login("pat", "pat-password");
+    const second = await login("pat", "pat-password");
+    for (const { token } of [first, second]) assert.equal((await storage(token)).status, 200);
+
+    assert.equal((await s.patch(`${USERS}/${id}`, { password: "pat-new-password" })).status, 200);
+
+    for (const { token, sessionId } of [first, second]) {
+      const r = await storage(token);
+      assert.equal(r.status, 401);
+      assert.equal(r.body.message, "The specified token is invalid.");
+      assert.ok(!(await liveSessionIds()).includes(sessionId));
+    }
+    assert.equal((await storage(s.adminToken)).status, 200, "the administrator's own session stays");
+    assert.equal((await storage((await login("pat", "pat-new-password")).token)).status, 200);
+  });
+
+  test("users who change their own password keep the session they changed it in, and only it", async () => {
+    const id = await createUser("sam", [SECURITY]);
+    const changer = await login("sam", "sam-password");
+    const other = await login("sam", "sam-password");
+    for (const { token } of [changer, other]) assert.equal((await storage(token)).status, 200);
+
+    const r = await s.patch(`${USERS}/${id}`, { password: "sam-new-password" }, { token: changer.token });
+    assert.equal(r.status, 200, r.text);
+
+    assert.equal((await storage(changer.token)).status, 200);
+    const ended = await storage(other.token);
+    assert.equal(ended.status, 401);
+    assert.equal(ended.body.message, "The specified token is invalid.");
+    const live = await liveSessionIds();
+    assert.ok(live.includes(changer.sessionId) && !live.includes(other.sessionId));
+  });
+
+  test("a change of roles alone ends no session", async () => {
+    const id = await createUser("robin", [VIEW]);
+    const { token } = await login("robin", "robin-password");
+    assert.equal((await storage(token)).status, 200);
+    assert.equal((await s.patch(`${USERS}/${id}`, { roles: [VIEW, SECURITY] })).status, 200);
+    assert.equal((await storage(token)).status, 200);
+    assert.equal((await s.get(USERS, { token })).status, 200);
+  });
+});

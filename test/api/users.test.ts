@@ -1,7 +1,14 @@
 /** The users API (/blockplane/v1/users): Security Administrators manage accounts and their roles. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ADMIN_PASSWORD, basic, SIMPLE, startServer, type TestServer } from "../support/server.ts";
+import {
+  ADMIN_PASSWORD,
+  basic,
+  type Reply,
+  SIMPLE,
+  startServer,
+  type TestServer,
+} from "../support/server.ts";
 
 const USERS = "/blockplane/v1/users";
 const VIEW = "Storage Administrator (View Only)";
@@ -209,5 +216,111 @@ describe("users", () => {
     const r = await s.delete(`${USERS}/${made.body.id}`, { token });
     assert.equal(r.status, 400);
     assert.equal((await s.get(`${USERS}/${made.body.id}`)).status, 200);
+  });
+});
+
+describe("the last Security Administrator", () => {
+  // A clock that stands still keeps every authentication cached: both sides of a race are admitted
+  // at once, without waiting for the store, and meet in the store's transactions.
+  const clock = Date.now();
+  let s: TestServer;
+  let adminId: number;
+  before(async () => {
+    s = await startServer({}, { now: () => clock });
+    adminId = (await s.get(USERS)).body.data.find((u: { name: string }) => u.name === "admin").id;
+  });
+  after(() => s.close());
+
+  const holders = async (token = s.adminToken) =>
+    (await s.get(USERS, { token })).body.data
+      .filter((u: { roles: string[] }) => u.roles.includes(SECURITY))
+      .map((u: { name: string }) => u.name)
+      .sort();
+  const securityUser = async (name: string) => {
+    const token = await s.userToken(name, [SECURITY]);
+    const id = (await s.get(USERS)).body.data.find((u: { name: string }) => u.name === name).id as number;
+    assert.equal((await s.get(USERS, { token })).status, 200);
+    return { id, token };
+  };
+  const assertLastHolderRefusal = (r: Reply | undefined, change: string) => {
+    assert.ok(r);
+    assert.equal(r.status, 400);
+    assert.equal(r.body.messageId, "KART40048-E");
+    assert.match(r.body.message, /is the last user with the role "Security Administrator \(View & Modify\)"/);
+    assert.match(r.body.message, new RegExp(`${change} would leave nobody able to administer users`));
+    assert.match(r.body.solution, /Give the role .* to another user first/);
+  };
+
+  test("its role cannot be taken away, and nothing changes", async () => {
+    assert.deepEqual(await holders(), ["admin"]);
+    const r = await s.patch(`${USERS}/${adminId}`, { roles: [VIEW, PROVISIONING] });
+    assertLastHolderRefusal(r, "taking the role away");
+    assert.ok((await s.get(`${USERS}/${adminId}`)).body.roles.includes(SECURITY));
+    assert.equal((await s.get(USERS)).status, 200);
+  });
+
+  test("the last holder may still change their own password", async () => {
+    const deputy = await securityUser("pw-only");
+    assert.equal(
+      (await s.patch(`${USERS}/${adminId}`, { roles: [VIEW] }, { token: deputy.token })).status,
+      200,
+    );
+    const r = await s.patch(
+      `${USERS}/${deputy.id}`,
+      { password: "pw-only-new-password" },
+      { token: deputy.token },
+    );
+    assert.equal(r.status, 200, r.text);
+    const restored = await s.patch(`${USERS}/${adminId}`, { roles: [SECURITY] }, { token: deputy.token });
+    assert.equal(restored.status, 200);
+    assert.equal((await s.delete(`${USERS}/${deputy.id}`)).status, 200);
+  });
+
+  test("another holder may lose the role or be deleted while one remains", async () => {
+    const deputy = await securityUser("deputy");
+    const r = await s.patch(`${USERS}/${deputy.id}`, { roles: [VIEW] });
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await s.delete(`${USERS}/${deputy.id}`)).status, 200);
+    assert.deepEqual(await holders(), ["admin"]);
+  });
+
+  test("two holders taking the role from each other at once: exactly one succeeds", async () => {
+    const rival = await securityUser("rival-roles");
+    const answers = await Promise.all([
+      s.patch(`${USERS}/${rival.id}`, { roles: [VIEW] }),
+      s.patch(`${USERS}/${adminId}`, { roles: [VIEW] }, { token: rival.token }),
+    ]);
+    assert.deepEqual(answers.map((r) => r.status).sort(), [200, 400], answers.map((r) => r.text).join("\n"));
+    assertLastHolderRefusal(
+      answers.find((r) => r.status === 400),
+      "taking the role away",
+    );
+    const adminWon = answers[0]?.status === 200;
+    const [survivorToken, loserId] = adminWon ? [s.adminToken, rival.id] : [rival.token, adminId];
+    assert.deepEqual(await holders(survivorToken), [adminWon ? "admin" : "rival-roles"]);
+    // The survivor gives the role back, so that the next test starts from two holders again.
+    assert.equal(
+      (await s.patch(`${USERS}/${loserId}`, { roles: [SECURITY] }, { token: survivorToken })).status,
+      200,
+    );
+    assert.deepEqual(await holders(), ["admin", "rival-roles"]);
+    assert.equal((await s.delete(`${USERS}/${rival.id}`)).status, 200);
+  });
+
+  test("two holders deleting each other at once: exactly one succeeds", async () => {
+    const rival = await securityUser("rival-delete");
+    const answers = await Promise.all([
+      s.delete(`${USERS}/${rival.id}`),
+      s.delete(`${USERS}/${adminId}`, { token: rival.token }),
+    ]);
+    assert.deepEqual(answers.map((r) => r.status).sort(), [200, 400], answers.map((r) => r.text).join("\n"));
+    assertLastHolderRefusal(
+      answers.find((r) => r.status === 400),
+      "deleting the user",
+    );
+    const adminWon = answers[0]?.status === 200;
+    assert.deepEqual(await holders(adminWon ? s.adminToken : rival.token), [
+      adminWon ? "admin" : "rival-delete",
+    ]);
   });
 });

@@ -96,7 +96,7 @@ export const userRoutes: RouteModule = (app, { accounts }) => {
         response: { 200: UserSchema, ...errorResponses() },
       },
     },
-    async (request) => wire(await accounts.updateUser(request.params.id, request.body)),
+    async (request) => wire(await accounts.updateUser(principalOf(request), request.params.id, request.body)),
   );
 
   app.delete(
