@@ -7,6 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { keepRenewedSession } from "./client.ts";
 import { connectionsCommands } from "./commands/connections.ts";
+import { faultsCommands } from "./commands/faults.ts";
 import { jobsCommands } from "./commands/jobs.ts";
 import { maintenanceCommands } from "./commands/maintenance.ts";
 import { poolsCommands } from "./commands/pools.ts";
@@ -52,6 +53,7 @@ function program(ctx: CliContext): Command {
   snapshotsCommands(cli, ctx);
   jobsCommands(cli, ctx);
   maintenanceCommands(cli, ctx);
+  faultsCommands(cli, ctx);
   return cli;
 }
 

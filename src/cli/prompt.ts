@@ -1,6 +1,31 @@
-/** Reads a secret: hidden typing on a terminal, else the first line of standard input. */
+/** What a command asks its user: a secret, or a confirmation. */
 import readline from "node:readline";
 
+/**
+ * Asks a yes/no question on a terminal: true only for "y" or "yes". Without a terminal there is
+ * nobody to ask, and the answer is undefined: the caller needs another way to be told (--yes),
+ * so that a script never confirms by accident nor waits on an input nobody writes to.
+ */
+export async function confirm(question: string): Promise<boolean | undefined> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  const lines = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      // Ctrl-C or Ctrl-D answer "no" rather than leave the command waiting for nothing.
+      lines.on("SIGINT", () => {
+        process.stderr.write("\n");
+        resolve("");
+      });
+      lines.on("close", () => resolve(""));
+      lines.question(`${question} [y/N] `, resolve);
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    lines.close();
+  }
+}
+
+/** Reads a secret: hidden typing on a terminal, else the first line of standard input. */
 export async function readSecret(question: string): Promise<string> {
   const input = process.stdin;
   if (!input.isTTY) {

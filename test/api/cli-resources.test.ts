@@ -281,6 +281,8 @@ describe("blockplane resource commands", { timeout: 180_000 }, () => {
         "connections",
         "snapshots",
         "jobs",
+        "maintenance",
+        "faults",
       ]) {
         assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
       }
