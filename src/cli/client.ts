@@ -12,11 +12,11 @@ import {
   isPartial,
   type Result,
 } from "../client/index.ts";
-import { acceptAnyCertificate } from "./api.ts";
 import type { CliContext } from "./context.ts";
 import { ApiError, PartialSuccess } from "./errors.ts";
 import { json } from "./output.ts";
 import { progressBar } from "./progress.ts";
+import { acceptAnyCertificate } from "./server-url.ts";
 import { requireSession, type SavedSession, saveSession } from "./session-file.ts";
 
 const clients = new WeakMap<CliContext, { bp: BlockplaneClient; saved: SavedSession }>();

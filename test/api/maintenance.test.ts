@@ -5,10 +5,18 @@
  * no job starts.
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { assemble } from "../../src/server.ts";
 import { enqueue, gate, jobRow, sleep, uniqueKind, waitProgress } from "../support/jobs.ts";
-import { killAllServers, runCli, startServerProcess, tempDir } from "../support/process.ts";
+import {
+  killAllServers,
+  runCli,
+  type ServerProcess,
+  startServerProcess,
+  tempDir,
+} from "../support/process.ts";
 import { ADMIN_PASSWORD, basic, FULL, SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 const MAINTENANCE = "/blockplane/v1/maintenance";
@@ -198,39 +206,82 @@ describe("maintenance", () => {
 });
 
 describe("blockplane maintenance", { timeout: 120_000 }, () => {
-  after(() => killAllServers());
+  let server: ServerProcess;
+  const dirs: string[] = [];
+  const cli = (args: string[], dir: string, env: Record<string, string> = {}) =>
+    runCli(args, { BLOCKPLANE_CONFIG_DIR: dir, ...env });
+  const loggedIn = async () => {
+    const dir = tempDir("blockplane-cli-maint-");
+    dirs.push(dir);
+    const login = await cli(
+      ["login", "--url", server.url, "--user", "admin", "--password", ADMIN_PASSWORD],
+      dir,
+    );
+    assert.equal(login.code, 0, login.stderr);
+    return dir;
+  };
+  /** A saved login whose session the server has ended (as when it expires). */
+  const endedSession = async () => {
+    const dir = await loggedIn();
+    const file = path.join(dir, "session.json");
+    const saved = fs.readFileSync(file, "utf8");
+    const logout = await cli(["logout"], dir);
+    assert.equal(logout.code, 0, logout.stderr);
+    fs.writeFileSync(file, saved, { mode: 0o600 });
+    return { dir, token: JSON.parse(saved).token as string };
+  };
+
+  before(async () => {
+    server = await startServerProcess({ args: ["--admin-password", ADMIN_PASSWORD] });
+    dirs.push(server.dataDir);
+  });
+  after(async () => {
+    await killAllServers();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   test("on, status and off through the CLI", async () => {
-    const server = await startServerProcess({ args: ["--admin-password", ADMIN_PASSWORD] });
-    const env = { BLOCKPLANE_CONFIG_DIR: tempDir("blockplane-cli-maint-") };
-    const cli = (args: string[]) => runCli(args, env);
+    const dir = await loggedIn();
+    const onR = await cli(["maintenance", "on", "--retry-after", "90", "--message", "Disk replacement"], dir);
+    assert.equal(onR.code, 0, onR.stderr);
+    assert.match(onR.stdout, /^Maintenance is on since .*; requests are answered 503\./);
+    assert.match(onR.stdout, /Retry-After: 90 s/);
+    const status = await cli(["maintenance", "status", "--json"], dir);
+    assert.equal(status.code, 0, status.stderr);
+    const state = JSON.parse(status.stdout);
+    assert.equal(state.enabled, true);
+    assert.equal(state.message, "Disk replacement");
+    const bad = await cli(["maintenance", "on", "--retry-after", "0"], dir);
+    assert.equal(bad.code, 2);
+    const offR = await cli(["maintenance", "off"], dir);
+    assert.equal(offR.code, 0, offR.stderr);
+    assert.equal(offR.stdout, "Maintenance is off.\n");
+  });
+
+  test("during maintenance, an ended session is renewed with BLOCKPLANE_PASSWORD, else exits 1", async () => {
+    const dir = await loggedIn();
+    assert.equal((await cli(["maintenance", "on"], dir)).code, 0);
     try {
-      const login = await cli([
-        "login",
-        "--url",
-        server.url,
-        "--user",
-        "admin",
-        "--password",
-        ADMIN_PASSWORD,
-      ]);
-      assert.equal(login.code, 0, login.stderr);
-      const onR = await cli(["maintenance", "on", "--retry-after", "90", "--message", "Disk replacement"]);
-      assert.equal(onR.code, 0, onR.stderr);
-      assert.match(onR.stdout, /^Maintenance is on since .*; requests are answered 503\./);
-      assert.match(onR.stdout, /Retry-After: 90 s/);
-      const status = await cli(["maintenance", "status", "--json"]);
+      const without = await endedSession();
+      const refused = await cli(["maintenance", "status"], without.dir);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /The specified token is invalid.*blockplane login/s);
+
+      const ended = await endedSession();
+      const env = { BLOCKPLANE_PASSWORD: ADMIN_PASSWORD };
+      const status = await cli(["maintenance", "status", "--json"], ended.dir, env);
       assert.equal(status.code, 0, status.stderr);
-      const state = JSON.parse(status.stdout);
-      assert.equal(state.enabled, true);
-      assert.equal(state.message, "Disk replacement");
-      const bad = await cli(["maintenance", "on", "--retry-after", "0"]);
-      assert.equal(bad.code, 2);
-      const offR = await cli(["maintenance", "off"]);
-      assert.equal(offR.code, 0, offR.stderr);
-      assert.equal(offR.stdout, "Maintenance is off.\n");
+      assert.equal(JSON.parse(status.stdout).enabled, true);
+      const saved = JSON.parse(fs.readFileSync(path.join(ended.dir, "session.json"), "utf8"));
+      assert.match(saved.token, /^[0-9a-f]{32}$/);
+      assert.notEqual(saved.token, ended.token);
+
+      // The renewed session is the one the next command uses, without the password.
+      const off = await cli(["maintenance", "off"], ended.dir);
+      assert.equal(off.code, 0, off.stderr);
+      assert.equal(off.stdout, "Maintenance is off.\n");
     } finally {
-      await server.stop();
+      await cli(["maintenance", "off"], dir);
     }
   });
 });

@@ -1,19 +1,17 @@
 /** maintenance on|off|status: switch the storage system's maintenance mode (System Resource administrator). */
 import type { Command } from "commander";
-import { callApi, sessionAuthorization } from "../api.ts";
+import type { Answer, RequestBody } from "../../client/index.ts";
+import { check, connect } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
-import { json } from "../output.ts";
-import { requireSession } from "../session-file.ts";
+import { type OutputOptions, show, withJson } from "./common.ts";
 
-export const MAINTENANCE_PATH = "/blockplane/v1/maintenance";
+// These routes need no array, so they answer during maintenance: `on`, `status` and `off` work
+// through it like any other call of the SDK.
+const MAINTENANCE = "/blockplane/v1/maintenance";
 
-interface MaintenanceState {
-  enabled: boolean;
-  startTime?: string;
-  retryAfterSeconds?: number;
-  message?: string;
-}
+type MaintenanceState = Answer<typeof MAINTENANCE, "get">;
+type MaintenanceSettings = NonNullable<RequestBody<typeof MAINTENANCE, "put">>;
 
 function describe(state: MaintenanceState): string {
   if (!state.enabled) return "Maintenance is off.\n";
@@ -23,51 +21,42 @@ function describe(state: MaintenanceState): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function maintenanceCommands(program: Command, ctx: CliContext): void {
-  const api = (method: string, body?: unknown) => {
-    const saved = requireSession(ctx.configDir);
-    return callApi<MaintenanceState>(
-      { url: saved.url, authorization: sessionAuthorization(saved.token), insecure: saved.insecure },
-      method,
-      MAINTENANCE_PATH,
-      body,
-    );
-  };
-  const print = (state: MaintenanceState, asJson: boolean | undefined) =>
-    ctx.out(asJson ? json(state) : describe(state));
+/** --retry-after as the API takes it: whole seconds within the range the server accepts. */
+function retryAfterSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 86_400) {
+    throw new UsageError("--retry-after must be a whole number of seconds from 1 to 86400.");
+  }
+  return n;
+}
 
+export function maintenanceCommands(program: Command, ctx: CliContext): void {
   const maintenance = program
     .command("maintenance")
     .description("switch maintenance mode: requests that need the array answer 503 meanwhile");
 
-  maintenance
-    .command("on")
-    .description("start maintenance (or change its Retry-After and message)")
-    .option("--retry-after <seconds>", "the Retry-After answered meanwhile (1-86400)")
-    .option("--message <text>", "added to the 503 answers' message")
-    .option("--json", "print the API's JSON answer")
-    .action(async (options: { retryAfter?: string; message?: string; json?: boolean }) => {
-      const body: { retryAfterSeconds?: number; message?: string } = {};
-      if (options.retryAfter !== undefined) {
-        const n = Number(options.retryAfter);
-        if (!/^\d+$/.test(options.retryAfter) || n < 1 || n > 86_400) {
-          throw new UsageError(`--retry-after must be a whole number of seconds from 1 to 86400.`);
-        }
-        body.retryAfterSeconds = n;
-      }
-      if (options.message !== undefined) body.message = options.message;
-      print(await api("PUT", body), options.json);
-    });
+  withJson(
+    maintenance
+      .command("on")
+      .description("start maintenance (or change its Retry-After and message)")
+      .option("--retry-after <seconds>", "the Retry-After answered meanwhile (1-86400)")
+      .option("--message <text>", "added to the 503 answers' message"),
+  ).action(async (options: OutputOptions & { retryAfter?: string; message?: string }) => {
+    const body: MaintenanceSettings = {};
+    if (options.retryAfter !== undefined) body.retryAfterSeconds = retryAfterSeconds(options.retryAfter);
+    if (options.message !== undefined) body.message = options.message;
+    show(ctx, options, check(await connect(ctx).PUT(MAINTENANCE, { body })), describe);
+  });
 
-  maintenance
-    .command("off")
-    .description("end maintenance")
-    .option("--json", "print the API's JSON answer")
-    .action(async (options: { json?: boolean }) => print(await api("DELETE"), options.json));
+  withJson(maintenance.command("off").description("end maintenance")).action(
+    async (options: OutputOptions) => {
+      show(ctx, options, check(await connect(ctx).DELETE(MAINTENANCE)), describe);
+    },
+  );
 
-  maintenance
-    .command("status")
-    .description("show whether maintenance is on")
-    .option("--json", "print the API's JSON answer")
-    .action(async (options: { json?: boolean }) => print(await api("GET"), options.json));
+  withJson(maintenance.command("status").description("show whether maintenance is on")).action(
+    async (options: OutputOptions) => {
+      show(ctx, options, check(await connect(ctx).GET(MAINTENANCE)), describe);
+    },
+  );
 }

@@ -1,11 +1,11 @@
 /** login and logout: create a session with Basic credentials and save it; discard it. */
 import type { Command } from "commander";
 import { createClient } from "../../client/index.ts";
-import { acceptAnyCertificate, normaliseUrl } from "../api.ts";
 import { failureError } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { readSecret } from "../prompt.ts";
+import { acceptAnyCertificate, normaliseUrl } from "../server-url.ts";
 import { readSession, removeSession, saveSession } from "../session-file.ts";
 
 const SESSIONS_PATH = "/ConfigurationManager/simple/v1/objects/sessions";
