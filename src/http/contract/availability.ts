@@ -47,8 +47,10 @@ export class LoadMonitor {
 
   private sample(): void {
     const { maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes } = this.limits;
-    // A window without any sample has a NaN mean, which passes no limit.
-    const delayMs = Math.max(0, this.delay.mean / 1e6 - RESOLUTION_MS);
+    // The histogram samples every RESOLUTION_MS; a window without any sample (a NaN mean) is one
+    // the event loop spent blocked from end to end.
+    const mean = this.delay.mean;
+    const delayMs = Number.isNaN(mean) ? Number.POSITIVE_INFINITY : Math.max(0, mean / 1e6 - RESOLUTION_MS);
     this.delay.reset();
     const { heapUsed, rss } = process.memoryUsage();
     if (maxEventLoopDelayMs > 0 && delayMs > maxEventLoopDelayMs && Date.now() >= this.warmUntil) {
