@@ -57,6 +57,13 @@ export class AccountsService {
    * before such a change may hold the old state and is not cached.
    */
   private authGeneration = 0;
+  /**
+   * The password hash each Basic authentication was checked against, kept beside the user it
+   * answered rather than in it, so that no log or answer can carry it. A session is made only if
+   * the password is still that one: a password change between the check and the session (the
+   * check takes tens of milliseconds) would otherwise let the old password open a session.
+   */
+  private readonly checkedPasswords = new WeakMap<User, string>();
 
   constructor(
     private readonly accounts: AccountsStore,
@@ -86,10 +93,9 @@ export class AccountsService {
   async authenticateBasic(name: string, password: string): Promise<User> {
     const user = await this.accounts.userByName(name);
     const ok = await verifyPassword(user?.passwordHash, password);
-    if (!user || !ok) {
-      throw new Unauthenticated("Authentication failed: the user name or password is incorrect.", "Basic");
-    }
-    const { passwordHash: _, ...plain } = user;
+    if (!user || !ok) throw wrongCredentials();
+    const { passwordHash, ...plain } = user;
+    this.checkedPasswords.set(plain, passwordHash);
     return plain;
   }
 
@@ -177,14 +183,19 @@ export class AccountsService {
     for (const [key, e] of this.authCache) if (matches(e)) this.authCache.delete(key);
   }
 
+  /** Opens a session for a user who has just authenticated with Basic credentials. */
   async createSession(user: User, aliveTimeS: number): Promise<{ token: string; sessionId: number }> {
+    const passwordHash = this.checkedPasswords.get(user);
+    if (passwordHash === undefined) throw new Error("createSession needs a user from authenticateBasic");
     const token = newToken();
     const session = await this.accounts.insertSessionWithin(
       this.options.maxSessions,
       { tokenHash: tokenDigest(token), userId: user.id, aliveTimeS },
+      passwordHash,
       this.options.now(),
       this.dialect,
     );
+    if (session === "credentials-changed") throw wrongCredentials();
     if (!session) {
       throw new Busy(
         `The maximum number of sessions (${this.options.maxSessions}) has been reached. ${PHRASES.busy}; ${PHRASES.retry}.`,
@@ -284,6 +295,10 @@ export class AccountsService {
     if ("refused" in outcome) throw refusal(outcome.refused, id, "deleting the user");
     this.forget((e) => e.principal.user.id === id);
   }
+}
+
+function wrongCredentials(): Unauthenticated {
+  return new Unauthenticated("Authentication failed: the user name or password is incorrect.", "Basic");
 }
 
 /** The error of a change to user `id` that the store refused; `change` names what was refused. */

@@ -153,13 +153,14 @@ export class AccountsStore {
   /** Deletes the user and every session of theirs, unless they are the last holder of `keptRole`. */
   async deleteUser(id: number, keptRole: Role, dialect: Store["dialect"]): Promise<GuardedChange<true>> {
     return this.changeUsers(dialect, async (tx) => {
-      const current = await tx.selectFrom("users").select("roles").where("id", "=", id).executeTakeFirst();
+      let read = tx.selectFrom("users").select("roles").where("id", "=", id);
+      // The user's row before the sessions, as session creation takes them.
+      if (dialect === "postgres") read = read.forUpdate();
+      const current = await read.executeTakeFirst();
       if (!current) return { refused: "absent" };
       if (rolesOf(current.roles).includes(keptRole) && !(await anotherHolds(tx, keptRole, id))) {
         return { refused: "last-holder" };
       }
-      // Sessions first, then the user: a concurrent login holds the sessions table lock and then
-      // checks the user row (its foreign key), so taking them in the other order could deadlock.
       await tx.deleteFrom("sessions").where("user_id", "=", id).execute();
       await tx.deleteFrom("users").where("id", "=", id).execute();
       return { done: true };
@@ -191,10 +192,21 @@ export class AccountsStore {
   async insertSessionWithin(
     limit: number,
     session: { tokenHash: string; userId: number; aliveTimeS: number },
+    passwordHash: string,
     now: number,
     dialect: Store["dialect"],
-  ): Promise<Session | undefined> {
+  ): Promise<Session | undefined | "credentials-changed"> {
     return this.db.transaction().execute(async (tx) => {
+      // The user first, then the sessions, as every change of users takes them: a password change
+      // or a deletion waits for this session (and then ends it), or this waits for them and sees
+      // that the password it was given is no longer the user's.
+      let user = tx
+        .selectFrom("users")
+        .select("id")
+        .where("id", "=", session.userId)
+        .where("password_hash", "=", passwordHash);
+      if (dialect === "postgres") user = user.forShare();
+      if (!(await user.executeTakeFirst())) return "credentials-changed";
       if (dialect === "postgres") {
         await sql`lock table sessions in share row exclusive mode`.execute(tx);
       }

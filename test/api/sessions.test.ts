@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sleep } from "../support/jobs.ts";
 import { ADMIN_PASSWORD, basic, FULL, SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 describe("sessions", () => {
@@ -149,5 +150,49 @@ describe("sessions after a password change", () => {
     assert.equal((await s.patch(`${USERS}/${id}`, { roles: [VIEW, SECURITY] })).status, 200);
     assert.equal((await storage(token)).status, 200);
     assert.equal((await s.get(USERS, { token })).status, 200);
+  });
+});
+
+describe("a login racing a password change", () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ BLOCKPLANE_FAULTS: "on" });
+  });
+  after(() => s.close());
+
+  test("a login whose password changes after its check gets no session", async () => {
+    const made = await s.post("/blockplane/v1/users", {
+      name: "kim",
+      password: "kim-password",
+      roles: ["Storage Administrator (View Only)"],
+    });
+    assert.equal(made.status, 200, made.text);
+    // Request-level fault rules act after authentication: each login waits here once its password
+    // has been checked, before its session is made.
+    const rule = await s.post("/blockplane/v1/faults", {
+      match: { path: `${SIMPLE}/sessions` },
+      action: "latency",
+      latencyMs: 2500,
+    });
+    assert.equal(rule.status, 200, rule.text);
+    const login = (password: string) =>
+      s.post(`${SIMPLE}/sessions`, undefined, {
+        token: null,
+        headers: { authorization: basic("kim", password) },
+      });
+
+    const racing = login("kim-password");
+    await sleep(1200);
+    const changed = await s.patch(`/blockplane/v1/users/${made.body.id}`, { password: "kim-new-password" });
+    assert.equal(changed.status, 200, changed.text);
+    const r = await racing;
+    assert.equal(r.status, 401, r.text);
+    assert.match(r.body.message, /user name or password is incorrect/);
+    const sessions = await s.get(`${SIMPLE}/sessions`);
+    assert.equal(sessions.body.data.length, 1, "only the administrator's session is live");
+
+    // The same wait with the password that is now right opens a session.
+    const after = await login("kim-new-password");
+    assert.equal(after.status, 200, after.text);
   });
 });
