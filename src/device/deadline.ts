@@ -19,9 +19,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { DeviceTimeout, PHRASES } from "../domain/errors.ts";
-import type { CallOptions, Device } from "./port.ts";
-
-type Operation = (...args: unknown[]) => Promise<unknown>;
+import { type CallOptions, type Device, type Operation, wrapOperations } from "./port.ts";
 
 /** The signal of a caller that never cancels its calls (a request's): see `call()` of routes. */
 export const UNCANCELLED: AbortSignal = new AbortController().signal;
@@ -154,23 +152,14 @@ export function withDeadline(device: Device, timeoutMs: number): Device {
     });
   };
 
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, member] of Object.entries(device)) {
-    if (typeof member !== "function") {
-      wrapped[name] = member;
-      continue;
-    }
-    const op = (member as Operation).bind(device);
-    wrapped[name] = (...args: unknown[]) => {
-      const given = args[args.length - 1] as CallOptions;
-      const first = attempt(op, args, given);
-      if (given.opKey === undefined) return first;
-      return first.catch((err: unknown) => {
-        // Once more under the same key: it reads the recorded outcome, or acts if nothing was done.
-        if (!(err instanceof DeviceTimeout) || given.signal.aborted) throw err;
-        return attempt(op, args, given);
-      });
-    };
-  }
-  return wrapped as unknown as Device;
+  return wrapOperations(device, (_name, op) => (...args: unknown[]) => {
+    const given = args[args.length - 1] as CallOptions;
+    const first = attempt(op, args, given);
+    if (given.opKey === undefined) return first;
+    return first.catch((err: unknown) => {
+      // Once more under the same key: it reads the recorded outcome, or acts if nothing was done.
+      if (!(err instanceof DeviceTimeout) || given.signal.aborted) throw err;
+      return attempt(op, args, given);
+    });
+  });
 }

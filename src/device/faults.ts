@@ -32,7 +32,7 @@ import {
 } from "../domain/errors.ts";
 import type { Store } from "../store/db.ts";
 import { type FaultRule, FaultRules, parseCrashPoint, resourceTypeOf, windowEnd } from "./fault-rules.ts";
-import type { CallOptions, Device, ItemResult } from "./port.ts";
+import { type CallOptions, type Device, type ItemResult, type Operation, wrapOperations } from "./port.ts";
 import { resetArray } from "./simulator/reset.ts";
 
 /**
@@ -189,7 +189,7 @@ export class FaultInjector {
   }
 
   /** One device call of `operation`, with the faults that apply to it. */
-  async call(operation: string, op: (...args: unknown[]) => Promise<unknown>, args: unknown[]) {
+  async call(operation: string, op: Operation, args: unknown[]) {
     const opts = args[args.length - 1] as CallOptions;
     // A call with an idempotency key is a job's: it serves no request, even when the job was started
     // from inside one (a worker woken by an enqueue runs in the enqueuing request's async context).
@@ -324,7 +324,7 @@ export class FaultInjector {
 
   /** Calls a batch operation without the failed elements and puts their failures back in place. */
   private async callBatch(
-    op: (...args: unknown[]) => Promise<unknown>,
+    op: Operation,
     args: unknown[],
     batch: unknown[],
     decision: BatchDecision,
@@ -346,17 +346,11 @@ export class FaultInjector {
 
 /** Wraps `device` so that every call goes through the injector's rules. */
 export function withFaults(device: Device, injector: FaultInjector): Device {
-  const wrapped: Record<string, unknown> = {};
   const operations: string[] = [];
-  for (const [name, member] of Object.entries(device)) {
-    if (typeof member !== "function") {
-      wrapped[name] = member;
-      continue;
-    }
+  const wrapped = wrapOperations(device, (name, op) => {
     operations.push(name);
-    const op = (member as (...args: unknown[]) => Promise<unknown>).bind(device);
-    wrapped[name] = (...args: unknown[]) => injector.call(name, op, args);
-  }
+    return (...args: unknown[]) => injector.call(name, op, args);
+  });
   injector.operations = operations;
-  return wrapped as unknown as Device;
+  return wrapped;
 }

@@ -5,18 +5,10 @@
  */
 import { BlockplaneError, DeviceTimeout } from "../domain/errors.ts";
 import type { HistogramSeries, Metrics } from "../metrics.ts";
-import type { Device } from "./port.ts";
-
-type Operation = (...args: unknown[]) => Promise<unknown>;
+import { type Device, wrapOperations } from "./port.ts";
 
 export function withMetrics(device: Device, metrics: Metrics): Device {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, member] of Object.entries(device)) {
-    if (typeof member !== "function") {
-      wrapped[name] = member;
-      continue;
-    }
-    const op = (member as Operation).bind(device);
+  return wrapOperations(device, (name, op) => {
     // Timeouts are counted from 0, so that an alert sees the first one; the latency histogram of an
     // operation appears on its first call. Either series is kept: a call only counts.
     const timeouts = metrics.deviceTimeouts.labels(name);
@@ -32,7 +24,7 @@ export function withMetrics(device: Device, metrics: Metrics): Device {
       if (err instanceof DeviceTimeout) timeouts.inc();
       throw err;
     };
-    wrapped[name] = (...args: unknown[]) => {
+    return (...args: unknown[]) => {
       const start = performance.now();
       return op(...args).then(
         (value) => {
@@ -42,6 +34,5 @@ export function withMetrics(device: Device, metrics: Metrics): Device {
         (err: unknown) => failed(start, err),
       );
     };
-  }
-  return wrapped as unknown as Device;
+  });
 }

@@ -40,3 +40,18 @@ export interface Device
     PortsPort,
     ConnectionsPort,
     SnapshotsPort {}
+
+/** One operation of a device, taken as a plain function: its last argument is its CallOptions. */
+export type Operation = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * A device whose every operation is `wrap(name, op)`, `op` being the operation bound to `device`:
+ * how the deadline, the metrics and fault injection each put themselves around any implementation.
+ */
+export function wrapOperations(device: Device, wrap: (name: string, op: Operation) => Operation): Device {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(device)) {
+    wrapped[name] = typeof member === "function" ? wrap(name, (member as Operation).bind(device)) : member;
+  }
+  return wrapped as unknown as Device;
+}
