@@ -2,13 +2,13 @@
 /**
  * Runs the tests on every store backend the machine has:
  * - every file under test/ (named *.test.ts) on the embedded SQLite store;
- * - then the API suite (test/api/) and the crash test (test/reliability/crash.test.ts) on
- *   PostgreSQL, when the server is installed (a throw-away cluster is started with scripts/pg.sh
+ * - then the API suite (test/api/), the client corpus (test/compat/) and the crash test
+ *   (test/reliability/crash.test.ts) on PostgreSQL, when the server is installed (a throw-away cluster is started with scripts/pg.sh
  *   and removed afterwards, also on failure or Ctrl-C) or when BLOCKPLANE_TEST_DATABASE_URL names a
  *   server to use instead.
  *
- *   node scripts/test.mjs [files...]            only these files (on PostgreSQL: those of the API suite
- *                                               and the crash test)
+ *   node scripts/test.mjs [files...]            only these files (on PostgreSQL: those of the API suite,
+ *                                               the client corpus and the crash test)
  *   BLOCKPLANE_TEST_BACKENDS=sqlite npm test    one backend only (sqlite, postgres, or both: the default)
  *
  * Node 20's test runner does not expand globs, so the files are listed here. Each run's own report
@@ -41,12 +41,13 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find("test");
-// On PostgreSQL: the API suite, and the reliability tests whose subject is the store (crash
-// recovery); the others (fuzz, load) test the HTTP layer, which is the same on both.
+// On PostgreSQL: the API suite, the client corpus, and the reliability tests whose subject is the
+// store (crash recovery); the others (fuzz, load) test the HTTP layer, which is the same on both.
+const PG_DIRS = ["test/api", "test/compat"];
 const PG_ALSO = new Set(["test/reliability/crash.test.ts"]);
 const apiFiles = files.filter(
   (f) =>
-    path.relative("test/api", f).split(path.sep)[0] !== ".." ||
+    PG_DIRS.some((dir) => path.relative(dir, f).split(path.sep)[0] !== "..") ||
     PG_ALSO.has(path.relative(root, path.resolve(f))),
 );
 const wanted = new Set(
@@ -183,7 +184,7 @@ if (!wanted.has("postgres")) {
     const url = givenUrl || startCluster();
     const where = givenUrl ? "the server of BLOCKPLANE_TEST_DATABASE_URL" : "a throw-away cluster";
     status = (await run(`PostgreSQL (${where})`, apiFiles, { BLOCKPLANE_TEST_DATABASE_URL: url })) || status;
-    backends.push("PostgreSQL (test/api, crash)");
+    backends.push("PostgreSQL (test/api, test/compat, crash)");
   } catch (err) {
     process.stdout.write(`# PostgreSQL: ${err.message}\n`);
     ran.push(`PostgreSQL (could not start: ${err.message})`);
