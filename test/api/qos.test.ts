@@ -311,6 +311,28 @@ describe("volume QoS settings", () => {
     });
   });
 
+  test("the array checks a change again against the state it locks", async () => {
+    // What a job accepted before another change committed meets: the rules apply to the state the
+    // array holds when the job runs, not the one the route read.
+    const id = await createVolume();
+    await change(id, { threshold: { isUpperIopsEnabled: true, upperIops: 5000 } });
+    const device = await createSimulator(s.bp.store, { identity: s.config.array });
+    const held = await qos(id);
+    await assert.rejects(
+      device.setVolumeQos(
+        id,
+        { threshold: { isLowerIopsEnabled: true, lowerIops: 5000 } },
+        { signal: new AbortController().signal, opKey: "qos-test:late" },
+      ),
+      { kind: "invalid", message: /must be greater than the lower limit/ },
+    );
+    assert.deepEqual(await qos(id), held);
+    await assert.rejects(
+      device.setVolumeQos(65000, { threshold: { upperIops: 200 } }, { signal: new AbortController().signal }),
+      { kind: "not-found" },
+    );
+  });
+
   test("reading needs any role; changing needs System Resource Management", async () => {
     const id = await createVolume();
     const viewer = await s.userToken("qos-viewer", ["Storage Administrator (View Only)"]);
