@@ -3722,6 +3722,290 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ConfigurationManager/simple/v1/objects/volumes/{id}/qos-setting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a volume's QoS settings */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            volumeId: number;
+                            threshold: {
+                                isUpperIopsEnabled: boolean;
+                                upperIops?: number;
+                                isUpperTransferRateEnabled: boolean;
+                                upperTransferRate?: number;
+                                isLowerIopsEnabled: boolean;
+                                lowerIops?: number;
+                                isLowerTransferRateEnabled: boolean;
+                                lowerTransferRate?: number;
+                                isResponsePriorityEnabled: boolean;
+                                responsePriority?: number;
+                                /** @description ms, set by the array for the priority */
+                                targetResponseTime?: number;
+                            };
+                            alertSetting: {
+                                isUpperAlertEnabled: boolean;
+                                upperAlertAllowableTime?: number;
+                                isLowerAlertEnabled: boolean;
+                                lowerAlertAllowableTime?: number;
+                                isResponseAlertEnabled: boolean;
+                                responseAlertAllowableTime?: number;
+                            };
+                            alertTime: {
+                                upperAlertTime?: string;
+                                lowerAlertTime?: string;
+                                responseAlertTime?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a volume's QoS thresholds or its QoS alert settings (asynchronous) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        threshold?: {
+                            isUpperIopsEnabled?: boolean;
+                            upperIops?: number;
+                            isUpperTransferRateEnabled?: boolean;
+                            /** @description MiB/s */
+                            upperTransferRate?: number;
+                            isLowerIopsEnabled?: boolean;
+                            lowerIops?: number;
+                            isLowerTransferRateEnabled?: boolean;
+                            /** @description MiB/s */
+                            lowerTransferRate?: number;
+                            isResponsePriorityEnabled?: boolean;
+                            /** @description 1 (low), 2 (middle), 3 (high) */
+                            responsePriority?: number;
+                        };
+                        alertSetting?: {
+                            isUpperAlertEnabled?: boolean;
+                            /** @description seconds */
+                            upperAlertAllowableTime?: number;
+                            isLowerAlertEnabled?: boolean;
+                            /** @description seconds */
+                            lowerAlertAllowableTime?: number;
+                            isResponseAlertEnabled?: boolean;
+                            /** @description seconds */
+                            responseAlertAllowableTime?: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusResource: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/ConfigurationManager/simple/v1/objects/servers": {
         parameters: {
             query?: never;

@@ -18,6 +18,7 @@ import type { BlockplaneError } from "../domain/errors.ts";
 import type { ConnectionsPort } from "./port/connections.ts";
 import type { PoolsPort } from "./port/pools.ts";
 import type { PortsPort } from "./port/ports.ts";
+import type { QosPort } from "./port/qos.ts";
 import type { ServersPort } from "./port/servers.ts";
 import type { SnapshotsPort } from "./port/snapshots.ts";
 import type { SystemPort } from "./port/system.ts";
@@ -39,7 +40,8 @@ export interface Device
     ServersPort,
     PortsPort,
     ConnectionsPort,
-    SnapshotsPort {}
+    SnapshotsPort,
+    QosPort {}
 
 /** One operation of a device, taken as a plain function: its last argument is its CallOptions. */
 export type Operation = (...args: unknown[]) => Promise<unknown>;

@@ -2,6 +2,7 @@
 import { registerConnectionJobs } from "./connections.ts";
 import type { JobsService } from "./jobs.ts";
 import { registerPoolJobs } from "./pools.ts";
+import { registerQosJobs } from "./qos.ts";
 import { registerServerJobs } from "./servers.ts";
 import { registerSnapshotJobs } from "./snapshots.ts";
 import { registerVolumeJobs } from "./volumes.ts";
@@ -12,4 +13,5 @@ export function registerJobHandlers(jobs: JobsService): void {
   registerVolumeJobs(jobs);
   registerConnectionJobs(jobs);
   registerSnapshotJobs(jobs);
+  registerQosJobs(jobs);
 }

@@ -160,6 +160,23 @@ export interface ArrayOpsTable {
   created_at: number;
 }
 
+/**
+ * A volume's QoS limits and alerts (see domain/qos.ts): a null value is a disabled one. A volume
+ * without a row has every limit disabled; the row goes with its volume.
+ */
+export interface VolumeQosTable {
+  volume_id: number;
+  upper_iops: number | null;
+  upper_transfer_rate: number | null;
+  lower_iops: number | null;
+  lower_transfer_rate: number | null;
+  response_priority: number | null;
+  upper_alert_allowable_time: number | null;
+  lower_alert_allowable_time: number | null;
+  response_alert_allowable_time: number | null;
+  updated_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -176,6 +193,7 @@ export interface Database {
   connections: ConnectionsTable;
   snapshots: SnapshotsTable;
   array_ops: ArrayOpsTable;
+  volume_qos: VolumeQosTable;
 }
 
 export type Db = Kysely<Database>;

@@ -9,6 +9,7 @@ import { connectionsOps } from "./connections.ts";
 import type { SimContext } from "./context.ts";
 import { poolsOps } from "./pools.ts";
 import { portsOps } from "./ports.ts";
+import { qosOps } from "./qos.ts";
 import { seedArray } from "./seed.ts";
 import { serversOps } from "./servers.ts";
 import { snapshotsOps } from "./snapshots.ts";
@@ -31,5 +32,6 @@ export async function createSimulator(store: Store, options: SimulatorOptions): 
     ...snapshotsOps(ctx),
     ...poolsOps(ctx),
     ...volumesOps(ctx),
+    ...qosOps(ctx),
   };
 }

@@ -7,6 +7,7 @@ import { healthRoutes } from "./health.ts";
 import { maintenanceRoutes } from "./maintenance.ts";
 import { poolRoutes } from "./pools.ts";
 import { portRoutes } from "./ports.ts";
+import { qosRoutes } from "./qos.ts";
 import { serverRoutes } from "./servers.ts";
 import { sessionRoutes } from "./sessions.ts";
 import { snapshotRoutes } from "./snapshots.ts";
@@ -21,6 +22,7 @@ export const ROUTES: RouteModule[] = [
   commandStatusRoutes,
   poolRoutes,
   volumeRoutes,
+  qosRoutes,
   serverRoutes,
   portRoutes,
   connectionRoutes,
