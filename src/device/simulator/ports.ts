@@ -127,6 +127,7 @@ function given<T extends object>(settings: T): Partial<T> {
  */
 function addressing(
   portId: string,
+  at: string,
   field: string,
   mode: string | undefined,
   address: string | undefined,
@@ -135,7 +136,7 @@ function addressing(
   if (mode === "Auto") {
     if (address !== undefined && address !== current) {
       throw new InvalidRequest(
-        `The field "iscsiInformation.ipv6Information.${field}" cannot be set while the address is assigned ` +
+        `The field "${at}.${field}" cannot be set while the address is assigned ` +
           `automatically: give "Manual" with it, or leave it out (port ${portId} has "${current}").`,
       );
     }
@@ -155,11 +156,13 @@ function changeIpv6(
   portId: string,
   current: Ipv6Information,
   change: Ipv6InformationChange,
+  at = "iscsiInformation.ipv6Information",
 ): Ipv6Information {
   const c = given(change);
   const next = { ...current };
   const ll = addressing(
     portId,
+    at,
     "linklocalAddress",
     c.linklocal,
     c.linklocalAddress,
@@ -170,7 +173,7 @@ function changeIpv6(
     next.linklocalAddress = ll.address;
     next.linklocalAddressStatus = "VALID";
   }
-  const gl = addressing(portId, "globalAddress", c.global, c.globalAddress, current.globalAddress);
+  const gl = addressing(portId, at, "globalAddress", c.global, c.globalAddress, current.globalAddress);
   if (gl.mode) next.global = gl.mode;
   if (gl.address !== undefined) {
     next.globalAddress = gl.address;
@@ -182,7 +185,7 @@ function changeIpv6(
     const sent = c[key];
     if (sent !== undefined && sent !== current[key] && sent !== next[key]) {
       throw new InvalidRequest(
-        `The field "iscsiInformation.ipv6Information.${key}" is reported by the array and cannot be set: ` +
+        `The field "${at}.${key}" is reported by the array and cannot be set: ` +
           `port ${portId} reports "${current[key]}", not "${sent}".`,
       );
     }

@@ -12,6 +12,8 @@ import { Type } from "typebox";
 import {
   FC_CONNECTION_TYPES,
   IP_MODES,
+  type Ipv4InformationChange,
+  type Ipv6InformationChange,
   ISCSI_WINDOW_SIZES,
   type IscsiInformationChange,
   MTU_SIZES,
@@ -197,23 +199,18 @@ function checkSetting(
   if (value !== undefined && value !== "") check(ok(value), field, value, what);
 }
 
-/** Checks the values the schema cannot: the AL_PA range and the forms of addresses. */
-function checkChange(change: PortChange): void {
-  const alPa = change.fcInformation?.alPa;
-  if (alPa !== undefined) {
-    const ok =
-      /^[0-9A-Fa-f]{2}$/.test(alPa) && Number.parseInt(alPa, 16) >= 0x01 && Number.parseInt(alPa, 16) <= 0xef;
-    check(ok, "fcInformation.alPa", alPa, "two hexadecimal digits from 01 to EF (without a 0x prefix)");
-  }
-  const i: IscsiInformationChange | undefined = change.iscsiInformation;
-  if (!i) return;
-  const v4 = i.ipv4Information ?? {};
-  const at4 = "iscsiInformation.ipv4Information";
+/** Checks the forms of the IPv4 and IPv6 settings of a section such as iscsiInformation. */
+function checkIpSettings(
+  at: string,
+  section: { ipv4Information?: Ipv4InformationChange; ipv6Information?: Ipv6InformationChange },
+): void {
+  const v4 = section.ipv4Information ?? {};
+  const at4 = `${at}.ipv4Information`;
   checkSetting(v4.address, `${at4}.address`, isIPv4, "an IPv4 address");
   checkSetting(v4.subnetMask, `${at4}.subnetMask`, isSubnetMask, "a subnet mask");
   checkSetting(v4.defaultGateway, `${at4}.defaultGateway`, isIPv4, "an IPv4 address");
-  const v6 = i.ipv6Information ?? {};
-  const at6 = "iscsiInformation.ipv6Information";
+  const v6 = section.ipv6Information ?? {};
+  const at6 = `${at}.ipv6Information`;
   const mode = (ok: (a: string) => boolean) => (v: string) => v === "Auto" || v === "Manual" || ok(v);
   checkSetting(
     v6.linklocal,
@@ -242,6 +239,19 @@ function checkChange(change: PortChange): void {
       );
     }
   }
+}
+
+/** Checks the values the schema cannot: the AL_PA range and the forms of addresses. */
+function checkChange(change: PortChange): void {
+  const alPa = change.fcInformation?.alPa;
+  if (alPa !== undefined) {
+    const ok =
+      /^[0-9A-Fa-f]{2}$/.test(alPa) && Number.parseInt(alPa, 16) >= 0x01 && Number.parseInt(alPa, 16) <= 0xef;
+    check(ok, "fcInformation.alPa", alPa, "two hexadecimal digits from 01 to EF (without a 0x prefix)");
+  }
+  const i: IscsiInformationChange | undefined = change.iscsiInformation;
+  if (!i) return;
+  checkIpSettings("iscsiInformation", i);
   checkSetting(
     i.isnsServerIpAddress,
     "iscsiInformation.isnsServerIpAddress",
