@@ -6132,7 +6132,10 @@ export interface paths {
                                 protocol: string;
                                 portWwn?: string;
                                 portIscsiName?: string;
+                                /** @description the configured speed; NUMBER_0 is auto-negotiation */
                                 portSpeed: string;
+                                /** @description the speed the link runs at */
+                                actualPortSpeed: string;
                                 portSecurity: boolean;
                                 fcInformation?: {
                                     alPa: string;
@@ -6302,7 +6305,10 @@ export interface paths {
                             protocol: string;
                             portWwn?: string;
                             portIscsiName?: string;
+                            /** @description the configured speed; NUMBER_0 is auto-negotiation */
                             portSpeed: string;
+                            /** @description the speed the link runs at */
+                            actualPortSpeed: string;
                             portSecurity: boolean;
                             fcInformation?: {
                                 alPa: string;
@@ -6438,7 +6444,7 @@ export interface paths {
         head?: never;
         /**
          * Change port settings (synchronous; only the given settings change)
-         * @description fcInformation applies to FC ports and iscsiInformation to iSCSI ports; the other is a 400. An iSCSI port's speed is fixed at NUMBER_10: another value is ignored.
+         * @description fcInformation applies to FC ports and iscsiInformation to iSCSI ports; the other is a 400. An FC port takes NUMBER_0 (auto) and the rates its SFP runs at (its own and the two below); an iSCSI port's speed is fixed at NUMBER_10: another value is ignored. In ipv4Information and ipv6Information the empty string leaves a setting as it is; the IPv6 address statuses are accepted only as the port reports them.
          */
         patch: {
             parameters: {
@@ -6453,10 +6459,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        portSpeed?: "NUMBER_0" | "NUMBER_1" | "NUMBER_2" | "NUMBER_4" | "NUMBER_8" | "NUMBER_10" | "NUMBER_16" | "NUMBER_32";
+                        portSpeed?: "NUMBER_0" | "NUMBER_1" | "NUMBER_2" | "NUMBER_4" | "NUMBER_8" | "NUMBER_10" | "NUMBER_16" | "NUMBER_25" | "NUMBER_32" | "NUMBER_64" | "NUMBER_100";
                         portSecurity?: boolean;
                         fcInformation?: {
-                            /** @description hexadecimal 01–EF */
+                            /** @description two hexadecimal digits, 01–EF */
                             alPa?: string;
                             fabricSwitchSetting?: boolean;
                             connectionType?: "FC_AL" | "Point_To_Point";
@@ -6467,27 +6473,41 @@ export interface paths {
                             deleteVlanId?: number;
                             ipMode?: "ipv4" | "ipv4v6";
                             ipv4Information?: {
+                                /** @description an IPv4 address */
                                 address?: string;
+                                /** @description a subnet mask */
                                 subnetMask?: string;
+                                /** @description an IPv4 address; 0.0.0.0 for none */
                                 defaultGateway?: string;
                             };
                             ipv6Information?: {
-                                linklocal?: "Auto" | "Manual";
+                                /** @description "Auto", "Manual" or a link-local address (fe80::/10) */
+                                linklocal?: string;
+                                /** @description a link-local address, set by hand */
                                 linklocalAddress?: string;
-                                global?: "Auto" | "Manual";
+                                /** @description reported by the array: accepted only as reported */
+                                linklocalAddressStatus?: string;
+                                /** @description "Auto", "Manual" or a global address */
+                                global?: string;
+                                /** @description a global address, set by hand; "::" for none */
                                 globalAddress?: string;
+                                /** @description reported by the array: accepted only as reported */
+                                globalAddressStatus?: string;
+                                /** @description an IPv6 address; "::" for none */
                                 defaultGateway?: string;
                             };
                             tcpPort?: number;
                             selectiveAck?: boolean;
                             delayedAck?: boolean;
-                            windowSize?: "NUMBER_64K" | "NUMBER_128K" | "NUMBER_256K" | "NUMBER_512K" | "NUMBER_1024K";
+                            windowSize?: "NUMBER_16K" | "NUMBER_32K" | "NUMBER_64K" | "NUMBER_128K" | "NUMBER_256K" | "NUMBER_512K" | "NUMBER_1024K";
                             mtuSize?: "NUMBER_1500" | "NUMBER_4500" | "NUMBER_9000";
                             /** @description seconds */
                             keepAliveTimer?: number;
                             isnsServerMode?: boolean;
+                            /** @description an IPv4 or IPv6 address */
                             isnsServerIpAddress?: string;
                             isnsServerPort?: number;
+                            virtualPortEnabled?: boolean;
                         };
                     };
                 };

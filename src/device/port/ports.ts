@@ -7,9 +7,14 @@ import type { CallOptions } from "../port.ts";
 /** The form of a port ID; a well-formed ID the array does not have is NotFound. */
 export const PORT_ID = /^CL[1-9]-[A-Z]$/;
 
-export type PortProtocol = "FC" | "iSCSI";
+/** The protocols of the array's front-end ports, in the order a full list reads them. */
+export const PORT_PROTOCOLS = ["FC", "iSCSI"] as const;
+export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
 
-/** Port speeds the API names; NUMBER_0 is auto-negotiation. */
+/**
+ * Every port speed the API names, in Gbps; NUMBER_0 is auto-negotiation. Which of them a port
+ * takes depends on its hardware (see the simulator's speed rules).
+ */
 export const PORT_SPEEDS = [
   "NUMBER_0",
   "NUMBER_1",
@@ -18,25 +23,30 @@ export const PORT_SPEEDS = [
   "NUMBER_8",
   "NUMBER_10",
   "NUMBER_16",
+  "NUMBER_25",
   "NUMBER_32",
+  "NUMBER_64",
+  "NUMBER_100",
 ] as const;
 export type PortSpeed = (typeof PORT_SPEEDS)[number];
 
-/** Speeds an FC port can be set to: 1 and 10 Gbps are Ethernet speeds. */
-export const FC_PORT_SPEEDS: readonly PortSpeed[] = [
-  "NUMBER_0",
-  "NUMBER_2",
+/** FC link rates, ascending: an FC SFP runs at its own rate and the two below it. */
+export const FC_LINK_RATES: readonly PortSpeed[] = [
   "NUMBER_4",
   "NUMBER_8",
   "NUMBER_16",
   "NUMBER_32",
+  "NUMBER_64",
 ];
 
-/** The only speed of an iSCSI (optical) port: other values given for it are ignored. */
+/** The only speed of an iSCSI (10 Gbps optical) port: other values given for it are ignored. */
 export const ISCSI_PORT_SPEED: PortSpeed = "NUMBER_10";
 
 export const FC_CONNECTION_TYPES = ["FC_AL", "Point_To_Point"] as const;
-export const WINDOW_SIZES = [
+/** TCP window sizes of an iSCSI port. */
+export const ISCSI_WINDOW_SIZES = [
+  "NUMBER_16K",
+  "NUMBER_32K",
   "NUMBER_64K",
   "NUMBER_128K",
   "NUMBER_256K",
@@ -45,6 +55,10 @@ export const WINDOW_SIZES = [
 ] as const;
 export const MTU_SIZES = ["NUMBER_1500", "NUMBER_4500", "NUMBER_9000"] as const;
 export const IP_MODES = ["ipv4", "ipv4v6"] as const;
+/**
+ * How an IPv6 address of a port is set, as reported. A change may also give the address itself
+ * in place of "Manual".
+ */
 export const ADDRESSING = ["Auto", "Manual"] as const;
 
 export interface FcInformation {
@@ -102,7 +116,10 @@ export interface PortInfo {
   portWwn?: string;
   /** iSCSI: the port's iSCSI name. */
   portIscsiName?: string;
+  /** The configured speed (NUMBER_0: auto-negotiation). */
   portSpeed: string;
+  /** The speed the link runs at. */
+  actualPortSpeed: string;
   portSecurity: boolean;
   fcInformation?: FcInformation;
   iscsiInformation?: IscsiInformation;
@@ -114,28 +131,42 @@ export interface FcInformationChange {
   connectionType?: FcInformation["connectionType"];
 }
 
+/**
+ * IPv6 settings to change. The empty string stands for a setting not given; the statuses are
+ * the array's to report, accepted only when they repeat what it reports.
+ */
+export interface Ipv6InformationChange {
+  /** "Auto", "Manual" (keeping or taking linklocalAddress) or a link-local address. */
+  linklocal?: string;
+  linklocalAddress?: string;
+  linklocalAddressStatus?: string;
+  /** "Auto", "Manual" (keeping or taking globalAddress) or a global address. */
+  global?: string;
+  globalAddress?: string;
+  globalAddressStatus?: string;
+  defaultGateway?: string;
+}
+
+/** IPv4 settings to change; the empty string stands for a setting not given. */
+export type Ipv4InformationChange = Partial<Ipv4Information>;
+
 export interface IscsiInformationChange {
   vlanUse?: boolean;
   addVlanId?: number;
   deleteVlanId?: number;
   ipMode?: (typeof IP_MODES)[number];
-  ipv4Information?: Partial<Ipv4Information>;
-  ipv6Information?: {
-    linklocal?: (typeof ADDRESSING)[number];
-    linklocalAddress?: string;
-    global?: (typeof ADDRESSING)[number];
-    globalAddress?: string;
-    defaultGateway?: string;
-  };
+  ipv4Information?: Ipv4InformationChange;
+  ipv6Information?: Ipv6InformationChange;
   tcpPort?: number;
   selectiveAck?: boolean;
   delayedAck?: boolean;
-  windowSize?: (typeof WINDOW_SIZES)[number];
+  windowSize?: (typeof ISCSI_WINDOW_SIZES)[number];
   mtuSize?: (typeof MTU_SIZES)[number];
   keepAliveTimer?: number;
   isnsServerMode?: boolean;
   isnsServerIpAddress?: string;
   isnsServerPort?: number;
+  virtualPortEnabled?: boolean;
 }
 
 /** Only the given settings change. */
@@ -156,7 +187,8 @@ export interface PortsPort {
   getPort(id: string, opts: CallOptions): Promise<PortInfo>;
   /**
    * Changes the given settings at once. InvalidRequest when the change does not fit the port's
-   * protocol (FC settings on an iSCSI port and the reverse); DeviceRefused for VLAN rules.
+   * protocol (FC settings on an iSCSI port and the reverse), a speed its hardware cannot run at
+   * or a changed status; DeviceRefused for VLAN rules. A refused change changes nothing.
    */
   updatePort(id: string, change: PortChange, opts: CallOptions): Promise<PortInfo>;
 }

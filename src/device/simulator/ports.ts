@@ -5,15 +5,18 @@
 import { InvalidRequest, NotFound } from "../../domain/errors.ts";
 import { forUpdate, type PortsTable } from "../../store/db.ts";
 import {
-  FC_PORT_SPEEDS,
+  FC_LINK_RATES,
   type FcInformation,
   type FcInformationChange,
+  type Ipv6Information,
+  type Ipv6InformationChange,
   ISCSI_PORT_SPEED,
   type IscsiInformation,
   type IscsiInformationChange,
   type PortChange,
   type PortFilter,
   type PortInfo,
+  type PortSpeed,
   type PortsPort,
 } from "../port/ports.ts";
 import type { CallOptions } from "../port.ts";
@@ -30,18 +33,57 @@ const REFUSED = {
 /** iSCSI settings as stored: the seed's shape, with every VLAN ID in `vlanId`. */
 type StoredIscsi = Omit<IscsiInformation, "vlanId" | "vlanIds"> & { vlanId: number[] };
 
+/** The speeds an FC port takes: auto-negotiation, its SFP's rate and the two rates below it. */
+function fcSpeeds(sfpRate: string): PortSpeed[] {
+  const top = FC_LINK_RATES.indexOf(sfpRate as PortSpeed);
+  return ["NUMBER_0", ...(top < 0 ? [] : FC_LINK_RATES.slice(Math.max(0, top - 2), top + 1))];
+}
+
+const gbps = (speed: string) => speed.replace("NUMBER_", "");
+
+/**
+ * The speed a port is set to by a change: an FC port takes only what its SFP runs at; an iSCSI
+ * (10 Gbps optical) port keeps its fixed speed whatever is given, as the API documents.
+ */
+function changedSpeed(row: PortsTable, requested: PortSpeed): string {
+  if (row.protocol === "FC") {
+    const sfp = (JSON.parse(row.settings) as FcInformation).sfpDataTransferRate;
+    const allowed = fcSpeeds(sfp);
+    if (!allowed.includes(requested)) {
+      throw new InvalidRequest(
+        `The port speed ${requested} is not available on port ${row.id}, an FC port with a ${gbps(sfp)} Gbps SFP: ` +
+          `give one of ${allowed.join(", ")} (NUMBER_0 is auto-negotiation).`,
+      );
+    }
+    return requested;
+  }
+  return ISCSI_PORT_SPEED;
+}
+
+/** The speed the link runs at: an auto-negotiating FC link comes up at its SFP's rate. */
+function actualSpeed(row: PortsTable, settings: { sfpDataTransferRate?: string }): string {
+  if (row.protocol === "FC" && row.port_speed === "NUMBER_0")
+    return settings.sfpDataTransferRate ?? row.port_speed;
+  return row.port_speed;
+}
+
 function toPort(row: PortsTable): PortInfo {
-  const common = { portSpeed: row.port_speed, portSecurity: row.port_security === 1 };
+  const settings = JSON.parse(row.settings);
+  const common = {
+    portSpeed: row.port_speed,
+    actualPortSpeed: actualSpeed(row, settings),
+    portSecurity: row.port_security === 1,
+  };
   if (row.protocol === "FC") {
     return {
       id: row.id,
       protocol: "FC",
       portWwn: row.wwn ?? "",
       ...common,
-      fcInformation: JSON.parse(row.settings) as FcInformation,
+      fcInformation: settings as FcInformation,
     };
   }
-  const { vlanId, ...rest } = JSON.parse(row.settings) as StoredIscsi;
+  const { vlanId, ...rest } = settings as StoredIscsi;
   const vlanIds = [...vlanId].sort((a, b) => a - b);
   return {
     id: row.id,
@@ -74,10 +116,87 @@ function changeFc(current: FcInformation, change: FcInformationChange): FcInform
   };
 }
 
+/** The settings actually given: an empty string stands for one left as it is. */
+function given<T extends object>(settings: T): Partial<T> {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== "")) as Partial<T>;
+}
+
+/**
+ * How one IPv6 address of a port changes: "Manual" or an address sets it by hand; "Auto" leaves
+ * it to the array, so an address given with "Auto" must be the one the port has.
+ */
+function addressing(
+  portId: string,
+  at: string,
+  field: string,
+  mode: string | undefined,
+  address: string | undefined,
+  current: string,
+): { mode?: "Auto" | "Manual"; address?: string } {
+  if (mode === "Auto") {
+    if (address !== undefined && address !== current) {
+      throw new InvalidRequest(
+        `The field "${at}.${field}" cannot be set while the address is assigned ` +
+          `automatically: give "Manual" with it, or leave it out (port ${portId} has "${current}").`,
+      );
+    }
+    return { mode: "Auto" };
+  }
+  if (mode !== undefined && mode !== "Manual") return { mode: "Manual", address: mode };
+  if (mode === "Manual" || address !== undefined) return { mode: "Manual", ...(address ? { address } : {}) };
+  return {};
+}
+
+/**
+ * Applies IPv6 settings; a manual address is VALID ("::" is no global address, INVALID). The
+ * statuses are the array's: they may be sent back as reported (before or after the change),
+ * never set.
+ */
+function changeIpv6(
+  portId: string,
+  current: Ipv6Information,
+  change: Ipv6InformationChange,
+  at = "iscsiInformation.ipv6Information",
+): Ipv6Information {
+  const c = given(change);
+  const next = { ...current };
+  const ll = addressing(
+    portId,
+    at,
+    "linklocalAddress",
+    c.linklocal,
+    c.linklocalAddress,
+    current.linklocalAddress,
+  );
+  if (ll.mode) next.linklocal = ll.mode;
+  if (ll.address !== undefined) {
+    next.linklocalAddress = ll.address;
+    next.linklocalAddressStatus = "VALID";
+  }
+  const gl = addressing(portId, at, "globalAddress", c.global, c.globalAddress, current.globalAddress);
+  if (gl.mode) next.global = gl.mode;
+  if (gl.address !== undefined) {
+    next.globalAddress = gl.address;
+    next.globalAddressStatus = gl.address === "::" ? "INVALID" : "VALID";
+  }
+  if (c.defaultGateway !== undefined) next.defaultGateway = c.defaultGateway;
+  // A status sent back may be the one reported or the one this change brings about.
+  for (const key of ["linklocalAddressStatus", "globalAddressStatus"] as const) {
+    const sent = c[key];
+    if (sent !== undefined && sent !== current[key] && sent !== next[key]) {
+      throw new InvalidRequest(
+        `The field "${at}.${key}" is reported by the array and cannot be set: ` +
+          `port ${portId} reports "${current[key]}", not "${sent}".`,
+      );
+    }
+  }
+  return next;
+}
+
 function changeIscsi(portId: string, current: StoredIscsi, change: IscsiInformationChange): StoredIscsi {
   const next: StoredIscsi = {
     ...current,
-    ipv4Information: { ...current.ipv4Information, ...change.ipv4Information },
+    ipv4Information: { ...current.ipv4Information, ...given(change.ipv4Information ?? {}) },
     vlanId: [...current.vlanId],
   };
   if (change.deleteVlanId !== undefined) {
@@ -95,24 +214,8 @@ function changeIscsi(portId: string, current: StoredIscsi, change: IscsiInformat
     }
     next.vlanId.push(change.addVlanId);
   }
-  const v6 = change.ipv6Information;
-  if (v6) {
-    const cur = next.ipv6Information;
-    next.ipv6Information = {
-      ...cur,
-      ...(v6.linklocal !== undefined ? { linklocal: v6.linklocal } : {}),
-      ...(v6.linklocalAddress !== undefined
-        ? { linklocalAddress: v6.linklocalAddress, linklocalAddressStatus: "VALID" }
-        : {}),
-      ...(v6.global !== undefined ? { global: v6.global } : {}),
-      ...(v6.globalAddress !== undefined
-        ? {
-            globalAddress: v6.globalAddress,
-            globalAddressStatus: v6.globalAddress === "::" ? "INVALID" : "VALID",
-          }
-        : {}),
-      ...(v6.defaultGateway !== undefined ? { defaultGateway: v6.defaultGateway } : {}),
-    };
+  if (change.ipv6Information) {
+    next.ipv6Information = changeIpv6(portId, next.ipv6Information, change.ipv6Information);
   }
   const scalar = [
     "vlanUse",
@@ -123,12 +226,13 @@ function changeIscsi(portId: string, current: StoredIscsi, change: IscsiInformat
     "windowSize",
     "keepAliveTimer",
     "isnsServerMode",
-    "isnsServerIpAddress",
     "isnsServerPort",
+    "virtualPortEnabled",
   ] as const;
   for (const key of scalar) {
     if (change[key] !== undefined) (next as Record<string, unknown>)[key] = change[key];
   }
+  if (change.isnsServerIpAddress) next.isnsServerIpAddress = change.isnsServerIpAddress;
   if (change.mtuSize !== undefined) {
     // The link MTU follows the configured one: the simulated network takes any frame size.
     next.mtuSize = change.mtuSize;
@@ -169,14 +273,8 @@ export function portsOps(ctx: SimContext): PortsPort {
         if (!isFc && change.fcInformation) {
           throw new InvalidRequest(`Port ${id} is an iSCSI port: fcInformation cannot be set on it.`);
         }
-        let portSpeed = row.port_speed;
-        if (change.portSpeed !== undefined) {
-          if (isFc && !FC_PORT_SPEEDS.includes(change.portSpeed)) {
-            throw new InvalidRequest(`The port speed ${change.portSpeed} is not available on FC port ${id}.`);
-          }
-          // An iSCSI (optical) port runs at its fixed speed; another value is ignored, as documented.
-          portSpeed = isFc ? change.portSpeed : ISCSI_PORT_SPEED;
-        }
+        const portSpeed =
+          change.portSpeed === undefined ? row.port_speed : changedSpeed(row, change.portSpeed);
         const settings = isFc
           ? changeFc(JSON.parse(row.settings) as FcInformation, change.fcInformation ?? {})
           : changeIscsi(id, JSON.parse(row.settings) as StoredIscsi, change.iscsiInformation ?? {});

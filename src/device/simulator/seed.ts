@@ -19,7 +19,17 @@ export const DRIVE_TYPES: DriveType[] = [
   { code: "SNB5B-R3R8NC", type: "SSD", interface: "NVMe", capacityMib: 3_662_860, count: 16 },
 ];
 
-const FC_PORTS = ["CL1-A", "CL2-A", "CL3-A", "CL4-A", "CL1-B", "CL2-B", "CL3-B", "CL4-B"];
+/** FC ports with the rate of their SFP: 32 Gbps on the A ports, 64 Gbps on the B ports. */
+const FC_PORTS: [string, string][] = [
+  ["CL1-A", "NUMBER_32"],
+  ["CL2-A", "NUMBER_32"],
+  ["CL3-A", "NUMBER_32"],
+  ["CL4-A", "NUMBER_32"],
+  ["CL1-B", "NUMBER_64"],
+  ["CL2-B", "NUMBER_64"],
+  ["CL3-B", "NUMBER_64"],
+  ["CL4-B", "NUMBER_64"],
+];
 const ISCSI_PORTS = ["CL1-C", "CL2-C", "CL3-C", "CL4-C", "CL1-D", "CL2-D", "CL3-D", "CL4-D"];
 
 function portWwn(serial: string, index: number): string {
@@ -101,14 +111,14 @@ export async function seedArray(ctx: SimContext): Promise<void> {
     await tx
       .insertInto("ports")
       .values([
-        ...FC_PORTS.map((id, i) => ({
+        ...FC_PORTS.map(([id, sfpDataTransferRate], i) => ({
           id,
           protocol: "FC" as const,
           wwn: portWwn(serial, i),
           iscsi_name: null,
           port_speed: "NUMBER_0",
           port_security: 1,
-          settings: JSON.stringify(FC_DEFAULTS),
+          settings: JSON.stringify({ ...FC_DEFAULTS, sfpDataTransferRate }),
         })),
         ...ISCSI_PORTS.map((id, i) => ({
           id,
