@@ -6,6 +6,7 @@ import fs from "node:fs";
 import { pathToFileURL } from "node:url";
 import pino from "pino";
 import { ConfigError, loadConfig, usage } from "./config.ts";
+import { loggerOptions } from "./http/observability.ts";
 import { assemble } from "./server.ts";
 
 /** Runs the server with the given flags until a signal stops it; `command` names it in the usage text. */
@@ -35,13 +36,7 @@ async function run(argv: string[], command: string): Promise<void> {
     }
     throw err;
   }
-  const logger = pino({
-    level: config.logLevel,
-    redact: {
-      paths: ["req.headers.authorization", "password", "token", "*.password", "*.token"],
-      censor: "[redacted]",
-    },
-  });
+  const logger = pino(loggerOptions(config.logLevel));
   const server = await assemble(config, { logger });
   if (server.initialAdmin?.password) {
     // Printed once, on the first start of an empty store, to the terminal rather than the log.

@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List live sessions (yours; all for a Security Administrator) */
+        /** List live sessions (yours; all for a Security Administrator); never their tokens */
         get: {
             parameters: {
                 query?: never;
@@ -26,12 +26,105 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                sessionId: string;
+                                /** @description the user's name */
+                                userId: string;
+                                createdTime: string;
+                                lastAccessTime: string;
+                                aliveTime: number;
+                            }[];
+                            count: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
                 };
             };
         };
         put?: never;
-        /** Create a session (Basic authentication) */
+        /** Create a session (Basic authentication); sessionId is the token */
         post: {
             parameters: {
                 query?: never;
@@ -61,7 +154,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             token: string;
-                            sessionId: number;
+                            /** @description The session's token: authenticate with Session <sessionId>. */
+                            sessionId: string;
                         };
                     };
                 };
@@ -164,13 +258,14 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Discard a session */
+        /** Discard a session, named by its sessionId (token) or its number */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
-                    sessionId: number;
+                    /** @description the sessionId the creation answered, or the session number */
+                    sessionId: string;
                 };
                 cookie?: never;
             };
@@ -287,7 +382,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List live sessions (yours; all for a Security Administrator) */
+        /** List live sessions (yours; all for a Security Administrator); never their tokens */
         get: {
             parameters: {
                 query?: never;
@@ -302,7 +397,100 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                sessionId: number;
+                                /** @description the user's name */
+                                userId: string;
+                                createdTime: string;
+                                lastAccessTime: string;
+                                aliveTime: number;
+                            }[];
+                            count: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
                 };
             };
         };
@@ -3463,7 +3651,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a volume's nickname (synchronous) or its capacity saving (asynchronous) */
+        /**
+         * Change a volume's nickname (synchronous), or its capacity saving and compression acceleration (asynchronous)
+         * @description A nickname alone is changed at once (200 with the execution result). savingSetting and compressionAcceleration, alone or together, are changed by a job (202). A nickname cannot be changed in the same request as the other two.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -3478,6 +3669,8 @@ export interface paths {
                     "application/json": {
                         nickname?: string;
                         savingSetting?: "DEDUPLICATION_AND_COMPRESSION" | "COMPRESSION" | "DISABLE";
+                        /** @description Needs a savingSetting other than DISABLE. */
+                        compressionAcceleration?: boolean;
                     };
                 };
             };
@@ -5868,7 +6061,7 @@ export interface paths {
                         hostGroups: {
                             /** @description a port ID such as "CL1-A" */
                             portId: string;
-                            /** @description host group number */
+                            /** @description host group number; 0 is a port's first host group */
                             hostGroupId?: number;
                             hostGroupName?: string;
                         }[];
@@ -7164,6 +7357,8 @@ export interface paths {
                                 isVolumeCapacityExpanding: boolean;
                                 /** @description The kinds of snapshot the array takes (SNAPSHOT_TYPES). */
                                 type: "Snapshot" | "Mapped Snapshot" | "Snap Clone";
+                                /** @description Hours the snapshot is still protected from deletion; 0 when no retention is set. */
+                                retentionPeriod: number;
                             }[];
                             count: number;
                             totalCount: number;
@@ -7425,6 +7620,8 @@ export interface paths {
                             isVolumeCapacityExpanding: boolean;
                             /** @description The kinds of snapshot the array takes (SNAPSHOT_TYPES). */
                             type: "Snapshot" | "Mapped Snapshot" | "Snap Clone";
+                            /** @description Hours the snapshot is still protected from deletion; 0 when no retention is set. */
+                            retentionPeriod: number;
                         };
                     };
                 };

@@ -6,7 +6,7 @@
  */
 
 const TOKEN_INVALID = "The specified token is invalid";
-export const SESSIONS_PATH = "/ConfigurationManager/simple/v1/objects/sessions";
+export const SESSIONS_PATH = "/ConfigurationManager/v1/objects/sessions";
 
 export type FetchFn = (request: Request) => Promise<Response>;
 

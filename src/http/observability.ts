@@ -7,7 +7,7 @@
  * all report the same jobs and sessions (aggregate them with max, not sum).
  */
 import type { FastifyBaseLogger, FastifyReply, onResponseHookHandler } from "fastify";
-import type { Bindings, ChildLoggerOptions } from "pino";
+import type { Bindings, ChildLoggerOptions, LoggerOptions } from "pino";
 import type { CounterSeries, HistogramSeries, Metrics } from "../metrics.ts";
 import type { Store } from "../store/db.ts";
 import { countLiveSessions, jobCountsByState } from "../store/stats.ts";
@@ -87,6 +87,43 @@ export function requestLogger(
     bindings,
     options,
   ) as unknown as FastifyBaseLogger;
+}
+
+/**
+ * A URL fit for the log: a session named by anything but its number (1-16 digits; the simple API
+ * also names a session by its token) is written as "[redacted]".
+ */
+export function loggableUrl(url: string): string {
+  return url.replace(/(\/sessions\/)(?!\d{1,16}(?:[/?]|$))[^/?]+/g, "$1[redacted]");
+}
+
+/**
+ * The server's pino options: credentials are redacted wherever they appear, headers and bodies
+ * (`redact`) as well as URLs (the request serializer, which replaces Fastify's own).
+ */
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    redact: {
+      paths: ["req.headers.authorization", "password", "token", "*.password", "*.token"],
+      censor: "[redacted]",
+    },
+    serializers: {
+      req: (req: {
+        method?: string;
+        url?: string;
+        host?: string;
+        ip?: string;
+        socket?: { remotePort?: number };
+      }) => ({
+        method: req.method,
+        url: req.url === undefined ? undefined : loggableUrl(req.url),
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+    },
+  };
 }
 
 /** The route label of requests that matched no route. */

@@ -205,18 +205,28 @@ export class AccountsService {
     return { token, sessionId: session.id };
   }
 
-  /** Discards a session. Its owner may, and so may a Security Administrator. */
-  async discardSession(caller: Principal, sessionId: number, isSecurityAdmin: boolean): Promise<void> {
-    const session = await this.accounts.sessionById(sessionId);
+  /**
+   * Discards a session, named by its number or by its token. Its owner may, and so may a Security
+   * Administrator. The message never repeats a token.
+   */
+  async discardSession(
+    caller: Principal,
+    ref: { id: number } | { token: string },
+    isSecurityAdmin: boolean,
+  ): Promise<void> {
+    const session =
+      "id" in ref
+        ? await this.accounts.sessionById(ref.id)
+        : await this.accounts.sessionByTokenHash(tokenDigest(ref.token));
     if (
       !session ||
       isExpired(session, this.options.now()) ||
       (session.userId !== caller.user.id && !isSecurityAdmin)
     ) {
-      throw new NotFound(`Session ${sessionId} does not exist.`);
+      throw new NotFound("id" in ref ? `Session ${ref.id} does not exist.` : "The session does not exist.");
     }
-    await this.accounts.deleteSession(sessionId);
-    this.forget((e) => e.principal.session.id === sessionId);
+    await this.accounts.deleteSession(session.id);
+    this.forget((e) => e.principal.session.id === session.id);
   }
 
   async listSessions(

@@ -4,7 +4,7 @@
  * are created, and the command-status reports both.
  */
 
-import type { SavingSetting, VolumeCreate } from "../device/port/volumes.ts";
+import type { SavingSetting, VolumeCreate, VolumeSavingChange } from "../device/port/volumes.ts";
 import { BlockplaneError } from "../domain/errors.ts";
 import { type ItemFailure, type JobsService, oneItem, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
 import { poolUrl } from "./pools.ts";
@@ -51,7 +51,8 @@ export interface VolumeIdParams {
   id: number;
 }
 export interface VolumeSavingParams extends VolumeIdParams {
-  savingSetting: SavingSetting;
+  savingSetting?: SavingSetting;
+  compressionAcceleration?: boolean;
 }
 export interface VolumeExpandParams extends VolumeIdParams {
   capacity: number;
@@ -85,7 +86,10 @@ export function registerVolumeJobs(jobs: JobsService): void {
 
   jobs.register<VolumeSavingParams>(VOLUME_JOBS.setSaving, (p, ctx) =>
     oneItem(ctx, volumeUrl(p.id), async (opts) => {
-      await ctx.device.setVolumeSavingSetting(p.id, p.savingSetting, opts);
+      const change: VolumeSavingChange = {};
+      if (p.savingSetting !== undefined) change.savingSetting = p.savingSetting;
+      if (p.compressionAcceleration !== undefined) change.compressionAcceleration = p.compressionAcceleration;
+      await ctx.device.setVolumeSavings(p.id, change, opts);
       return succeeded("UPDATE", "Volume", p.id, volumeUrl(p.id));
     }),
   );

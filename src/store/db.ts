@@ -86,6 +86,8 @@ export interface VolumesTable {
   used_capacity: number;
   saving_setting: string;
   is_data_reduction_share_enabled: number;
+  /** 0/1: the compression accelerator serves the volume's capacity saving; 0 unless set. */
+  compression_acceleration: Generated<number>;
   created_at: number;
 }
 

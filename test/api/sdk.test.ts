@@ -17,7 +17,7 @@ import {
   isPartial,
 } from "../../src/client/index.ts";
 import { OPENAPI_PATH } from "../../src/http/app.ts";
-import { ADMIN_PASSWORD, basic, SIMPLE, startServer, type TestServer } from "../support/server.ts";
+import { ADMIN_PASSWORD, basic, FULL, SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 const S = "/ConfigurationManager/simple/v1/objects" as const;
 
@@ -251,10 +251,10 @@ describe("SDK", { timeout: 120_000 }, () => {
     assert.equal(again.data.token, first.data.token);
   });
 
-  test("concurrent first requests share one login", async () => {
+  test("concurrent first requests share one login (at the full API, whose sessionId is a number)", async () => {
     let logins = 0;
     const counting: FetchFn = (request) => {
-      if (request.method === "POST" && new URL(request.url).pathname === `${SIMPLE}/sessions`) logins++;
+      if (request.method === "POST" && new URL(request.url).pathname === `${FULL}/sessions`) logins++;
       return fetch(request);
     };
     const c = client({ fetch: counting });

@@ -747,6 +747,8 @@ describe("servers", () => {
       const invoke = (id: number, hostGroups: unknown[]) =>
         s.post(`${SERVERS}/${id}/actions/add-host-groups/invoke`, { hostGroups });
       await refused(await invoke(target, [{ portId: "CL1-A", hostGroupId: 254 }]), "a00b");
+      // Host group 0 is a real number (a port's first host group): the array, not the schema, decides.
+      await refused(await invoke(target, [{ portId: "CL1-A", hostGroupId: 0 }]), "a00b");
       await refused(await invoke(target, [{ portId: "CL9-A", hostGroupId: 1 }]), "a006");
       const name = (await s.get(`${SERVERS}/${source.id}`)).body.nickname;
       // The HBA also reaches the array through CL2-A: taking CL1-A alone would split it.
@@ -781,7 +783,7 @@ describe("servers", () => {
       assert.equal((await invoke([{ portId: "CL1-A" }])).status, 400);
       assert.equal((await invoke([{ portId: "CL1-A", hostGroupId: 1, hostGroupName: "x" }])).status, 400);
       assert.equal((await invoke([{ portId: "CL1-A", hostGroupId: 255 }])).status, 400);
-      assert.equal((await invoke([{ portId: "CL1-A", hostGroupId: 0 }])).status, 400);
+      assert.equal((await invoke([{ portId: "CL1-A", hostGroupId: -1 }])).status, 400);
       assert.equal((await invoke([])).status, 400);
       assert.equal(
         (

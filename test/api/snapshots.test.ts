@@ -90,6 +90,7 @@ describe("snapshots and snapshot groups", () => {
         usedCapacityPerRootVolume: 0,
         isVolumeCapacityExpanding: false,
         type: "Snapshot",
+        retentionPeriod: 0,
       });
     });
 

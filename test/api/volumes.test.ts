@@ -464,13 +464,35 @@ describe("volumes", () => {
       assert.equal((await s.get(`${q}&minUsedCapacity=47`)).body.totalCount, 0);
     });
 
-    test("capacity filter edges: 47 and 268435456 accepted, 46 and 268435457 are 400", async () => {
-      for (const name of ["minTotalCapacity", "maxTotalCapacity", "minUsedCapacity", "maxUsedCapacity"]) {
+    test("total-capacity filter edges: 47 and 268435456 accepted, 46 and 268435457 are 400", async () => {
+      for (const name of ["minTotalCapacity", "maxTotalCapacity"]) {
         assert.equal((await s.get(`${VOLUMES}?count=1&${name}=47`)).status, 200, name);
         assert.equal((await s.get(`${VOLUMES}?count=1&${name}=${MAX_CAPACITY}`)).status, 200, name);
         assert.equal((await s.get(`${VOLUMES}?count=1&${name}=46`)).status, 400, name);
         assert.equal((await s.get(`${VOLUMES}?count=1&${name}=${MAX_CAPACITY + 1}`)).status, 400, name);
       }
+    });
+
+    test("used-capacity filters range from 0 (nothing written) to 268435456; -1 and 268435457 are 400", async () => {
+      for (const name of ["minUsedCapacity", "maxUsedCapacity"]) {
+        for (const ok of [0, 1, 46, MAX_CAPACITY]) {
+          assert.equal((await s.get(`${VOLUMES}?count=1&${name}=${ok}`)).status, 200, `${name}=${ok}`);
+        }
+        for (const bad of [-1, MAX_CAPACITY + 1, "x"]) {
+          assert.equal((await s.get(`${VOLUMES}?count=1&${name}=${bad}`)).status, 400, `${name}=${bad}`);
+        }
+      }
+      // Nothing has been written to the simulated volumes: every one has used 0 MiB.
+      const q = `${VOLUMES}?poolId=${paging}&count=1`;
+      assert.equal((await s.get(`${q}&minUsedCapacity=0`)).body.totalCount, 1200);
+      assert.equal((await s.get(`${q}&maxUsedCapacity=0`)).body.totalCount, 1200);
+      assert.equal((await s.get(`${q}&minUsedCapacity=1`)).body.totalCount, 0);
+    });
+
+    test("a list query as a client builds it with no parameter set (a bare ?) is the whole list", async () => {
+      const bare = await s.get(`${VOLUMES}?`);
+      assert.equal(bare.status, 200);
+      assert.deepEqual(bare.body, (await s.get(VOLUMES)).body);
     });
 
     test("list query validation: unknown parameter, bad poolId, bad serverId are 400", async () => {
@@ -512,14 +534,84 @@ describe("volumes", () => {
       await removeAll([id as number]);
     });
 
-    test("nickname xor savingSetting: both or neither are 400", async () => {
+    test("a nickname goes alone: with savingSetting or compressionAcceleration, or nothing, is 400", async () => {
       const [id] = await create({ poolId: main, capacity: 47 });
-      assert.equal(
-        (await s.patch(`${VOLUMES}/${id}`, { nickname: "a", savingSetting: "COMPRESSION" })).status,
-        400,
-      );
+      const before = await get(id as number);
+      // The bodies a module that sends every changed setting at once builds.
+      for (const body of [
+        { nickname: "a", savingSetting: "COMPRESSION" },
+        { nickname: "a", compressionAcceleration: true },
+        { nickname: "a", savingSetting: "COMPRESSION", compressionAcceleration: true },
+      ]) {
+        const r = await s.patch(`${VOLUMES}/${id}`, body);
+        assert.equal(r.status, 400, JSON.stringify(body));
+        assert.match(
+          r.body.message,
+          /nickname cannot be specified with savingSetting or compressionAcceleration/,
+        );
+      }
       assert.equal((await s.patch(`${VOLUMES}/${id}`, {})).status, 400);
       assert.equal((await s.patch(`${VOLUMES}/${id}`, { savingSetting: "ON" })).status, 400);
+      assert.equal((await s.patch(`${VOLUMES}/${id}`, { compressionAcceleration: "yes" })).status, 400);
+      assert.equal((await s.patch(`${VOLUMES}/${id}`, { color: "red" })).status, 400);
+      assert.deepEqual(await get(id as number), before, "a refused change changes nothing");
+      await removeAll([id as number]);
+    });
+
+    test("savingSetting and compressionAcceleration together are one asynchronous change", async () => {
+      const [id] = await create({ poolId: main, capacity: 47 });
+      const r = await s.patch(`${VOLUMES}/${id}`, {
+        savingSetting: "COMPRESSION",
+        compressionAcceleration: true,
+      });
+      assert.equal(r.status, 202, r.text);
+      const job = await s.waitJob(r.body.statusResource);
+      assert.equal(job.status, "normal", JSON.stringify(job));
+      assert.deepEqual(job.operationDetails, [
+        { operationType: "UPDATE", resourceType: "Volume", resourceId: String(id) },
+      ]);
+      const v = await get(id as number);
+      assert.equal(v.savingSetting, "COMPRESSION");
+      assert.equal(v.compressionAcceleration, true);
+      assert.equal(v.compressionAccelerationStatus, "Enabled");
+      const listed = (await s.get(`${VOLUMES}?startVolumeId=${id}&count=1`)).body.data[0];
+      assert.equal(listed.compressionAcceleration, true);
+
+      // Acceleration alone, off and on again, keeps the saving.
+      for (const compressionAcceleration of [false, true]) {
+        const alone = await s.patch(`${VOLUMES}/${id}`, { compressionAcceleration });
+        assert.equal(alone.status, 202, alone.text);
+        assert.equal((await s.waitJob(alone.body.statusResource)).status, "normal");
+        const now = await get(id as number);
+        assert.equal(now.compressionAcceleration, compressionAcceleration);
+        assert.equal(now.savingSetting, "COMPRESSION");
+      }
+      // Turning the saving off turns acceleration off.
+      const off = await s.patch(`${VOLUMES}/${id}`, { savingSetting: "DISABLE" });
+      assert.equal((await s.waitJob(off.body.statusResource)).status, "normal");
+      const disabled = await get(id as number);
+      assert.equal(disabled.compressionAcceleration, false);
+      assert.equal(disabled.compressionAccelerationStatus, "Disabled");
+      await removeAll([id as number]);
+    });
+
+    test("compression acceleration without capacity saving is 400 and changes nothing", async () => {
+      const [id] = await create({ poolId: main, capacity: 47 });
+      const before = await get(id as number);
+      assert.equal(before.savingSetting, "DISABLE");
+      for (const body of [
+        { compressionAcceleration: true },
+        { savingSetting: "DISABLE", compressionAcceleration: true },
+      ]) {
+        const r = await s.patch(`${VOLUMES}/${id}`, body);
+        assert.equal(r.status, 400, JSON.stringify(body));
+        assert.match(r.body.message, /compressionAcceleration needs capacity saving/);
+      }
+      // Switching acceleration off needs no saving.
+      const off = await s.patch(`${VOLUMES}/${id}`, { compressionAcceleration: false });
+      assert.equal(off.status, 202);
+      assert.equal((await s.waitJob(off.body.statusResource)).status, "normal");
+      assert.deepEqual(await get(id as number), before);
       await removeAll([id as number]);
     });
 
@@ -541,6 +633,7 @@ describe("volumes", () => {
     test("changes to an absent volume are 404", async () => {
       assert.equal((await s.patch(`${VOLUMES}/65000`, { nickname: "a" })).status, 404);
       assert.equal((await s.patch(`${VOLUMES}/65000`, { savingSetting: "COMPRESSION" })).status, 404);
+      assert.equal((await s.patch(`${VOLUMES}/65000`, { compressionAcceleration: false })).status, 404);
       assert.equal((await s.post(`${VOLUMES}/65000/actions/expand/invoke`, { capacity: 1 })).status, 404);
       assert.equal((await s.delete(`${VOLUMES}/65000`)).status, 404);
       assert.equal((await s.delete(`${VOLUMES}/65280`)).status, 400);

@@ -8,7 +8,7 @@ import { readSecret } from "../prompt.ts";
 import { acceptAnyCertificate, normaliseUrl } from "../server-url.ts";
 import { readSession, removeSession, saveSession } from "../session-file.ts";
 
-const SESSIONS_PATH = "/ConfigurationManager/simple/v1/objects/sessions";
+const SESSIONS_PATH = "/ConfigurationManager/v1/objects/sessions";
 
 interface LoginOptions {
   url: string;

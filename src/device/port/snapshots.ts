@@ -46,6 +46,8 @@ export interface Snapshot {
   usedCapacityPerRootVolume: number;
   isVolumeCapacityExpanding: boolean;
   type: SnapshotType;
+  /** Hours the snapshot is still protected from deletion; 0 when no retention is set. */
+  retentionPeriod: number;
 }
 
 /** A snapshot's key: [masterVolumeId, snapshotId]. */

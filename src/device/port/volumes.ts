@@ -20,6 +20,13 @@ export interface VolumeCreate {
   isDataReductionShareEnabled: boolean;
 }
 
+/** A change of a volume's capacity saving: what is absent stays as it is. */
+export interface VolumeSavingChange {
+  savingSetting?: SavingSetting;
+  /** Whether the compression accelerator serves the capacity saving; needs a saving other than DISABLE. */
+  compressionAcceleration?: boolean;
+}
+
 export interface VolumeFilter {
   poolId?: number;
   /** Partial match; ignored when poolId is given. */
@@ -66,7 +73,8 @@ export interface VolumeLun {
 }
 
 export interface VolumeDetail extends Volume {
-  compressionAccelerationStatus: string;
+  /** "Enabled" while the compression accelerator serves the volume, else "Disabled". */
+  compressionAccelerationStatus: "Enabled" | "Disabled";
   capacitySavingProgress: number;
   luns: VolumeLun[];
 }
@@ -91,7 +99,11 @@ export interface VolumesPort {
    */
   createVolumes(items: VolumeCreate[], opts: CallOptions): Promise<ItemResult<number>[]>;
   setVolumeNickname(id: number, nickname: string, opts: CallOptions): Promise<void>;
-  setVolumeSavingSetting(id: number, savingSetting: SavingSetting, opts: CallOptions): Promise<void>;
+  /**
+   * Changes the capacity saving and the compression acceleration together. Turning the saving off
+   * turns acceleration off; acceleration without a saving is refused.
+   */
+  setVolumeSavings(id: number, change: VolumeSavingChange, opts: CallOptions): Promise<void>;
   /** Adds `additional` MiB to the volume's capacity. */
   expandVolume(id: number, additional: number, opts: CallOptions): Promise<void>;
   deleteVolume(id: number, opts: CallOptions): Promise<void>;

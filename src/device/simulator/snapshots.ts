@@ -76,6 +76,8 @@ function toSnapshot(r: SnapshotsTable): Snapshot {
     usedCapacityPerRootVolume: Number(r.used_capacity),
     isVolumeCapacityExpanding: false,
     type: r.type as SnapshotType,
+    // The simple API sets no retention: a snapshot it takes can be deleted at once.
+    retentionPeriod: 0,
   };
 }
 

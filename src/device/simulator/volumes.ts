@@ -13,8 +13,9 @@
  * | capacity would exceed 268,435,456 MiB (expand)         | 2e30 | 0004 |
  * | the volume is connected to servers (LUN paths; delete) | 2e30 | 0005 |
  * | the volume has snapshots or is a mapped snapshot       | 2e30 | 0006 |
+ * | compression acceleration without capacity saving       | 2e30 | 0007 |
  */
-import type { ExpressionBuilder } from "kysely";
+import type { ExpressionBuilder, Insertable } from "kysely";
 import { NotFound, restoreError, type SsbCode, type StoredError, storeError } from "../../domain/errors.ts";
 import { type Database, type Db, forUpdate } from "../../store/db.ts";
 import { precompiledRead } from "../../store/precompiled.ts";
@@ -28,6 +29,7 @@ import {
   type VolumeFilter,
   type VolumeList,
   type VolumePage,
+  type VolumeSavingChange,
   type VolumesPort,
 } from "../port/volumes.ts";
 import type { CallOptions, ItemResult } from "../port.ts";
@@ -41,6 +43,7 @@ export const VOLUME_REFUSALS = {
   tooLarge: { SSB1: "2e30", SSB2: "0004" },
   connected: { SSB1: "2e30", SSB2: "0005" },
   hasSnapshots: { SSB1: "2e30", SSB2: "0006" },
+  accelerationNeedsSaving: { SSB1: "2e30", SSB2: "0007" },
 } satisfies Record<string, SsbCode>;
 
 const POOL_FULL = "The pool capacity is insufficient.";
@@ -86,6 +89,7 @@ type VolumeRow = {
   used_capacity: number;
   saving_setting: string;
   is_data_reduction_share_enabled: number;
+  compression_acceleration: number;
   servers: number | string | null;
   snapshots: number | string | null;
 };
@@ -105,7 +109,7 @@ function toVolume(r: VolumeRow): Volume {
     reservedCapacity: 0,
     savingSetting: saving,
     isDataReductionShareEnabled: r.is_data_reduction_share_enabled === 1,
-    compressionAcceleration: false,
+    compressionAcceleration: Number(r.compression_acceleration) === 1,
     capacitySavingStatus: saving === "DISABLE" ? "Disabled" : "Enabled",
     numberOfConnectingServers: Number(r.servers ?? 0),
     numberOfSnapshots: Number(r.snapshots ?? 0),
@@ -135,7 +139,7 @@ function toVolumeDetail(r: VolumeRow, luns: VolumeDetail["luns"]): VolumeDetail 
     numberOfConnectingServers: v.numberOfConnectingServers,
     numberOfSnapshots: v.numberOfSnapshots,
     volumeTypes: v.volumeTypes,
-    compressionAccelerationStatus: "Disabled",
+    compressionAccelerationStatus: v.compressionAcceleration ? "Enabled" : "Disabled",
     capacitySavingProgress: 100,
     luns,
   };
@@ -282,7 +286,7 @@ export function volumesOps(ctx: SimContext): VolumesPort {
         const now = ctx.now();
 
         const outcomes: Outcome[] = [];
-        const rows: Database["volumes"][] = [];
+        const rows: Insertable<Database["volumes"]>[] = [];
         for (const item of items) {
           const room = free.get(item.poolId) ?? 0;
           if (item.capacity > room) {
@@ -330,14 +334,33 @@ export function volumesOps(ctx: SimContext): VolumesPort {
       });
     },
 
-    setVolumeSavingSetting(id: number, savingSetting: SavingSetting, opts: CallOptions): Promise<void> {
+    setVolumeSavings(id: number, change: VolumeSavingChange, opts: CallOptions): Promise<void> {
       return transact(ctx, opts, async (tx) => {
         const volume = await lockVolume(tx, id);
-        // Sharing data reduction means nothing without data reduction.
-        const share = savingSetting === "DISABLE" ? 0 : volume.is_data_reduction_share_enabled;
+        const saving = change.savingSetting ?? (volume.saving_setting as SavingSetting);
+        if (saving === "DISABLE" && change.compressionAcceleration === true) {
+          throw refused(
+            `Compression acceleration of volume ${id} needs capacity saving: set savingSetting to COMPRESSION or DEDUPLICATION_AND_COMPRESSION.`,
+            VOLUME_REFUSALS.accelerationNeedsSaving,
+          );
+        }
+        // Sharing data reduction and accelerating compression mean nothing without a saving.
+        const off = saving === "DISABLE";
+        const share = off ? 0 : volume.is_data_reduction_share_enabled;
+        const accelerated = off
+          ? 0
+          : change.compressionAcceleration === undefined
+            ? Number(volume.compression_acceleration)
+            : change.compressionAcceleration
+              ? 1
+              : 0;
         await tx
           .updateTable("volumes")
-          .set({ saving_setting: savingSetting, is_data_reduction_share_enabled: share })
+          .set({
+            saving_setting: saving,
+            is_data_reduction_share_enabled: share,
+            compression_acceleration: accelerated,
+          })
           .where("id", "=", id)
           .execute();
       });

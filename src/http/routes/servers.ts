@@ -500,9 +500,9 @@ export const serverRoutes: RouteModule = (app, { device, jobs }) => {
               portId: PortId,
               hostGroupId: Type.Optional(
                 Type.Integer({
-                  minimum: 1,
+                  minimum: 0,
                   maximum: MAX_HOST_GROUP_NUMBER,
-                  description: "host group number",
+                  description: "host group number; 0 is a port's first host group",
                 }),
               ),
               hostGroupName: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

@@ -1,8 +1,17 @@
 /**
- * Sessions, served at both the simple API's path and the full API's path with the same
- * semantics: create with Basic credentials, discard by id, list your own.
+ * Sessions, created with Basic credentials, discarded by id, listed (your own; all of them for a
+ * Security Administrator). Served at two paths that name a session differently:
+ *
+ * - the full API (`/ConfigurationManager/v1/objects/sessions`) answers `{token, sessionId}` with
+ *   an integer session number, which DELETE takes;
+ * - the simple API (`/ConfigurationManager/simple/v1/objects/sessions`, as VSP One Block
+ *   Administrator clients use it) answers `sessionId` as a string that is the session's token
+ *   itself, so a client may authenticate with `Session <sessionId>`. `token` carries the same
+ *   value. DELETE takes that string or the session number; the list names sessions by number
+ *   (as strings), never by token, so it shows nobody a credential.
  */
 import { Type } from "typebox";
+import { InvalidRequest } from "../../domain/errors.ts";
 import { hasPermission } from "../../domain/roles.ts";
 import { principalOf } from "../contract/auth.ts";
 import {
@@ -26,25 +35,62 @@ const CreateBody = Type.Union([
   Type.Null(),
 ]);
 
-const SessionCreated = Type.Object({ token: Type.String(), sessionId: Type.Integer() });
+const FullSessionCreated = Type.Object({ token: Type.String(), sessionId: Type.Integer() });
+const SimpleSessionCreated = Type.Object({
+  token: Type.String(),
+  sessionId: Type.String({ description: "The session's token: authenticate with Session <sessionId>." }),
+});
+
+const SessionEntry = <T extends ReturnType<typeof Type.Integer> | ReturnType<typeof Type.String>>(id: T) =>
+  Type.Object({
+    sessionId: id,
+    userId: Type.String({ description: "the user's name" }),
+    createdTime: Type.String(),
+    lastAccessTime: Type.String(),
+    aliveTime: Type.Integer(),
+  });
+
+const MAX_SESSION_NUMBER = 2 ** 53 - 1;
+const SESSION_NUMBER = /^\d{1,16}$/;
+const SESSION_TOKEN = /^[0-9a-f]{32}$/;
+
+/** A session named in a simple-API path: its number, or its token (what the create answered). */
+function simpleSessionRef(raw: string): { id: number } | { token: string } {
+  if (SESSION_NUMBER.test(raw)) {
+    const id = Number(raw);
+    if (id >= 1 && id <= MAX_SESSION_NUMBER) return { id };
+  } else if (SESSION_TOKEN.test(raw)) {
+    return { token: raw };
+  }
+  throw new InvalidRequest(
+    "The object ID is invalid: a session is named by its number or by the sessionId its creation answered.",
+  );
+}
 
 export const sessionRoutes: RouteModule = (app, { accounts }) => {
-  for (const base of [SIMPLE_OBJECTS, FULL_OBJECTS]) {
+  const tags = ["sessions"];
+
+  for (const simple of [true, false]) {
+    const base = simple ? SIMPLE_OBJECTS : FULL_OBJECTS;
+
     app.post(
       `${base}/sessions`,
       {
         config: { auth: "basic", permission: "view" },
         schema: {
-          tags: ["sessions"],
-          summary: "Create a session (Basic authentication)",
+          tags,
+          summary: simple
+            ? "Create a session (Basic authentication); sessionId is the token"
+            : "Create a session (Basic authentication)",
           security: [{ basic: [] }],
           body: Type.Optional(CreateBody),
-          response: { 200: SessionCreated, ...errorResponses() },
+          response: { 200: simple ? SimpleSessionCreated : FullSessionCreated, ...errorResponses() },
         },
       },
       async (request) => {
         const aliveTime = request.body?.aliveTime ?? 300;
-        return accounts.createSession(principalOf(request).user, aliveTime);
+        const created = await accounts.createSession(principalOf(request).user, aliveTime);
+        return simple ? { token: created.token, sessionId: created.token } : created;
       },
     );
 
@@ -53,13 +99,21 @@ export const sessionRoutes: RouteModule = (app, { accounts }) => {
       {
         config: { permission: "view" },
         schema: {
-          tags: ["sessions"],
-          summary: "List live sessions (yours; all for a Security Administrator)",
+          tags,
+          summary: "List live sessions (yours; all for a Security Administrator); never their tokens",
+          response: {
+            200: Type.Object({
+              data: Type.Array(SessionEntry(simple ? Type.String() : Type.Integer())),
+              count: Type.Integer(),
+            }),
+            ...errorResponses(),
+          },
         },
       },
       async (request) => {
         const caller = principalOf(request);
-        const data = await accounts.listSessions(caller, hasPermission(caller.user.roles, "security"));
+        const sessions = await accounts.listSessions(caller, hasPermission(caller.user.roles, "security"));
+        const data = simple ? sessions.map((s) => ({ ...s, sessionId: String(s.sessionId) })) : sessions;
         return { data, count: data.length };
       },
     );
@@ -69,10 +123,16 @@ export const sessionRoutes: RouteModule = (app, { accounts }) => {
       {
         config: { permission: "view" },
         schema: {
-          tags: ["sessions"],
-          summary: "Discard a session",
+          tags,
+          summary: simple
+            ? "Discard a session, named by its sessionId (token) or its number"
+            : "Discard a session",
           params: Type.Object(
-            { sessionId: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) },
+            {
+              sessionId: simple
+                ? Type.String({ description: "the sessionId the creation answered, or the session number" })
+                : Type.Integer({ minimum: 1, maximum: MAX_SESSION_NUMBER }),
+            },
             { additionalProperties: false },
           ),
           response: { 200: ExecutionResultSchema, ...errorResponses() },
@@ -80,11 +140,14 @@ export const sessionRoutes: RouteModule = (app, { accounts }) => {
       },
       async (request, reply) => {
         const caller = principalOf(request);
-        const id = request.params.sessionId;
-        await accounts.discardSession(caller, id, hasPermission(caller.user.roles, "security"));
+        const raw = request.params.sessionId;
+        const ref = typeof raw === "number" ? { id: raw } : simpleSessionRef(raw);
+        await accounts.discardSession(caller, ref, hasPermission(caller.user.roles, "security"));
+        // The answer names the session as the request did: the caller owns that name already.
+        const name = String(raw);
         return reply.code(200).send({
-          affectedResources: [`${base}/sessions/${id}`],
-          operationDetails: [{ operationType: "DELETE", resourceType: "Session", resourceId: String(id) }],
+          affectedResources: [`${base}/sessions/${name}`],
+          operationDetails: [{ operationType: "DELETE", resourceType: "Session", resourceId: name }],
         });
       },
     );

@@ -67,6 +67,10 @@ const SnapshotSchema = Type.Object({
   usedCapacityPerRootVolume: Type.Integer(),
   isVolumeCapacityExpanding: Type.Boolean(),
   type: SnapshotTypeSchema,
+  retentionPeriod: Type.Integer({
+    minimum: 0,
+    description: "Hours the snapshot is still protected from deletion; 0 when no retention is set.",
+  }),
 });
 
 const SnapshotParam = Body({

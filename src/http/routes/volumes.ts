@@ -51,6 +51,8 @@ const Capacity = Type.Integer({
   maximum: MAX_VOLUME_CAPACITY,
   description: "MiB",
 });
+/** A used capacity, MiB: 0 for a volume nothing has been written to. */
+const UsedCapacity = Type.Integer({ minimum: 0, maximum: MAX_VOLUME_CAPACITY, description: "MiB" });
 const SavingSetting = Type.Union([
   Type.Literal("DEDUPLICATION_AND_COMPRESSION"),
   Type.Literal("COMPRESSION"),
@@ -99,8 +101,8 @@ const ListQuery = Query({
   ),
   minTotalCapacity: Type.Optional(Capacity),
   maxTotalCapacity: Type.Optional(Capacity),
-  minUsedCapacity: Type.Optional(Capacity),
-  maxUsedCapacity: Type.Optional(Capacity),
+  minUsedCapacity: Type.Optional(UsedCapacity),
+  maxUsedCapacity: Type.Optional(UsedCapacity),
   startVolumeId: Type.Optional(IntId(0, MAX_VOLUME_ID)),
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_VOLUME_PAGE })),
 });
@@ -219,26 +221,52 @@ export const volumeRoutes: RouteModule = (app, { device, jobs }) => {
       config: provisioning,
       schema: {
         tags,
-        summary: "Change a volume's nickname (synchronous) or its capacity saving (asynchronous)",
+        summary:
+          "Change a volume's nickname (synchronous), or its capacity saving and compression acceleration (asynchronous)",
+        description:
+          "A nickname alone is changed at once (200 with the execution result). savingSetting and " +
+          "compressionAcceleration, alone or together, are changed by a job (202). A nickname cannot be " +
+          "changed in the same request as the other two.",
         params: volumeParams,
-        body: Body({ nickname: Type.Optional(Nickname), savingSetting: Type.Optional(SavingSetting) }),
+        body: Body({
+          nickname: Type.Optional(Nickname),
+          savingSetting: Type.Optional(SavingSetting),
+          compressionAcceleration: Type.Optional(
+            Type.Boolean({ description: "Needs a savingSetting other than DISABLE." }),
+          ),
+        }),
         response: { 200: ExecutionResultSchema, 202: StatusResourceSchema, ...errorResponses() },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      const { nickname, savingSetting } = request.body;
-      if ((nickname === undefined) === (savingSetting === undefined)) {
-        throw new InvalidRequest("Specify either nickname or savingSetting, not both and not neither.");
+      const { nickname, savingSetting, compressionAcceleration } = request.body;
+      const savings = savingSetting !== undefined || compressionAcceleration !== undefined;
+      if (nickname === undefined && !savings) {
+        throw new InvalidRequest("Specify nickname, or savingSetting and/or compressionAcceleration.");
+      }
+      if (nickname !== undefined && savings) {
+        throw new InvalidRequest(
+          "nickname cannot be specified with savingSetting or compressionAcceleration: change the nickname in a request of its own.",
+        );
       }
       if (nickname !== undefined) {
         await device.setVolumeNickname(id, nickname, call());
         return done(reply, succeeded("UPDATE", "Volume", id, volumeUrl(id)));
       }
-      await device.getVolume(id, call());
+      const volume = await device.getVolume(id, call());
+      if (compressionAcceleration === true && (savingSetting ?? volume.savingSetting) === "DISABLE") {
+        throw new InvalidRequest(
+          `compressionAcceleration needs capacity saving: the savingSetting of volume ${id} would be DISABLE.`,
+        );
+      }
       const jobId = await jobs.enqueue(
         VOLUME_JOBS.setSaving,
-        { id, savingSetting },
+        {
+          id,
+          ...(savingSetting !== undefined ? { savingSetting } : {}),
+          ...(compressionAcceleration !== undefined ? { compressionAcceleration } : {}),
+        },
         principalOf(request).user.id,
       );
       return accepted(reply, jobId);
