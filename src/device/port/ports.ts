@@ -7,7 +7,7 @@ import type { CallOptions } from "../port.ts";
 /** The form of a port ID; a well-formed ID the array does not have is NotFound. */
 export const PORT_ID = /^CL[1-9]-[A-Z]$/;
 
-export type PortProtocol = "FC" | "iSCSI";
+export type PortProtocol = "FC" | "iSCSI" | "NVME_TCP";
 
 /** Port speeds the API names; NUMBER_0 is auto-negotiation. */
 export const PORT_SPEEDS = [
@@ -95,6 +95,25 @@ export interface IscsiInformation {
   virtualPortEnabled: boolean;
 }
 
+/** An NVMe/TCP port's settings (VSP One): the IP settings of an iSCSI port, and its discovery port. */
+export interface NvmeTcpInformation {
+  vlanUse: boolean;
+  vlanId?: number;
+  vlanIds: number[];
+  ipMode: string;
+  ipv4Information: Ipv4Information;
+  ipv6Information: Ipv6Information;
+  isIpv6Updating: boolean;
+  tcpPort: number;
+  discoveryTcpPort: number;
+  selectiveAck: boolean;
+  delayedAck: boolean;
+  windowSize: string;
+  mtuSize: string;
+  linkMtuSize: string;
+  virtualPortEnabled: boolean;
+}
+
 export interface PortInfo {
   id: string;
   protocol: PortProtocol;
@@ -106,6 +125,7 @@ export interface PortInfo {
   portSecurity: boolean;
   fcInformation?: FcInformation;
   iscsiInformation?: IscsiInformation;
+  nvmeTcpInformation?: NvmeTcpInformation;
 }
 
 export interface FcInformationChange {

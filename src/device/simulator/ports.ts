@@ -11,6 +11,7 @@ import {
   ISCSI_PORT_SPEED,
   type IscsiInformation,
   type IscsiInformationChange,
+  type NvmeTcpInformation,
   type PortChange,
   type PortFilter,
   type PortInfo,
@@ -41,6 +42,7 @@ function toPort(row: PortsTable): PortInfo {
       fcInformation: JSON.parse(row.settings) as FcInformation,
     };
   }
+  if (row.protocol === "NVME_TCP") return toNvmeTcpPort(row, common);
   const { vlanId, ...rest } = JSON.parse(row.settings) as StoredIscsi;
   const vlanIds = [...vlanId].sort((a, b) => a - b);
   return {
@@ -55,6 +57,21 @@ function toPort(row: PortsTable): PortInfo {
       vlanIds,
       ...withoutVlan(rest),
     },
+  };
+}
+
+/** An NVMe/TCP port: no WWN, no iSCSI name; its settings in nvmeTcpInformation. */
+function toNvmeTcpPort(row: PortsTable, common: { portSpeed: string; portSecurity: boolean }): PortInfo {
+  const { vlanId, vlanUse, ...rest } = JSON.parse(row.settings) as Omit<
+    NvmeTcpInformation,
+    "vlanId" | "vlanIds"
+  > & { vlanId: number[] };
+  const vlanIds = [...vlanId].sort((a, b) => a - b);
+  return {
+    id: row.id,
+    protocol: "NVME_TCP",
+    ...common,
+    nvmeTcpInformation: { vlanUse, ...(vlanIds.length > 0 ? { vlanId: vlanIds[0] } : {}), vlanIds, ...rest },
   };
 }
 
@@ -162,6 +179,11 @@ export function portsOps(ctx: SimContext): PortsPort {
           tx.selectFrom("ports").selectAll().where("id", "=", id),
         ).executeTakeFirst();
         if (!row) throw new NotFound(`The port ${id} does not exist.`);
+        if (row.protocol === "NVME_TCP" && (change.fcInformation || change.iscsiInformation)) {
+          throw new InvalidRequest(
+            `Port ${id} is an NVMe/TCP port: fcInformation and iscsiInformation cannot be set on it.`,
+          );
+        }
         const isFc = row.protocol === "FC";
         if (isFc && change.iscsiInformation) {
           throw new InvalidRequest(`Port ${id} is an FC port: iscsiInformation cannot be set on it.`);
@@ -175,7 +197,11 @@ export function portsOps(ctx: SimContext): PortsPort {
             throw new InvalidRequest(`The port speed ${change.portSpeed} is not available on FC port ${id}.`);
           }
           // An iSCSI (optical) port runs at its fixed speed; another value is ignored, as documented.
-          portSpeed = isFc ? change.portSpeed : ISCSI_PORT_SPEED;
+          portSpeed = isFc
+            ? change.portSpeed
+            : row.protocol === "NVME_TCP"
+              ? row.port_speed
+              : ISCSI_PORT_SPEED;
         }
         const settings = isFc
           ? changeFc(JSON.parse(row.settings) as FcInformation, change.fcInformation ?? {})

@@ -78,6 +78,25 @@ const IscsiInformationSchema = Type.Object({
   virtualPortEnabled: Type.Boolean(),
 });
 
+/** An NVMe/TCP port's settings (VSP One). */
+const NvmeTcpInformationSchema = Type.Object({
+  vlanUse: Type.Boolean(),
+  vlanId: Type.Optional(Type.Integer({ description: "the first VLAN ID set; absent while none is" })),
+  vlanIds: Type.Array(Type.Integer()),
+  ipMode: Type.String(),
+  ipv4Information: IscsiInformationSchema.properties.ipv4Information,
+  ipv6Information: IscsiInformationSchema.properties.ipv6Information,
+  isIpv6Updating: Type.Boolean(),
+  tcpPort: Type.Integer(),
+  discoveryTcpPort: Type.Integer(),
+  selectiveAck: Type.Boolean(),
+  delayedAck: Type.Boolean(),
+  windowSize: Type.String(),
+  mtuSize: Type.String(),
+  linkMtuSize: Type.String(),
+  virtualPortEnabled: Type.Boolean(),
+});
+
 const PortSchema = Type.Object({
   id: Type.String(),
   protocol: Type.String(),
@@ -87,6 +106,7 @@ const PortSchema = Type.Object({
   portSecurity: Type.Boolean(),
   fcInformation: Type.Optional(FcInformationSchema),
   iscsiInformation: Type.Optional(IscsiInformationSchema),
+  nvmeTcpInformation: Type.Optional(NvmeTcpInformationSchema),
 });
 
 const PortParams = Type.Object(
@@ -220,20 +240,23 @@ export const portRoutes: RouteModule = (app, { device }) => {
         tags,
         summary: "List ports",
         querystring: Query({
-          protocol: Type.Optional(Type.Union([Type.Literal("FC"), Type.Literal("iSCSI")])),
+          protocol: Type.Optional(
+            Type.Union([Type.Literal("FC"), Type.Literal("iSCSI"), Type.Literal("NVME_TCP")]),
+          ),
         }),
         response: { 200: ListOf(PortSchema), ...errorResponses() },
       },
     },
     async (request) => {
       const { protocol } = request.query;
-      // Without a filter the list is read in two parts, FC then iSCSI, as the array reports them:
-      // a failure reading the second answers the first in partialSuccessResponses.
+      // Without a filter the list is read in parts, FC, iSCSI, then NVMe/TCP, as the array reports
+      // them: a failure reading a later part answers the ones before in partialSuccessResponses.
       const data = protocol
         ? await device.listPorts({ protocol }, call())
         : await readParts([
             () => device.listPorts({ protocol: "FC" }, call()),
             () => device.listPorts({ protocol: "iSCSI" }, call()),
+            () => device.listPorts({ protocol: "NVME_TCP" }, call()),
           ]).then((ports) => ports.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
       return { data, count: data.length };
     },

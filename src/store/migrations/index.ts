@@ -5,9 +5,11 @@
  */
 import { type Kysely, type Migration, Migrator } from "kysely";
 import * as m001 from "./001_initial.ts";
+import * as m004 from "./004_profiles.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": m001,
+  "004_profiles": m004,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
