@@ -1158,7 +1158,10 @@ export interface paths {
         /** Get the storage system */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description add the estimatedConfigurable* capacities (VSP One) */
+                    withEstimatedConfigurableCapacities?: boolean;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1180,11 +1183,18 @@ export interface paths {
                             numberOfTotalServers: number;
                             totalPhysicalCapacity: number;
                             totalPoolCapacity: number;
+                            /** @description raw MiB of the drives in pools */
+                            totalPoolPhysicalCapacity: number;
                             usedPoolCapacity: number;
                             freePoolCapacity: number;
                             totalPoolCapacityWithTiPool: number;
+                            totalPoolPhysicalCapacityWithTiPool: number;
                             usedPoolCapacityWithTiPool: number;
                             freePoolCapacityWithTiPool: number;
+                            /** @description MiB; VSP One, with withEstimatedConfigurableCapacities=true */
+                            estimatedConfigurablePoolCapacity?: number;
+                            /** @description MiB; VSP One, with withEstimatedConfigurableCapacities=true */
+                            estimatedConfigurableVolumeCapacity?: number;
                             savingEffects: {
                                 efficiencyDataReduction: number;
                                 preCapacityDataReduction: number;
@@ -1205,10 +1215,18 @@ export interface paths {
                                 calculationEndTime: string;
                             };
                             gumVersion: string;
+                            /** @description VSP One */
+                            esmOsVersion?: string;
                             dkcMicroVersion: string;
                             warningLedStatus: string;
+                            /** @description VSP One */
+                            esmStatus?: string;
+                            /** @description VSP One */
+                            ipAddressIpv4Service?: string;
                             ipAddressIpv4Ctl1: string;
                             ipAddressIpv4Ctl2: string;
+                            /** @description VSP One */
+                            ipAddressIpv6Service?: string;
                             ipAddressIpv6Ctl1: string;
                             ipAddressIpv6Ctl2: string;
                         };
@@ -1447,7 +1465,10 @@ export interface paths {
         /** Get the storage system (full API form) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description version, compressionAcceleration, or both comma-separated */
+                    detailInfoType?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1464,13 +1485,288 @@ export interface paths {
                             storageDeviceId: string;
                             model: string;
                             serialNumber: number;
+                            /** @description the management service's address */
+                            svpIp: string;
                             ctl1Ip: string;
                             ctl2Ip: string;
                             dkcMicroVersion: string;
+                            detailDkcMicroVersion: string;
+                            ctl1MicroVersion: string;
+                            ctl2MicroVersion: string;
                             communicationModes: {
                                 communicationMode: string;
                             }[];
                             isSecure: boolean;
+                            /** @description with detailInfoType=compressionAcceleration */
+                            isCompressionAccelerationAvailable?: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the storage systems (full API form): this one */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                storageDeviceId: string;
+                                model: string;
+                                serialNumber: number;
+                                svpIp: string;
+                                ctl1Ip: string;
+                                ctl2Ip: string;
+                            }[];
+                            count: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages/{storageDeviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a storage system by its storage device ID (full API form) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description version, compressionAcceleration, or both comma-separated */
+                    detailInfoType?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description "9" and 11 digits */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            storageDeviceId: string;
+                            model: string;
+                            serialNumber: number;
+                            /** @description the management service's address */
+                            svpIp: string;
+                            ctl1Ip: string;
+                            ctl2Ip: string;
+                            dkcMicroVersion: string;
+                            detailDkcMicroVersion: string;
+                            ctl1MicroVersion: string;
+                            ctl2MicroVersion: string;
+                            communicationModes: {
+                                communicationMode: string;
+                            }[];
+                            isSecure: boolean;
+                            /** @description with detailInfoType=compressionAcceleration */
+                            isCompressionAccelerationAvailable?: boolean;
                         };
                     };
                 };
@@ -2033,7 +2329,10 @@ export interface paths {
                             /** @description drives to take, parity included */
                             dataDriveCount: number;
                             raidLevel: "RAID1" | "RAID5" | "RAID6";
-                            /** @enum {string} */
+                            /**
+                             * @description distributed parity (VSP One); leave out for a fixed RAID layout
+                             * @enum {string}
+                             */
                             parityGroupType?: "DDP";
                         }[];
                     };
@@ -2563,7 +2862,10 @@ export interface paths {
                             /** @description drives to take, parity included */
                             dataDriveCount: number;
                             raidLevel: "RAID1" | "RAID5" | "RAID6";
-                            /** @enum {string} */
+                            /**
+                             * @description distributed parity (VSP One); leave out for a fixed RAID layout
+                             * @enum {string}
+                             */
                             parityGroupType?: "DDP";
                         }[];
                     };
@@ -2664,6 +2966,144 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/simple/v1/objects/recommended-pool-configurations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommended drive counts for a new pool, or for expanding one (VSP One)
+         * @description Without poolId: for each drive type, each distributed-parity layout a new pool of its free drives can make. With poolId: what adding the free drives of the pool's type would give. Models without the feature (VSP E) answer 404.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    poolId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                driveTypeCode: string;
+                                raidLevel: string;
+                                /** @description DDP, or DEFAULT for a fixed RAID layout */
+                                parityGroupType: string;
+                                numberOfCurrentDataDrives: number;
+                                numberOfCurrentFreeDrives: number;
+                                numberOfRecommendedAddDataDrives: number;
+                                numberOfRecommendedRemainedFreeDrives: number;
+                                /** @description MiB */
+                                currentPoolCapacity: number;
+                                /** @description MiB, once the recommended drives are added */
+                                afterOperationPoolCapacity: number;
+                            }[];
+                            count: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5828,7 +6268,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    protocol?: "FC" | "iSCSI";
+                    protocol?: "FC" | "iSCSI" | "NVME_TCP";
                 };
                 header?: never;
                 path?: never;
@@ -5889,6 +6329,36 @@ export interface paths {
                                     isnsServerMode: boolean;
                                     isnsServerIpAddress: string;
                                     isnsServerPort: number;
+                                    virtualPortEnabled: boolean;
+                                };
+                                nvmeTcpInformation?: {
+                                    vlanUse: boolean;
+                                    /** @description the first VLAN ID set; absent while none is */
+                                    vlanId?: number;
+                                    vlanIds: number[];
+                                    ipMode: string;
+                                    ipv4Information: {
+                                        address: string;
+                                        subnetMask: string;
+                                        defaultGateway: string;
+                                    };
+                                    ipv6Information: {
+                                        linklocal: string;
+                                        linklocalAddress: string;
+                                        linklocalAddressStatus: string;
+                                        global: string;
+                                        globalAddress: string;
+                                        globalAddressStatus: string;
+                                        defaultGateway: string;
+                                    };
+                                    isIpv6Updating: boolean;
+                                    tcpPort: number;
+                                    discoveryTcpPort: number;
+                                    selectiveAck: boolean;
+                                    delayedAck: boolean;
+                                    windowSize: string;
+                                    mtuSize: string;
+                                    linkMtuSize: string;
                                     virtualPortEnabled: boolean;
                                 };
                             }[];
@@ -6059,6 +6529,36 @@ export interface paths {
                                 isnsServerMode: boolean;
                                 isnsServerIpAddress: string;
                                 isnsServerPort: number;
+                                virtualPortEnabled: boolean;
+                            };
+                            nvmeTcpInformation?: {
+                                vlanUse: boolean;
+                                /** @description the first VLAN ID set; absent while none is */
+                                vlanId?: number;
+                                vlanIds: number[];
+                                ipMode: string;
+                                ipv4Information: {
+                                    address: string;
+                                    subnetMask: string;
+                                    defaultGateway: string;
+                                };
+                                ipv6Information: {
+                                    linklocal: string;
+                                    linklocalAddress: string;
+                                    linklocalAddressStatus: string;
+                                    global: string;
+                                    globalAddress: string;
+                                    globalAddressStatus: string;
+                                    defaultGateway: string;
+                                };
+                                isIpv6Updating: boolean;
+                                tcpPort: number;
+                                discoveryTcpPort: number;
+                                selectiveAck: boolean;
+                                delayedAck: boolean;
+                                windowSize: string;
+                                mtuSize: string;
+                                linkMtuSize: string;
                                 virtualPortEnabled: boolean;
                             };
                         };
