@@ -63,8 +63,15 @@ async function main() {
   step("read the storage instance");
   const instance = await call("GET", `${CM}/v1/objects/storages/instance`, undefined, 200);
   if (!/VSP E|VSP One B/.test(instance.model))
-    throw new Error(`model ${instance.model} is not a VSP E-series`);
+    throw new Error(`model ${instance.model} is not a VSP E-series or VSP One B20`);
   await call("GET", `${S}/storage`, undefined, 200);
+  // A drive type with five free drives, whatever the model; VSP One builds distributed-parity pools.
+  const free = await call("GET", `${S}/drives?usageType=FREE`, undefined, 200);
+  const counts = new Map();
+  for (const d of free.data) counts.set(d.driveTypeCode, (counts.get(d.driveTypeCode) ?? 0) + 1);
+  const driveTypeCode = [...counts].find(([, n]) => n >= 5)?.[0];
+  if (!driveTypeCode) throw new Error("no drive type has five free drives");
+  const ddp = /VSP One/.test(instance.model) ? { parityGroupType: "DDP" } : {};
 
   step("create a pool");
   const poolName = `seq-pool-${Date.now() % 100000}`;
@@ -75,7 +82,7 @@ async function main() {
         `${S}/pools`,
         {
           name: poolName,
-          drives: [{ driveTypeCode: "SNB5A-R1R9NC", dataDriveCount: 5, raidLevel: "RAID5" }],
+          drives: [{ driveTypeCode, dataDriveCount: 5, raidLevel: "RAID5", ...ddp }],
         },
         202,
       ),

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
+import { type ArrayProfile, DEFAULT_MODEL, findProfile, MODEL_NAMES } from "./device/simulator/profiles.ts";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -15,6 +16,10 @@ export interface ArrayIdentity {
   nickname: string;
   gumVersion: string;
   dkcMicroVersion: string;
+  /** The model family's drives, ports, limits and features. */
+  profile: ArrayProfile;
+  /** Whether a first start creates the profile's usable pool. */
+  seedPool: boolean;
 }
 
 export interface Config {
@@ -149,8 +154,8 @@ export const OPTIONS = {
   model: {
     flag: "array-model",
     env: "BLOCKPLANE_ARRAY_MODEL",
-    help: "model name of the simulated array",
-    default: "VSP E1090",
+    help: `model of the simulated array: ${MODEL_NAMES.join(", ")}`,
+    default: DEFAULT_MODEL,
   },
   serial: {
     flag: "array-serial",
@@ -167,14 +172,18 @@ export const OPTIONS = {
   gumVersion: {
     flag: "array-gum-version",
     env: "BLOCKPLANE_ARRAY_GUM_VERSION",
-    help: "GUM firmware version",
-    default: "93-07-21/00",
+    help: "GUM firmware version (default: the model's)",
   },
   dkcMicroVersion: {
     flag: "array-dkc-version",
     env: "BLOCKPLANE_ARRAY_DKC_VERSION",
-    help: "controller microcode version",
-    default: "93-07-21-80/00",
+    help: "controller microcode version (default: the model's)",
+  },
+  seedPool: {
+    flag: "seed-pool",
+    env: "BLOCKPLANE_SEED_POOL",
+    help: "on: a first start creates a usable pool (pool 0) from the model's drives; off: an empty array",
+    default: "on",
   },
   faults: {
     flag: "faults",
@@ -291,6 +300,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     throw new ConfigError("the initial administrator password must have at least 8 characters");
   }
 
+  const profile = findProfile(must("model"));
+  if (!profile) {
+    throw new ConfigError(
+      `unknown array model "${must("model")}"; the known models are: ${MODEL_NAMES.join(", ")}`,
+    );
+  }
+
   return {
     host: must("host"),
     port: int("port", must("port"), 0, 65535),
@@ -308,11 +324,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     requestTimeoutMs: int("request timeout", must("requestTimeoutMs"), 100, 600_000),
     bodyLimitBytes: int("body limit", must("bodyLimitBytes"), 1024, 256 * 1024 * 1024),
     array: {
-      model: must("model"),
+      model: profile.model,
       serial: must("serial"),
       nickname: must("nickname"),
-      gumVersion: must("gumVersion"),
-      dkcMicroVersion: must("dkcMicroVersion"),
+      gumVersion: raw("gumVersion") ?? profile.gumVersion,
+      dkcMicroVersion: raw("dkcMicroVersion") ?? profile.dkcMicroVersion,
+      profile,
+      seedPool: flag("seed pool", must("seedPool")),
     },
     faults: flag("faults", must("faults")),
     maxPendingJobs: int("max pending jobs", must("maxPendingJobs"), 1, 10_000_000),

@@ -1346,7 +1346,10 @@ export interface paths {
         /** Get the storage system */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description add the estimatedConfigurable* capacities (VSP One) */
+                    withEstimatedConfigurableCapacities?: boolean;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1368,11 +1371,18 @@ export interface paths {
                             numberOfTotalServers: number;
                             totalPhysicalCapacity: number;
                             totalPoolCapacity: number;
+                            /** @description raw MiB of the drives in pools */
+                            totalPoolPhysicalCapacity: number;
                             usedPoolCapacity: number;
                             freePoolCapacity: number;
                             totalPoolCapacityWithTiPool: number;
+                            totalPoolPhysicalCapacityWithTiPool: number;
                             usedPoolCapacityWithTiPool: number;
                             freePoolCapacityWithTiPool: number;
+                            /** @description MiB; VSP One, with withEstimatedConfigurableCapacities=true */
+                            estimatedConfigurablePoolCapacity?: number;
+                            /** @description MiB; VSP One, with withEstimatedConfigurableCapacities=true */
+                            estimatedConfigurableVolumeCapacity?: number;
                             savingEffects: {
                                 efficiencyDataReduction: number;
                                 preCapacityDataReduction: number;
@@ -1393,10 +1403,18 @@ export interface paths {
                                 calculationEndTime: string;
                             };
                             gumVersion: string;
+                            /** @description VSP One */
+                            esmOsVersion?: string;
                             dkcMicroVersion: string;
                             warningLedStatus: string;
+                            /** @description VSP One */
+                            esmStatus?: string;
+                            /** @description VSP One */
+                            ipAddressIpv4Service?: string;
                             ipAddressIpv4Ctl1: string;
                             ipAddressIpv4Ctl2: string;
+                            /** @description VSP One */
+                            ipAddressIpv6Service?: string;
                             ipAddressIpv6Ctl1: string;
                             ipAddressIpv6Ctl2: string;
                         };
@@ -1635,7 +1653,10 @@ export interface paths {
         /** Get the storage system (full API form) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description version, compressionAcceleration, or both comma-separated */
+                    detailInfoType?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1652,13 +1673,288 @@ export interface paths {
                             storageDeviceId: string;
                             model: string;
                             serialNumber: number;
+                            /** @description the management service's address */
+                            svpIp: string;
                             ctl1Ip: string;
                             ctl2Ip: string;
                             dkcMicroVersion: string;
+                            detailDkcMicroVersion: string;
+                            ctl1MicroVersion: string;
+                            ctl2MicroVersion: string;
                             communicationModes: {
                                 communicationMode: string;
                             }[];
                             isSecure: boolean;
+                            /** @description with detailInfoType=compressionAcceleration */
+                            isCompressionAccelerationAvailable?: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the storage systems (full API form): this one */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                storageDeviceId: string;
+                                model: string;
+                                serialNumber: number;
+                                svpIp: string;
+                                ctl1Ip: string;
+                                ctl2Ip: string;
+                            }[];
+                            count: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages/{storageDeviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a storage system by its storage device ID (full API form) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description version, compressionAcceleration, or both comma-separated */
+                    detailInfoType?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description "9" and 11 digits */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            storageDeviceId: string;
+                            model: string;
+                            serialNumber: number;
+                            /** @description the management service's address */
+                            svpIp: string;
+                            ctl1Ip: string;
+                            ctl2Ip: string;
+                            dkcMicroVersion: string;
+                            detailDkcMicroVersion: string;
+                            ctl1MicroVersion: string;
+                            ctl2MicroVersion: string;
+                            communicationModes: {
+                                communicationMode: string;
+                            }[];
+                            isSecure: boolean;
+                            /** @description with detailInfoType=compressionAcceleration */
+                            isCompressionAccelerationAvailable?: boolean;
                         };
                     };
                 };
@@ -2221,7 +2517,10 @@ export interface paths {
                             /** @description drives to take, parity included */
                             dataDriveCount: number;
                             raidLevel: "RAID1" | "RAID5" | "RAID6";
-                            /** @enum {string} */
+                            /**
+                             * @description distributed parity (VSP One); leave out for a fixed RAID layout
+                             * @enum {string}
+                             */
                             parityGroupType?: "DDP";
                         }[];
                     };
@@ -2751,7 +3050,10 @@ export interface paths {
                             /** @description drives to take, parity included */
                             dataDriveCount: number;
                             raidLevel: "RAID1" | "RAID5" | "RAID6";
-                            /** @enum {string} */
+                            /**
+                             * @description distributed parity (VSP One); leave out for a fixed RAID layout
+                             * @enum {string}
+                             */
                             parityGroupType?: "DDP";
                         }[];
                     };
@@ -2852,6 +3154,144 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/simple/v1/objects/recommended-pool-configurations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommended drive counts for a new pool, or for expanding one (VSP One)
+         * @description Without poolId: for each drive type, each distributed-parity layout a new pool of its free drives can make. With poolId: what adding the free drives of the pool's type would give. Models without the feature (VSP E) answer 404.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    poolId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                driveTypeCode: string;
+                                raidLevel: string;
+                                /** @description DDP, or DEFAULT for a fixed RAID layout */
+                                parityGroupType: string;
+                                numberOfCurrentDataDrives: number;
+                                numberOfCurrentFreeDrives: number;
+                                numberOfRecommendedAddDataDrives: number;
+                                numberOfRecommendedRemainedFreeDrives: number;
+                                /** @description MiB */
+                                currentPoolCapacity: number;
+                                /** @description MiB, once the recommended drives are added */
+                                afterOperationPoolCapacity: number;
+                            }[];
+                            count: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6305,7 +6745,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    protocol?: "FC" | "iSCSI";
+                    protocol?: "FC" | "iSCSI" | "NVME_TCP";
                 };
                 header?: never;
                 path?: never;
@@ -6369,6 +6809,36 @@ export interface paths {
                                     isnsServerMode: boolean;
                                     isnsServerIpAddress: string;
                                     isnsServerPort: number;
+                                    virtualPortEnabled: boolean;
+                                };
+                                nvmeTcpInformation?: {
+                                    vlanUse: boolean;
+                                    /** @description the first VLAN ID set; absent while none is */
+                                    vlanId?: number;
+                                    vlanIds: number[];
+                                    ipMode: string;
+                                    ipv4Information: {
+                                        address: string;
+                                        subnetMask: string;
+                                        defaultGateway: string;
+                                    };
+                                    ipv6Information: {
+                                        linklocal: string;
+                                        linklocalAddress: string;
+                                        linklocalAddressStatus: string;
+                                        global: string;
+                                        globalAddress: string;
+                                        globalAddressStatus: string;
+                                        defaultGateway: string;
+                                    };
+                                    isIpv6Updating: boolean;
+                                    tcpPort: number;
+                                    discoveryTcpPort: number;
+                                    selectiveAck: boolean;
+                                    delayedAck: boolean;
+                                    windowSize: string;
+                                    mtuSize: string;
+                                    linkMtuSize: string;
                                     virtualPortEnabled: boolean;
                                 };
                             }[];
@@ -6542,6 +7012,36 @@ export interface paths {
                                 isnsServerMode: boolean;
                                 isnsServerIpAddress: string;
                                 isnsServerPort: number;
+                                virtualPortEnabled: boolean;
+                            };
+                            nvmeTcpInformation?: {
+                                vlanUse: boolean;
+                                /** @description the first VLAN ID set; absent while none is */
+                                vlanId?: number;
+                                vlanIds: number[];
+                                ipMode: string;
+                                ipv4Information: {
+                                    address: string;
+                                    subnetMask: string;
+                                    defaultGateway: string;
+                                };
+                                ipv6Information: {
+                                    linklocal: string;
+                                    linklocalAddress: string;
+                                    linklocalAddressStatus: string;
+                                    global: string;
+                                    globalAddress: string;
+                                    globalAddressStatus: string;
+                                    defaultGateway: string;
+                                };
+                                isIpv6Updating: boolean;
+                                tcpPort: number;
+                                discoveryTcpPort: number;
+                                selectiveAck: boolean;
+                                delayedAck: boolean;
+                                windowSize: string;
+                                mtuSize: string;
+                                linkMtuSize: string;
                                 virtualPortEnabled: boolean;
                             };
                         };

@@ -76,6 +76,8 @@ export interface PoolsTable {
   threshold_depletion: number;
   is_encryption_enabled: number;
   created_at: number;
+  /** "DDP" (distributed parity) or "DEFAULT" (a fixed RAID layout). */
+  parity_group_type: string;
 }
 
 export interface VolumesTable {
@@ -93,12 +95,12 @@ export interface VolumesTable {
 
 export interface PortsTable {
   id: string;
-  protocol: "FC" | "iSCSI";
+  protocol: "FC" | "iSCSI" | "NVME_TCP";
   wwn: string | null;
   iscsi_name: string | null;
   port_speed: string;
   port_security: number;
-  /** JSON: fcInformation or iscsiInformation. */
+  /** JSON: fcInformation, iscsiInformation or nvmeTcpInformation. */
   settings: string;
 }
 

@@ -17,12 +17,16 @@ after(() => stopServer?.());
 test("the client sequence runs green against `npm start`", { timeout: 120_000 }, async () => {
   const port = await freePort();
   const testDatabase = process.env.BLOCKPLANE_TEST_DATABASE_URL;
-  const env = cleanEnv({
-    BLOCKPLANE_PORT: String(port),
-    BLOCKPLANE_DATA_DIR: path.join(tempDir(), "data"),
-    BLOCKPLANE_ADMIN_PASSWORD: PASSWORD,
-    ...(testDatabase ? { BLOCKPLANE_DATABASE_URL: await freshDatabase(testDatabase) } : {}),
-  });
+  const env = cleanEnv(
+    {
+      BLOCKPLANE_PORT: String(port),
+      BLOCKPLANE_DATA_DIR: path.join(tempDir(), "data"),
+      BLOCKPLANE_ADMIN_PASSWORD: PASSWORD,
+      ...(testDatabase ? { BLOCKPLANE_DATABASE_URL: await freshDatabase(testDatabase) } : {}),
+    },
+    // The README's command on its own defaults: the default model and its seeded pool.
+    false,
+  );
   // Its own process group, so that npm, the shell and the server stop together.
   const npm = spawn("npm", ["start"], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   stopServer = () => {

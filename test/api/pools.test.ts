@@ -110,12 +110,13 @@ describe("pools", () => {
         { driveTypeCode: MEDIUM.code, dataDriveCount: 2, raidLevel: "RAID1" },
       ]);
       const dual = await createPool("dual", [
-        { driveTypeCode: MEDIUM.code, dataDriveCount: 9, raidLevel: "RAID6", parityGroupType: "DDP" },
+        { driveTypeCode: MEDIUM.code, dataDriveCount: 9, raidLevel: "RAID6" },
       ]);
       assert.equal((await s.get(`${POOLS}/${mirror}`)).body.totalCapacity, MEDIUM.mib);
       const d = (await s.get(`${POOLS}/${dual}`)).body;
       assert.equal(d.totalCapacity, 7 * MEDIUM.mib);
-      assert.equal(d.drives[0].parityGroupType, "DDP");
+      // A VSP E pool is a fixed RAID layout: distributed parity is VSP One's.
+      assert.equal(d.drives[0].parityGroupType, "DEFAULT");
       await deletePool(mirror);
       await deletePool(dual);
     });

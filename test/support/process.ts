@@ -55,11 +55,20 @@ export function tempDir(prefix = "blockplane-proc-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** The environment of a child: this one's, without any BLOCKPLANE_* setting that would change it. */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/**
+ * The array the tests assume unless they ask for another: a VSP E1090 with no pool (their pool IDs
+ * and free drive counts start from an empty array). Flags and `extra` override it.
+ */
+export const TEST_ARRAY_ENV = { BLOCKPLANE_ARRAY_MODEL: "VSP E1090", BLOCKPLANE_SEED_POOL: "off" };
+
+/**
+ * The environment of a child: this one's, without any BLOCKPLANE_* setting that would change it,
+ * with the tests' array (TEST_ARRAY_ENV) unless `testArray` is false (the server's own defaults).
+ */
+export function cleanEnv(extra: Record<string, string> = {}, testArray = true): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("BLOCKPLANE_")) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, ...(testArray ? TEST_ARRAY_ENV : {}), ...extra };
 }
 
 export interface Exit {

@@ -68,6 +68,9 @@ export async function startServer(
     BLOCKPLANE_LOG_LEVEL: "silent",
     // The test runner shares this process's event loop: its own work would read as server overload.
     BLOCKPLANE_OVERLOAD_EVENT_LOOP_DELAY_MS: "0",
+    // The array the tests assume unless they ask for another: a VSP E1090 with no pool.
+    BLOCKPLANE_ARRAY_MODEL: "VSP E1090",
+    BLOCKPLANE_SEED_POOL: "off",
     ...overrides,
   };
   if (process.env.BLOCKPLANE_TEST_DATABASE_URL && !overrides.BLOCKPLANE_DATABASE_URL) {

@@ -11,8 +11,8 @@ export const RAID_LEVELS: readonly RaidLevel[] = ["RAID1", "RAID5", "RAID6"];
 
 /**
  * The smallest number of drives of a RAID layout, and whether the count must be even. RAID5 and
- * RAID6 follow the distributed-parity (DDP) minimums VSP One documents (5 and 9 drives); RAID1
- * mirrors pairs of drives.
+ * RAID6 follow the distributed-parity (DDP) minimums VSP One documents (5 and 9 drives), for DDP
+ * and fixed layouts alike; RAID1 mirrors pairs of drives and is never distributed.
  */
 export const RAID_RULES: Record<RaidLevel, { minDrives: number; even: boolean }> = {
   RAID1: { minDrives: 2, even: true },
@@ -23,20 +23,50 @@ export const RAID_RULES: Record<RaidLevel, { minDrives: number; even: boolean }>
 /** Most drives one request may name for one drive type. */
 export const MAX_DATA_DRIVE_COUNT = 1440;
 
-/** Why a drive count does not make the RAID layout, or undefined when it does. */
-export function raidLayoutProblem(raidLevel: RaidLevel, dataDriveCount: number): string | undefined {
+/** "DDP": distributed parity (VSP One); "DEFAULT": a fixed RAID layout. */
+export type ParityGroupType = "DDP" | "DEFAULT";
+
+/**
+ * Why a drive count does not make the RAID layout, or undefined when it does. A distributed-parity
+ * pool grows by any number of drives, so an expansion of one is checked only for its RAID level.
+ */
+export function raidLayoutProblem(
+  raidLevel: RaidLevel,
+  dataDriveCount: number,
+  options: { ddp?: boolean; expanding?: boolean } = {},
+): string | undefined {
+  if (options.ddp && raidLevel === "RAID1") return "a distributed-parity (DDP) pool is RAID5 or RAID6.";
+  if (options.ddp && options.expanding) return undefined;
   const rule = RAID_RULES[raidLevel];
   if (dataDriveCount < rule.minDrives) return `${raidLevel} needs at least ${rule.minDrives} drives.`;
   if (rule.even && dataDriveCount % 2 !== 0) return `${raidLevel} needs an even number of drives.`;
   return undefined;
 }
 
-/** Drives of one type taken into a pool. `parityGroupType` is always distributed parity ("DDP"). */
+/** Drives of one type taken into a pool; without `parityGroupType` they form a fixed RAID layout. */
 export interface PoolDriveSpec {
   driveTypeCode: string;
   dataDriveCount: number;
   raidLevel: RaidLevel;
   parityGroupType?: "DDP";
+}
+
+/**
+ * What the array recommends adding for one drive type and RAID layout: to a new pool (no pool
+ * given) or to a given pool.
+ */
+export interface PoolConfiguration {
+  driveTypeCode: string;
+  raidLevel: RaidLevel;
+  parityGroupType: ParityGroupType;
+  numberOfCurrentDataDrives: number;
+  numberOfCurrentFreeDrives: number;
+  numberOfRecommendedAddDataDrives: number;
+  numberOfRecommendedRemainedFreeDrives: number;
+  /** MiB. */
+  currentPoolCapacity: number;
+  /** MiB, once the recommended drives are added. */
+  afterOperationPoolCapacity: number;
 }
 
 export interface PoolCreate {
@@ -133,4 +163,9 @@ export interface PoolsPort {
   listDrives(filter: DriveFilter, opts: CallOptions): Promise<Drive[]>;
   /** NotFound when absent. */
   getDrive(location: string, opts: CallOptions): Promise<Drive>;
+  /**
+   * Recommended drive counts for a new pool, or for expanding `poolId` (NotFound when absent);
+   * NotFound when the model has no such recommendations.
+   */
+  recommendedPoolConfigurations(poolId: number | undefined, opts: CallOptions): Promise<PoolConfiguration[]>;
 }

@@ -8,7 +8,7 @@ import type { CallOptions } from "../port.ts";
 export const PORT_ID = /^CL[1-9]-[A-Z]$/;
 
 /** The protocols of the array's front-end ports, in the order a full list reads them. */
-export const PORT_PROTOCOLS = ["FC", "iSCSI"] as const;
+export const PORT_PROTOCOLS = ["FC", "iSCSI", "NVME_TCP"] as const;
 export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
 
 /**
@@ -109,6 +109,25 @@ export interface IscsiInformation {
   virtualPortEnabled: boolean;
 }
 
+/** An NVMe/TCP port's settings (VSP One): the IP settings of an iSCSI port, and its discovery port. */
+export interface NvmeTcpInformation {
+  vlanUse: boolean;
+  vlanId?: number;
+  vlanIds: number[];
+  ipMode: string;
+  ipv4Information: Ipv4Information;
+  ipv6Information: Ipv6Information;
+  isIpv6Updating: boolean;
+  tcpPort: number;
+  discoveryTcpPort: number;
+  selectiveAck: boolean;
+  delayedAck: boolean;
+  windowSize: string;
+  mtuSize: string;
+  linkMtuSize: string;
+  virtualPortEnabled: boolean;
+}
+
 export interface PortInfo {
   id: string;
   protocol: PortProtocol;
@@ -123,6 +142,7 @@ export interface PortInfo {
   portSecurity: boolean;
   fcInformation?: FcInformation;
   iscsiInformation?: IscsiInformation;
+  nvmeTcpInformation?: NvmeTcpInformation;
 }
 
 export interface FcInformationChange {

@@ -21,8 +21,13 @@
  * | not enough free drives of the type                | 2e13 | 0011 |
  * | mixed drive types / RAID levels in one pool       | 2e13 | 0012 |
  * | RAID layout impossible for the drive count        | 2e13 | 0013 |
- * | no free pool ID (128 pools)                       | 2e13 | 0014 |
+ * | no free pool ID (the model's pool limit)          | 2e13 | 0014 |
  * | depletion threshold not above warning threshold   | 2e13 | 0015 |
+ * | distributed parity (DDP) on a model without it    | 2e13 | 0016 |
+ *
+ * Parity groups: `parityGroupType: "DDP"` (VSP One only) makes a distributed-parity pool, which
+ * grows by any number of drives; without it the drives form a fixed RAID layout ("DEFAULT"), and an
+ * expansion adds a whole layout. A pool keeps one parity group type.
  */
 import { type Expression, type SqlBool, sql } from "kysely";
 import { poolStatus, usedCapacityRate } from "../../domain/capacity.ts";
@@ -32,12 +37,15 @@ import {
   type Drive,
   type DriveFilter,
   MAX_POOL_ID,
+  type ParityGroupType,
   type Pool,
   type PoolChange,
+  type PoolConfiguration,
   type PoolCreate,
   type PoolDriveSpec,
   type PoolFilter,
   type PoolsPort,
+  RAID_RULES,
   type RaidLevel,
   raidLayoutProblem,
 } from "../port/pools.ts";
@@ -57,6 +65,7 @@ const SSB = {
   layout: { SSB1: "2e13", SSB2: "0013" },
   noFreeId: { SSB1: "2e13", SSB2: "0014" },
   thresholds: { SSB1: "2e13", SSB2: "0015" },
+  noDdp: { SSB1: "2e13", SSB2: "0016" },
 } satisfies Record<string, SsbCode>;
 
 /**
@@ -124,15 +133,33 @@ function toDrive(r: DriveRow): Drive {
   return drive;
 }
 
+const parityOf = (s: PoolDriveSpec): ParityGroupType => (s.parityGroupType === "DDP" ? "DDP" : "DEFAULT");
+
 /** Checks the drive specs of a create or expand against each other and against `pool`, if given. */
-function checkSpecs(specs: PoolDriveSpec[], pool?: { drive_type_code: string; raid_level: string }): void {
+function checkSpecs(
+  ctx: SimContext,
+  specs: PoolDriveSpec[],
+  pool?: { drive_type_code: string; raid_level: string; parity_group_type: string },
+): void {
   const first = specs[0];
   if (!first) throw refused("No drives were specified.", SSB.layout);
+  const { profile, model } = ctx.identity;
   for (const s of specs) {
-    const problem = raidLayoutProblem(s.raidLevel, s.dataDriveCount);
+    const parity = parityOf(s);
+    if (parity === "DDP" && !profile.features.ddp) {
+      throw refused(
+        `The ${model} has no distributed-parity (DDP) pools: leave parityGroupType out.`,
+        SSB.noDdp,
+      );
+    }
+    const problem = raidLayoutProblem(s.raidLevel, s.dataDriveCount, {
+      ddp: parity === "DDP",
+      expanding: pool !== undefined,
+    });
     if (problem) throw refused(problem, SSB.layout);
     const type = pool?.drive_type_code ?? first.driveTypeCode;
     const raid = pool?.raid_level ?? first.raidLevel;
+    const parityWanted = (pool?.parity_group_type as ParityGroupType | undefined) ?? parityOf(first);
     if (s.driveTypeCode !== type) {
       throw refused(
         "A pool cannot mix drive types: that needs a Dynamic Tiering license, which is not installed.",
@@ -141,6 +168,14 @@ function checkSpecs(specs: PoolDriveSpec[], pool?: { drive_type_code: string; ra
     }
     if (s.raidLevel !== raid)
       throw refused(`All drives of a pool must use the same RAID level (${raid}).`, SSB.mixed);
+    if (parity !== parityWanted) {
+      throw refused(
+        parityWanted === "DDP"
+          ? 'The pool uses distributed parity: give parityGroupType "DDP".'
+          : "The pool uses a fixed RAID layout: leave parityGroupType out.",
+        SSB.mixed,
+      );
+    }
   }
 }
 
@@ -148,7 +183,7 @@ function checkSpecs(specs: PoolDriveSpec[], pool?: { drive_type_code: string; ra
  * Takes free drives for the specs and answers their locations and the usable capacity they add.
  * Each spec is its own parity group, so its parity is counted on its own drives.
  */
-async function takeDrives(ctx: SimContext, tx: Db, specs: PoolDriveSpec[]) {
+async function takeDrives(ctx: SimContext, tx: Db, specs: PoolDriveSpec[], expandingDdp = false) {
   const code = (specs[0] as PoolDriveSpec).driveTypeCode;
   const wanted = specs.reduce((n, s) => n + s.dataDriveCount, 0);
   const free = await forUpdate(
@@ -179,11 +214,9 @@ async function takeDrives(ctx: SimContext, tx: Db, specs: PoolDriveSpec[]) {
   for (const s of specs) {
     const group = free.slice(next, next + s.dataDriveCount);
     next += s.dataDriveCount;
-    capacity += usableCapacity(
-      s.raidLevel,
-      group.length,
-      Number((group[0] as { capacity_mib: number }).capacity_mib),
-    );
+    const each = Number((group[0] as { capacity_mib: number }).capacity_mib);
+    // Drives added to a distributed-parity pool spread its parity: they add their whole capacity.
+    capacity += expandingDdp ? group.length * each : usableCapacity(s.raidLevel, group.length, each);
   }
   return { locations: free.slice(0, wanted).map((d) => d.location), capacity };
 }
@@ -290,7 +323,7 @@ export function poolsOps(ctx: SimContext): PoolsPort {
                 numberOfDrives: own.length,
                 locations: own.map((d) => d.location),
                 raidLevel: r.raid_level as RaidLevel,
-                parityGroupType: "DDP",
+                parityGroupType: r.parity_group_type,
               },
             ]
           : [],
@@ -320,13 +353,17 @@ export function poolsOps(ctx: SimContext): PoolsPort {
 
     createPool(spec: PoolCreate, opts: CallOptions): Promise<number> {
       return transact(ctx, opts, async (tx) => {
-        checkSpecs(spec.drives);
+        checkSpecs(ctx, spec.drives);
         await checkNameFree(tx, spec.name);
         const taken = new Set((await tx.selectFrom("pools").select("id").execute()).map((p) => Number(p.id)));
         let id = 0;
         while (taken.has(id)) id++;
-        if (id > MAX_POOL_ID)
-          throw refused(`No more pools can be created: the limit is ${MAX_POOL_ID + 1}.`, SSB.noFreeId);
+        const limit = Math.min(MAX_POOL_ID + 1, ctx.identity.profile.limits.maxPools);
+        if (id >= limit)
+          throw refused(
+            `No more pools can be created: the ${ctx.identity.model} holds ${limit}.`,
+            SSB.noFreeId,
+          );
         const { locations, capacity } = await takeDrives(ctx, tx, spec.drives);
         const first = spec.drives[0] as PoolDriveSpec;
         await tx
@@ -341,6 +378,7 @@ export function poolsOps(ctx: SimContext): PoolsPort {
             threshold_depletion: DEFAULT_THRESHOLD_DEPLETION,
             is_encryption_enabled: spec.isEncryptionEnabled ? 1 : 0,
             created_at: ctx.now(),
+            parity_group_type: parityOf(first),
           })
           .execute();
         await assignDrives(tx, locations, id);
@@ -371,8 +409,13 @@ export function poolsOps(ctx: SimContext): PoolsPort {
     expandPool(id: number, additionalDrives: PoolDriveSpec[], opts: CallOptions): Promise<void> {
       return transact(ctx, opts, async (tx) => {
         const pool = await lockPool(ctx, tx, id);
-        checkSpecs(additionalDrives, pool);
-        const { locations, capacity } = await takeDrives(ctx, tx, additionalDrives);
+        checkSpecs(ctx, additionalDrives, pool);
+        const { locations, capacity } = await takeDrives(
+          ctx,
+          tx,
+          additionalDrives,
+          pool.parity_group_type === "DDP",
+        );
         await tx
           .updateTable("pools")
           .set({ total_capacity: Number(pool.total_capacity) + capacity })
@@ -428,6 +471,65 @@ export function poolsOps(ctx: SimContext): PoolsPort {
         .executeTakeFirst();
       if (!row) throw new NotFound(`The drive ${location} does not exist.`);
       return toDrive(row);
+    },
+
+    async recommendedPoolConfigurations(poolId, opts): Promise<PoolConfiguration[]> {
+      checkDeadline(opts);
+      const { profile, model } = ctx.identity;
+      if (!profile.features.recommendedPoolConfigurations) {
+        throw new NotFound(`The ${model} does not recommend pool configurations.`);
+      }
+      const drives = await db.selectFrom("drives").selectAll().execute();
+      const freeOf = (code: string) =>
+        drives.filter((d) => d.drive_type_code === code && d.pool_id === null).length;
+      const capacityOf = (code: string) =>
+        Number(drives.find((d) => d.drive_type_code === code)?.capacity_mib ?? 0);
+      if (poolId === undefined) {
+        // A new pool: every free drive of a type, in each distributed-parity layout it can make.
+        const codes = [...new Set(drives.map((d) => d.drive_type_code))].sort();
+        return codes.flatMap((code) =>
+          (["RAID6", "RAID5"] as const).map((raidLevel) => {
+            const n = freeOf(code);
+            const add = n >= RAID_RULES[raidLevel].minDrives ? n : 0;
+            return {
+              driveTypeCode: code,
+              raidLevel,
+              parityGroupType: "DDP" as const,
+              numberOfCurrentDataDrives: 0,
+              numberOfCurrentFreeDrives: n,
+              numberOfRecommendedAddDataDrives: add,
+              numberOfRecommendedRemainedFreeDrives: n - add,
+              currentPoolCapacity: 0,
+              afterOperationPoolCapacity: add > 0 ? usableCapacity(raidLevel, add, capacityOf(code)) : 0,
+            };
+          }),
+        );
+      }
+      const pool = await db.selectFrom("pools").selectAll().where("id", "=", poolId).executeTakeFirst();
+      if (!pool) throw new NotFound(`The pool ${poolId} does not exist.`);
+      const code = pool.drive_type_code;
+      const raidLevel = pool.raid_level as RaidLevel;
+      const ddp = pool.parity_group_type === "DDP";
+      const n = freeOf(code);
+      // A distributed-parity pool takes any number of drives; a fixed layout a whole one at least.
+      const add = ddp || n >= RAID_RULES[raidLevel].minDrives ? n : 0;
+      const current = Number(pool.total_capacity);
+      const each = capacityOf(code);
+      return [
+        {
+          driveTypeCode: code,
+          raidLevel,
+          parityGroupType: ddp ? "DDP" : "DEFAULT",
+          numberOfCurrentDataDrives: drives.filter((d) => d.pool_id !== null && Number(d.pool_id) === poolId)
+            .length,
+          numberOfCurrentFreeDrives: n,
+          numberOfRecommendedAddDataDrives: add,
+          numberOfRecommendedRemainedFreeDrives: n - add,
+          currentPoolCapacity: current,
+          afterOperationPoolCapacity:
+            current + (ddp ? add * each : add > 0 ? usableCapacity(raidLevel, add, each) : 0),
+        },
+      ];
     },
   };
 }

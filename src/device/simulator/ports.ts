@@ -13,6 +13,7 @@ import {
   ISCSI_PORT_SPEED,
   type IscsiInformation,
   type IscsiInformationChange,
+  type NvmeTcpInformation,
   type PortChange,
   type PortFilter,
   type PortInfo,
@@ -43,7 +44,7 @@ const gbps = (speed: string) => speed.replace("NUMBER_", "");
 
 /**
  * The speed a port is set to by a change: an FC port takes only what its SFP runs at; an iSCSI
- * (10 Gbps optical) port keeps its fixed speed whatever is given, as the API documents.
+ * (10 Gbps optical) or NVMe/TCP port keeps its fixed speed whatever is given, as the API documents.
  */
 function changedSpeed(row: PortsTable, requested: PortSpeed): string {
   if (row.protocol === "FC") {
@@ -57,7 +58,8 @@ function changedSpeed(row: PortsTable, requested: PortSpeed): string {
     }
     return requested;
   }
-  return ISCSI_PORT_SPEED;
+  // NVMe/TCP ports, like iSCSI ones, run at the fixed speed of their optics.
+  return row.protocol === "NVME_TCP" ? row.port_speed : ISCSI_PORT_SPEED;
 }
 
 /** The speed the link runs at: an auto-negotiating FC link comes up at its SFP's rate. */
@@ -83,6 +85,7 @@ function toPort(row: PortsTable): PortInfo {
       fcInformation: settings as FcInformation,
     };
   }
+  if (row.protocol === "NVME_TCP") return toNvmeTcpPort(row, common);
   const { vlanId, ...rest } = settings as StoredIscsi;
   const vlanIds = [...vlanId].sort((a, b) => a - b);
   return {
@@ -97,6 +100,24 @@ function toPort(row: PortsTable): PortInfo {
       vlanIds,
       ...withoutVlan(rest),
     },
+  };
+}
+
+/** An NVMe/TCP port: no WWN, no iSCSI name; its settings in nvmeTcpInformation. */
+function toNvmeTcpPort(
+  row: PortsTable,
+  common: { portSpeed: string; actualPortSpeed: string; portSecurity: boolean },
+): PortInfo {
+  const { vlanId, vlanUse, ...rest } = JSON.parse(row.settings) as Omit<
+    NvmeTcpInformation,
+    "vlanId" | "vlanIds"
+  > & { vlanId: number[] };
+  const vlanIds = [...vlanId].sort((a, b) => a - b);
+  return {
+    id: row.id,
+    protocol: "NVME_TCP",
+    ...common,
+    nvmeTcpInformation: { vlanUse, ...(vlanIds.length > 0 ? { vlanId: vlanIds[0] } : {}), vlanIds, ...rest },
   };
 }
 
@@ -266,6 +287,11 @@ export function portsOps(ctx: SimContext): PortsPort {
           tx.selectFrom("ports").selectAll().where("id", "=", id),
         ).executeTakeFirst();
         if (!row) throw new NotFound(`The port ${id} does not exist.`);
+        if (row.protocol === "NVME_TCP" && (change.fcInformation || change.iscsiInformation)) {
+          throw new InvalidRequest(
+            `Port ${id} is an NVMe/TCP port: fcInformation and iscsiInformation cannot be set on it.`,
+          );
+        }
         const isFc = row.protocol === "FC";
         if (isFc && change.iscsiInformation) {
           throw new InvalidRequest(`Port ${id} is an FC port: iscsiInformation cannot be set on it.`);

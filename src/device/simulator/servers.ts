@@ -626,6 +626,12 @@ export function serversOps(ctx: SimContext): ServersPort {
             .where("id", "=", ref.portId)
             .executeTakeFirst();
           if (!port) throw refused(`The port ${ref.portId} does not exist.`, REFUSED.portAbsent);
+          if (port.protocol === "NVME_TCP") {
+            throw refused(
+              `The port ${ref.portId} is an NVMe/TCP port: it has no host groups.`,
+              REFUSED.portAbsent,
+            );
+          }
           let q = tx
             .selectFrom("host_groups")
             .select(["server_id", "host_group_number"])

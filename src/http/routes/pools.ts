@@ -10,6 +10,7 @@ import {
   RAID_LEVELS,
   raidLayoutProblem,
 } from "../../device/port/pools.ts";
+import type { ArrayProfile } from "../../device/simulator/profiles.ts";
 import { InvalidRequest } from "../../domain/errors.ts";
 import { POOL_JOBS } from "../../services/pools.ts";
 import { principalOf } from "../contract/auth.ts";
@@ -18,6 +19,7 @@ import {
   Body,
   call,
   errorResponses,
+  IntId,
   idParams,
   ListOf,
   Query,
@@ -38,7 +40,9 @@ const DriveSpec = Body({
     description: "drives to take, parity included",
   }),
   raidLevel: Type.Union(RAID_LEVELS.map((r) => Type.Literal(r))),
-  parityGroupType: Type.Optional(Type.Literal("DDP")),
+  parityGroupType: Type.Optional(
+    Type.Literal("DDP", { description: "distributed parity (VSP One); leave out for a fixed RAID layout" }),
+  ),
 });
 const DriveSpecs = Type.Array(DriveSpec, { minItems: 1, maxItems: 16 });
 
@@ -118,16 +122,42 @@ const poolParams = idParams(MAX_POOL_ID);
 const provisioning = { permission: "provisioning" } as const;
 const acceptedResponse = { 202: StatusResourceSchema, ...errorResponses() };
 
-/** The RAID layout of every drive spec must be possible: the first impossible one is a 400. */
-function checkLayouts(specs: PoolDriveSpec[]): void {
+/**
+ * The RAID layout of every drive spec must be possible, and distributed parity needs a model that
+ * has it: the first impossible spec is a 400. An expansion of a distributed-parity pool may add any
+ * number of drives.
+ */
+function checkLayouts(profile: ArrayProfile, specs: PoolDriveSpec[], expandingDdp?: boolean): void {
   for (const s of specs) {
-    const problem = raidLayoutProblem(s.raidLevel, s.dataDriveCount);
+    const ddp = s.parityGroupType === "DDP";
+    if (ddp && !profile.features.ddp) {
+      throw new InvalidRequest(
+        `The ${profile.model} has no distributed-parity (DDP) pools: leave parityGroupType out.`,
+      );
+    }
+    const problem = raidLayoutProblem(s.raidLevel, s.dataDriveCount, {
+      ddp,
+      expanding: expandingDdp === true && ddp,
+    });
     if (problem)
       throw new InvalidRequest(`The drive configuration of ${s.driveTypeCode} is invalid: ${problem}`);
   }
 }
 
-export const poolRoutes: RouteModule = (app, { device, jobs }) => {
+const PoolConfigurationSchema = Type.Object({
+  driveTypeCode: Type.String(),
+  raidLevel: Type.String(),
+  parityGroupType: Type.String({ description: "DDP, or DEFAULT for a fixed RAID layout" }),
+  numberOfCurrentDataDrives: Type.Integer(),
+  numberOfCurrentFreeDrives: Type.Integer(),
+  numberOfRecommendedAddDataDrives: Type.Integer(),
+  numberOfRecommendedRemainedFreeDrives: Type.Integer(),
+  currentPoolCapacity: Type.Integer({ description: "MiB" }),
+  afterOperationPoolCapacity: Type.Integer({ description: "MiB, once the recommended drives are added" }),
+});
+
+export const poolRoutes: RouteModule = (app, { device, jobs, config }) => {
+  const { profile } = config.array;
   const tags = ["pools"];
   const base = `${SIMPLE_OBJECTS}/pools`;
 
@@ -183,7 +213,7 @@ export const poolRoutes: RouteModule = (app, { device, jobs }) => {
     },
     async (request, reply) => {
       const { name, isEncryptionEnabled = false, drives } = request.body;
-      checkLayouts(drives);
+      checkLayouts(profile, drives);
       const id = await jobs.enqueue(
         POOL_JOBS.create,
         { spec: { name, isEncryptionEnabled, drives } },
@@ -243,8 +273,12 @@ export const poolRoutes: RouteModule = (app, { device, jobs }) => {
     },
     async (request, reply) => {
       const { id } = request.params;
-      checkLayouts(request.body.additionalDrives);
-      await device.getPool(id, call());
+      const pool = await device.getPool(id, call());
+      checkLayouts(
+        profile,
+        request.body.additionalDrives,
+        pool.drives.some((d) => d.parityGroupType === "DDP"),
+      );
       const jobId = await jobs.enqueue(
         POOL_JOBS.expand,
         { id, additionalDrives: request.body.additionalDrives },
@@ -270,6 +304,26 @@ export const poolRoutes: RouteModule = (app, { device, jobs }) => {
       await device.getPool(id, call());
       const jobId = await jobs.enqueue(POOL_JOBS.delete, { id }, principalOf(request).user.id);
       return accepted(reply, jobId);
+    },
+  );
+
+  app.get(
+    `${SIMPLE_OBJECTS}/recommended-pool-configurations`,
+    {
+      schema: {
+        tags,
+        summary: "Recommended drive counts for a new pool, or for expanding one (VSP One)",
+        description:
+          "Without poolId: for each drive type, each distributed-parity layout a new pool of its free " +
+          "drives can make. With poolId: what adding the free drives of the pool's type would give. " +
+          "Models without the feature (VSP E) answer 404.",
+        querystring: Query({ poolId: Type.Optional(IntId(0, MAX_POOL_ID)) }),
+        response: { 200: ListOf(PoolConfigurationSchema), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const data = await device.recommendedPoolConfigurations(request.query.poolId, call());
+      return { data, count: data.length };
     },
   );
 

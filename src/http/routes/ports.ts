@@ -85,6 +85,25 @@ const IscsiInformationSchema = Type.Object({
   virtualPortEnabled: Type.Boolean(),
 });
 
+/** An NVMe/TCP port's settings (VSP One). */
+const NvmeTcpInformationSchema = Type.Object({
+  vlanUse: Type.Boolean(),
+  vlanId: Type.Optional(Type.Integer({ description: "the first VLAN ID set; absent while none is" })),
+  vlanIds: Type.Array(Type.Integer()),
+  ipMode: Type.String(),
+  ipv4Information: IscsiInformationSchema.properties.ipv4Information,
+  ipv6Information: IscsiInformationSchema.properties.ipv6Information,
+  isIpv6Updating: Type.Boolean(),
+  tcpPort: Type.Integer(),
+  discoveryTcpPort: Type.Integer(),
+  selectiveAck: Type.Boolean(),
+  delayedAck: Type.Boolean(),
+  windowSize: Type.String(),
+  mtuSize: Type.String(),
+  linkMtuSize: Type.String(),
+  virtualPortEnabled: Type.Boolean(),
+});
+
 const PortSchema = Type.Object({
   id: Type.String(),
   protocol: Type.String(),
@@ -95,6 +114,7 @@ const PortSchema = Type.Object({
   portSecurity: Type.Boolean(),
   fcInformation: Type.Optional(FcInformationSchema),
   iscsiInformation: Type.Optional(IscsiInformationSchema),
+  nvmeTcpInformation: Type.Optional(NvmeTcpInformationSchema),
 });
 
 const PortParams = Type.Object(
