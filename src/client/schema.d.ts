@@ -3092,7 +3092,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create 1 to 1000 volumes in a pool (asynchronous; one job for all) */
+        /** Create 1 to 1000 volumes in a pool (asynchronous; one statusResource per volume) */
         post: {
             parameters: {
                 query?: never;
@@ -4468,7 +4468,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Add HBAs to a server (each HBA succeeds or fails on its own) */
+        /** Add HBAs to a server (one statusResource per HBA; each succeeds or fails on its own) */
         post: {
             parameters: {
                 query?: never;
@@ -4499,7 +4499,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             statusResource: string;
-                        };
+                        }[];
                     };
                 };
                 /** @description Default Response */
@@ -6446,7 +6446,7 @@ export interface paths {
         put?: never;
         /**
          * Connect volumes to servers
-         * @description Asynchronous and multi-resource: every volume is connected to every server, each pair an item of the job, at the server's lowest free LUN (0-2047), presented on every port of the server. A pair already connected, or whose volume or server does not exist, fails alone. The command-status names each pair connected in operationDetails (resourceId "volumeId,serverId").
+         * @description Asynchronous and multi-resource: every volume is connected to every server, each pair an item of the job, at the server's lowest free LUN (0-2047), presented on every port of the server. A pair already connected, or whose volume or server does not exist, fails alone. The answer lists one statusResource per pair, volume by volume, each to every server; each command-status names its pair in operationDetails (resourceId "volumeId,serverId") or reports its failure.
          */
         post: {
             parameters: {
@@ -6472,7 +6472,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             statusResource: string;
-                        };
+                        }[];
                     };
                 };
                 /** @description Default Response */
@@ -6953,7 +6953,7 @@ export interface paths {
         put?: never;
         /**
          * Take snapshots
-         * @description Asynchronous and multi-resource: each param is an item of the job. A snapshot takes its master volume's lowest free snapshot ID (3-1023) and is in status PSUS. A master volume has at most one snapshot in a group. "Mapped Snapshot" and "Snap Clone" also map the snapshot to a new volume (as the map action does), named in operationDetails after the snapshot. A missing type is "Snapshot".
+         * @description Asynchronous and multi-resource: the answer lists one statusResource per param, in order. A snapshot takes its master volume's lowest free snapshot ID (3-1023) and is in status PSUS. A master volume has at most one snapshot in a group. "Mapped Snapshot" and "Snap Clone" also map the snapshot to a new volume (as the map action does), named in operationDetails after the snapshot. A missing type is "Snapshot".
          */
         post: {
             parameters: {
@@ -6984,7 +6984,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             statusResource: string;
-                        };
+                        }[];
                     };
                 };
                 /** @description Default Response */

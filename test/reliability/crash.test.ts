@@ -166,7 +166,7 @@ test(`kill -9 during ${ROUNDS} creations of ${PER_ROUND} volumes and after ackno
       drives: [{ driveTypeCode: "SNB5A-R1R9NC", dataDriveCount: 6, raidLevel: "RAID5" }],
     });
     assert.equal(pool.status, 202, JSON.stringify(pool.body));
-    const poolJob = await client.waitJob(pool.body.statusResource);
+    const poolJob = await client.waitJob(pool.body);
     assert.equal(poolJob.status, "normal", JSON.stringify(poolJob));
     const poolId = Number(poolJob.operationDetails[0].resourceId);
 
@@ -177,7 +177,7 @@ test(`kill -9 during ${ROUNDS} creations of ${PER_ROUND} volumes and after ackno
       nicknameParam: { baseName: "seed", startNumber: 0 },
     });
     assert.equal(seeded.status, 202, JSON.stringify(seeded.body));
-    const seedJob = await client.waitJob(seeded.body[0].statusResource);
+    const seedJob = await client.waitJob(seeded.body);
     assert.equal(seedJob.status, "normal");
     /** Every volume the server acknowledged, with the nickname and capacity it must have. */
     const expected: Expected = new Map(

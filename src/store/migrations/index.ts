@@ -5,9 +5,11 @@
  */
 import { type Kysely, type Migration, Migrator } from "kysely";
 import * as m001 from "./001_initial.ts";
+import * as m002 from "./002_command_statuses.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": m001,
+  "002_command_statuses": m002,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
