@@ -315,17 +315,16 @@ describe("fault injection", () => {
       assert.equal(job.status, "error");
       assert.equal(job.affectedResources.length, 4);
       assert.equal(job.operationDetails.length, 4);
-      assert.equal(job.partialSuccessResponses.length, 4);
-      assert.deepEqual(job.errorCode, INJECTED);
-      assert.equal(job.errorMessage, "The parity group is blocked.");
-      assert.deepEqual(job.errorResponses, [
-        {
-          errorSource: `${SIMPLE}/volumes`,
-          messageId: "KART30000-E",
-          message: "The parity group is blocked.",
-          errorCode: INJECTED,
-        },
-      ]);
+      // The third volume's own status reports the rule's error; the others each name their volume.
+      assert.deepEqual(
+        job.statuses.map((st: { status: string }) => st.status),
+        ["normal", "normal", "error", "normal", "normal"],
+      );
+      const third = job.statuses[2];
+      assert.deepEqual(third.errorCode, INJECTED);
+      assert.equal(third.errorMessage, "The parity group is blocked.");
+      assert.equal(third.errorResource, `${SIMPLE}/volumes`);
+      assert.deepEqual(third.affectedResources, []);
       assert.equal(await volumeCount(), before + 4, "the refused item was not created");
     });
 

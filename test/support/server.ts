@@ -166,7 +166,7 @@ export async function startServer(
 }
 
 /** What names command-statuses: a statusResource URL, a 202 body, or a 202 body listing several. */
-export type JobRef = string | { statusResource: string } | { statusResource: string }[];
+export type JobRef = string | { statusResource: string } | (string | { statusResource: string })[];
 
 /** The item statuses of one multi-resource operation, read as one (see `waitJob`). */
 // biome-ignore lint/suspicious/noExplicitAny: command-statuses read by tests
