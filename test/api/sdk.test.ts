@@ -233,7 +233,7 @@ describe("SDK", { timeout: 120_000 }, () => {
     assert.match(result.job?.errorMessage ?? "", new RegExp(String(absent)));
     assert.equal(result.partialSuccessResponses?.length, 1);
     assert.deepEqual(
-      (result.partialSuccessResponses?.[0] as { operationDetails: unknown[] }).operationDetails,
+      (result.partialSuccessResponses?.[0] as { operationDetails?: unknown[] } | undefined)?.operationDetails,
       [{ operationType: "CREATE", resourceType: "Snapshot", resourceId: `${volumeId},3` }],
     );
     assert.equal(result.message, result.job?.errorMessage);
