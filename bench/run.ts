@@ -218,13 +218,20 @@ async function main(): Promise<void> {
     });
     const poolId = Number((await api.waitJob(pool.statusResource)).operationDetails[0].resourceId);
     const createVolumes = async (number: number, i: number) => {
-      const [accepted] = await api.call("POST", `${SIMPLE}/volumes`, {
+      const accepted: { statusResource: string }[] = await api.call("POST", `${SIMPLE}/volumes`, {
         poolId,
         capacity: 100,
         number,
         nicknameParam: { baseName: `b${i}-`, startNumber: 0, numberOfDigits: 4 },
       });
-      return api.waitJob(accepted.statusResource);
+      if (accepted.length !== number)
+        throw new Error(`${accepted.length} statusResources for ${number} volumes`);
+      // One statusResource per volume. The items of one job complete in one transaction: once the
+      // first and the last have, every one has (each still reports its own volume).
+      const first = await api.waitJob((accepted[0] as { statusResource: string }).statusResource);
+      return number === 1
+        ? first
+        : api.waitJob((accepted.at(-1) as { statusResource: string }).statusResource);
     };
     const rssBefore = rssMiB(server.pid as number);
 

@@ -30,8 +30,26 @@ async function call(method, url, body, expect) {
 }
 
 /** Polls a command-status the way clients do (short waits, doubling), and checks it ended normally. */
+/**
+ * Polls the command-status(es) of a 202 answer until completed. A multi-resource answer lists one
+ * statusResource per resource; like the Ansible collection, each is polled and its
+ * affectedResources[0] taken as one resource. Answers the statuses merged.
+ */
 async function waitFor(accepted) {
-  const ref = Array.isArray(accepted) ? accepted[0] : accepted;
+  if (!Array.isArray(accepted)) return waitForOne(accepted);
+  const statuses = [];
+  for (const ref of accepted) {
+    const status = await waitForOne(ref);
+    if (!status.affectedResources?.[0]) throw new Error(`job ${status.id} names no resource`);
+    statuses.push(status);
+  }
+  return {
+    affectedResources: statuses.flatMap((st) => st.affectedResources),
+    operationDetails: statuses.flatMap((st) => st.operationDetails),
+  };
+}
+
+async function waitForOne(ref) {
   let wait = 10;
   for (let i = 0; i < 200; i++) {
     const status = await call("GET", `${base}${ref.statusResource}`, undefined, 200);

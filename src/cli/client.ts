@@ -83,7 +83,16 @@ function describeError(e: ErrorBody): string {
 /** The failure as lines for stderr: the message, every error, and what was done all the same. */
 export function describeFailure(f: Failure): string {
   const lines: string[] = [];
-  if (f.job) {
+  const failedJobs = f.failedJobs ?? [];
+  if (f.failedJobs) {
+    // One command-status per resource: each failed one, then what the others did.
+    lines.push(f.message);
+    lines.push(`${failedJobs.length} item(s) failed:`);
+    for (const job of failedJobs) {
+      const where = job.errorResource ? ` (${job.errorResource})` : "";
+      lines.push(`  - job ${job.id}: ${job.errorMessage ?? "failed"}${where}${ssb(job.errorCode)}`);
+    }
+  } else if (f.job) {
     const where = f.job.errorResource ? ` (${f.job.errorResource})` : "";
     lines.push(`Job ${f.job.id} failed: ${f.message}${where}${ssb(f.job.errorCode)}`);
   } else {
@@ -169,7 +178,8 @@ export async function perform(
     bar.stop();
   }
   if (!result.ok) {
-    if (options.json && result.job) ctx.out(json(result.job));
+    const failed = result.failedJobs ?? result.job;
+    if (options.json && failed) ctx.out(json(failed));
     throw failureError(result);
   }
   const done = result.data;
@@ -225,6 +235,7 @@ export async function performEach<T>(
     const result = await bp
       .run(answer as Parameters<BlockplaneClient["run"]>[0], {
         onProgress: (s) => bar.update(s),
+        onItems: (n, total) => bar.items(n, total),
         ...(options.timeout !== undefined ? { timeoutMs: options.timeout * 1000 } : {}),
       })
       .finally(() => bar.stop());

@@ -7,6 +7,8 @@ import type { CommandStatus } from "../client/index.ts";
 
 export interface Progress {
   update(status: CommandStatus): void;
+  /** Of an operation with one command-status per resource: how many have completed, of how many. */
+  items(completed: number, total: number): void;
   /** Clears the line, leaving the terminal as it was. */
   stop(): void;
 }
@@ -15,16 +17,17 @@ const WIDTH = 24;
 const BLOCK = 6;
 
 export function progressBar(stream: NodeJS.WriteStream, label: string): Progress {
-  if (!stream.isTTY) return { update() {}, stop() {} };
+  if (!stream.isTTY) return { update() {}, items() {}, stop() {} };
   const started = Date.now();
   let state = "unexecuted";
+  let counted = "";
   let frame = 0;
   const draw = () => {
     const span = WIDTH - BLOCK;
     const offset = span - Math.abs((frame % (2 * span)) - span);
     const bar = `${" ".repeat(offset)}${"=".repeat(BLOCK)}`.padEnd(WIDTH);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    stream.write(`\r\u001b[2K${label} [${bar}] ${state} ${seconds}s`);
+    stream.write(`\r\u001b[2K${label} [${bar}] ${state}${counted} ${seconds}s`);
     frame++;
   };
   draw();
@@ -32,6 +35,9 @@ export function progressBar(stream: NodeJS.WriteStream, label: string): Progress
   return {
     update(status) {
       state = status.progress;
+    },
+    items(completed, total) {
+      counted = ` ${completed}/${total}`;
     },
     stop() {
       clearInterval(timer);

@@ -213,15 +213,18 @@ export function createClient(options: ClientOptions): BlockplaneClient {
       if (!Array.isArray(data) && !("statusResource" in data)) {
         return { ok: true, status: answer.status, data: { ...data, jobs: [] } };
       }
-      const completed: Completed = { affectedResources: [], operationDetails: [], jobs: [] };
-      for (const ref of [data].flat()) {
-        const job = await client.waitForJob(ref, waitOptions);
-        if (!job.ok) return withEarlierJobs(job, completed);
-        completed.jobs.push(job.data);
-        completed.affectedResources.push(...(job.data.affectedResources ?? []));
-        completed.operationDetails.push(...(job.data.operationDetails ?? []));
+      const refs = [data].flat();
+      if (refs.length === 1) {
+        const job = await client.waitForJob(refs[0] as JobRef, waitOptions);
+        if (!job.ok) return job;
+        const { affectedResources = [], operationDetails = [] } = job.data;
+        return {
+          ok: true,
+          status: answer.status,
+          data: { affectedResources, operationDetails, jobs: [job.data] },
+        };
       }
-      return { ok: true, status: answer.status, data: completed };
+      return waitForEvery(client, refs, answer.status, waitOptions);
     },
     async session() {
       try {
@@ -238,11 +241,64 @@ export function createClient(options: ClientOptions): BlockplaneClient {
   return client;
 }
 
-/** A later job of one operation failed: what the earlier jobs did is part of its partial success. */
-function withEarlierJobs(failure: Failure, earlier: Completed): Failure {
-  if (earlier.jobs.length === 0) return failure;
-  const done = { affectedResources: earlier.affectedResources, operationDetails: earlier.operationDetails };
-  return { ...failure, partialSuccessResponses: [done, ...(failure.partialSuccessResponses ?? [])] };
+/** Statuses read at once while the items of a multi-resource operation are waited for. */
+const ITEM_READS = 8;
+
+/**
+ * Waits for every command-status of a multi-resource answer (one per resource). The items of one
+ * job complete together, so after the first the others answer at their first read. Succeeds when
+ * every item did; otherwise fails with every failed item's status and what the others did.
+ */
+async function waitForEvery(
+  client: BlockplaneClient,
+  refs: JobRef[],
+  status: number,
+  options: WaitOptions,
+): Promise<Result<Completed>> {
+  const results = new Array<Result<CommandStatus>>(refs.length);
+  let next = 0;
+  let completed = 0;
+  const worker = async () => {
+    while (next < refs.length) {
+      const i = next++;
+      results[i] = await client.waitForJob(refs[i] as JobRef, options);
+      options.onItems?.(++completed, refs.length);
+    }
+  };
+  // The first alone, so that polling a running job costs one reader, not eight.
+  if (refs.length > 0) {
+    results[0] = await client.waitForJob(refs[0] as JobRef, options);
+    options.onItems?.(++completed, refs.length);
+    next = 1;
+  }
+  await Promise.all(Array.from({ length: Math.min(ITEM_READS, refs.length - 1) }, worker));
+  const done: Completed = { affectedResources: [], operationDetails: [], jobs: [] };
+  const failed: Failure[] = [];
+  const items: ExecutionResult[] = [];
+  for (const r of results) {
+    if (!r.ok) {
+      failed.push(r);
+      if (r.job) done.jobs.push(r.job);
+      continue;
+    }
+    const { affectedResources = [], operationDetails = [] } = r.data;
+    done.jobs.push(r.data);
+    done.affectedResources.push(...affectedResources);
+    done.operationDetails.push(...operationDetails);
+    items.push({ affectedResources, operationDetails });
+  }
+  const first = failed[0];
+  if (!first) return { ok: true, status, data: done };
+  const failedJobs = failed.flatMap((f) => (f.job ? [f.job] : []));
+  return {
+    ...first,
+    message:
+      failed.length === 1
+        ? first.message
+        : `${failed.length} of ${refs.length} items failed; the first: ${first.message}`,
+    failedJobs,
+    partialSuccessResponses: items,
+  };
 }
 
 /** The IDs of the resources an operation created, e.g. the new volumes' IDs, in order. */

@@ -12,6 +12,8 @@ export type JobRef = number | string | { statusResource: string };
 export interface WaitOptions {
   /** Called with each command-status read, the last one (completed) included. */
   onProgress?: (status: CommandStatus) => void;
+  /** Of an answer with several statusResources: called as each completes (how many, of how many). */
+  onItems?: (completed: number, total: number) => void;
   /** Give up after this long (default 10 minutes); the answer is then a failure with status 0. */
   timeoutMs?: number;
   /** First wait between reads (default 50 ms); it doubles after each read. */

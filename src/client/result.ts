@@ -54,6 +54,11 @@ export interface Failure {
   retryAfter?: number;
   /** The command-status of a job that completed with an error (or did not complete in time). */
   job?: CommandStatus;
+  /**
+   * Of a multi-resource operation (one command-status per resource): every item's status that
+   * failed, in request order; `job` is the first of them.
+   */
+  failedJobs?: CommandStatus[];
 }
 
 export type Result<T> = Success<T> | Failure;

@@ -3720,7 +3720,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create 1 to 1000 volumes in a pool (asynchronous; one job for all) */
+        /** Create 1 to 1000 volumes in a pool (asynchronous; one statusResource per volume) */
         post: {
             parameters: {
                 query?: never;
@@ -5385,7 +5385,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Add HBAs to a server (each HBA succeeds or fails on its own) */
+        /** Add HBAs to a server (one statusResource per HBA; each succeeds or fails on its own) */
         post: {
             parameters: {
                 query?: never;
@@ -5416,7 +5416,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             statusResource: string;
-                        };
+                        }[];
                     };
                 };
                 /** @description Default Response */
@@ -7443,7 +7443,7 @@ export interface paths {
         put?: never;
         /**
          * Connect volumes to servers
-         * @description Asynchronous and multi-resource: every volume is connected to every server, each pair an item of the job, at the server's lowest free LUN (0-2047), presented on every port of the server. A pair already connected, or whose volume or server does not exist, fails alone. The command-status names each pair connected in operationDetails (resourceId "volumeId,serverId").
+         * @description Asynchronous and multi-resource: every volume is connected to every server, each pair an item of the job, at the server's lowest free LUN (0-2047), presented on every port of the server. A pair already connected, or whose volume or server does not exist, fails alone. The answer lists one statusResource per pair, volume by volume, each to every server; each command-status names its pair in operationDetails (resourceId "volumeId,serverId") or reports its failure.
          */
         post: {
             parameters: {
@@ -7469,7 +7469,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             statusResource: string;
-                        };
+                        }[];
                     };
                 };
                 /** @description Default Response */
@@ -7952,7 +7952,7 @@ export interface paths {
         put?: never;
         /**
          * Take snapshots
-         * @description Asynchronous and multi-resource: each param is an item of the job. A snapshot takes its master volume's lowest free snapshot ID (3-1023) and is in status PSUS. A master volume has at most one snapshot in a group. "Mapped Snapshot" and "Snap Clone" also map the snapshot to a new volume (as the map action does), named in operationDetails after the snapshot. A missing type is "Snapshot".
+         * @description Asynchronous and multi-resource: the answer lists one statusResource per param, in order. A snapshot takes its master volume's lowest free snapshot ID (3-1023) and is in status PSUS. A master volume has at most one snapshot in a group. "Mapped Snapshot" and "Snap Clone" also map the snapshot to a new volume (as the map action does), named in operationDetails after the snapshot. A missing type is "Snapshot".
          */
         post: {
             parameters: {
@@ -7983,7 +7983,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             statusResource: string;
-                        };
+                        }[];
                     };
                 };
                 /** @description Default Response */

@@ -43,9 +43,28 @@ export interface ItemFailure {
   resource: string;
 }
 
+/** One item's outcome, in item order: what it did, or why it failed. */
+export type ItemOutcome = { ok: true; result: ExecutionResult } | { ok: false; failure: ItemFailure };
+
 export interface JobOutcome {
   done: ExecutionResult[];
   failures: ItemFailure[];
+  /**
+   * Every item's outcome in item order, from handlers of multi-resource operations: each item has
+   * a command-status of its own. Without it (the handler failed as a whole) every item reports
+   * the job's failure.
+   */
+  items?: ItemOutcome[];
+}
+
+/** An outcome from its items' outcomes, in order. */
+export function fromItems(items: ItemOutcome[]): JobOutcome {
+  const outcome: JobOutcome = { done: [], failures: [], items };
+  for (const item of items) {
+    if (item.ok) outcome.done.push(item.result);
+    else outcome.failures.push(item.failure);
+  }
+  return outcome;
 }
 
 export interface JobContext {
@@ -105,20 +124,20 @@ export async function eachItem<T>(
   resourceOf: (item: T) => string,
   act: (item: T, opts: { signal: AbortSignal; opKey: string }) => Promise<ExecutionResult>,
 ): Promise<JobOutcome> {
-  const outcome: JobOutcome = { done: [], failures: [] };
+  const outcomes: ItemOutcome[] = [];
   for (const [i, item] of items.entries()) {
     try {
-      outcome.done.push(await act(item, { signal: ctx.signal, opKey: ctx.opKey(i) }));
+      outcomes.push({ ok: true, result: await act(item, { signal: ctx.signal, opKey: ctx.opKey(i) }) });
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       const error =
         err instanceof BlockplaneError
           ? err
           : new InternalError("The operation failed because of an internal error.");
-      outcome.failures.push({ error, resource: resourceOf(item) });
+      outcomes.push({ ok: false, failure: { error, resource: resourceOf(item) } });
     }
   }
-  return outcome;
+  return fromItems(outcomes);
 }
 
 /** Runs a job's only device call (item key 0); a refusal becomes the job's failure on `resource`. */
@@ -204,20 +223,42 @@ export class JobsService {
 
   /** Records a job for the worker and answers its id. */
   async enqueue(kind: string, params: unknown, userId: number | null): Promise<number> {
+    const [id] = await this.record(kind, 1, () => this.jobs.insert(kind, params, userId, this.options.now()));
+    return id as number;
+  }
+
+  /**
+   * Records a multi-resource job of `items` items (1 or more), run as one job, and answers one
+   * command-status id per item, in item order: each reports its job's progress until the job
+   * completes, then its own item's outcome. One transaction: all the statuses or none.
+   */
+  enqueueItems(kind: string, params: unknown, userId: number | null, items: number): Promise<number[]> {
+    if (!Number.isInteger(items) || items < 1) throw new InternalError(`a job of ${items} items`);
+    return this.record(kind, items, () =>
+      this.jobs.insertItems(kind, params, userId, this.options.now(), items),
+    );
+  }
+
+  /** Admits one job to the bounded queue, inserts its `statuses` rows, wakes the workers. */
+  private async record(
+    kind: string,
+    statuses: number,
+    insert: () => Promise<number | number[]>,
+  ): Promise<number[]> {
     if (!this.handlers.has(kind)) throw new InternalError(`no handler for job kind ${kind}`);
     await this.admit();
-    let id: number;
+    let ids: number[];
     try {
-      id = await this.jobs.insert(kind, params, userId, this.options.now());
+      ids = [await insert()].flat();
     } catch (err) {
       if (this.pending) this.pending.count--;
       throw err;
     }
-    if (this.estimate !== undefined) this.estimate++;
-    this.enqueuedSincePrune++;
+    if (this.estimate !== undefined) this.estimate += statuses;
+    this.enqueuedSincePrune += statuses;
     for (const wake of this.listeners) wake();
     await this.keepBound();
-    return id;
+    return ids;
   }
 
   /**
@@ -261,8 +302,15 @@ export class JobsService {
 
   /** Where job `id` stands, if `userId` started it (any job, for `userId` undefined). */
   async status(id: number, userId: number | undefined): Promise<JobStatus> {
-    const job = await this.jobs.get(id);
+    const job = await this.jobs.getStatus(id);
     if (!job || (userId !== undefined && job.userId !== userId)) throw notFound(id);
+    if (job.progress !== "completed" && job.leaderProgress !== undefined) {
+      // An item's status follows its job until the job records every item's outcome.
+      return toJobStatus({
+        ...job,
+        progress: job.leaderProgress === "completed" ? "processing" : job.leaderProgress,
+      });
+    }
     return toJobStatus(job);
   }
 
@@ -520,9 +568,7 @@ export class JobWorker {
       }
       if (outcome === undefined) return;
       await this.options.beforeComplete?.();
-      const stored = storable(outcome);
-      const status = stored.failures.length > 0 ? "error" : "normal";
-      const recorded = await this.jobs.complete(job.id, this.owner, status, stored, now());
+      const recorded = await this.record(job, outcome);
       if (!recorded)
         this.log.warn({ job: job.id }, "job lease was lost before completion; another worker finishes it");
     } catch (err) {
@@ -531,6 +577,47 @@ export class JobWorker {
       clearInterval(renew);
       this.abort.signal.removeEventListener("abort", onStop);
     }
+  }
+
+  /**
+   * Records a job's outcome. A multi-resource job records one outcome per item status (item 0 in
+   * the job's own row); when the handler gave no item outcomes (it failed as a whole, or the job
+   * was abandoned), every item reports the job's failure.
+   */
+  private record(job: JobRow, outcome: JobOutcome): Promise<boolean> {
+    const recorded = (o: JobOutcome) => {
+      const stored = storable(o);
+      return {
+        status: stored.failures.length > 0 ? ("error" as const) : ("normal" as const),
+        result: stored,
+      };
+    };
+    const now = this.options.now();
+    if (job.item !== 0) {
+      const { status, result } = recorded(outcome);
+      return this.jobs.complete(job.id, this.owner, status, result, now);
+    }
+    const whole = recorded({ done: [], failures: outcome.failures.slice(0, 1) });
+    if (outcome.failures.length === 0) {
+      whole.status = "error";
+      whole.result = storable({
+        done: [],
+        failures: [
+          {
+            error: new InternalError("The operation reported no outcome."),
+            resource: statusResource(job.id),
+          },
+        ],
+      });
+    }
+    const items = (outcome.items ?? []).map((item) =>
+      recorded(item.ok ? { done: [item.result], failures: [] } : { done: [], failures: [item.failure] }),
+    );
+    const first = items[0] ?? whole;
+    return this.jobs.complete(job.id, this.owner, first.status, first.result, now, {
+      each: items.slice(1),
+      rest: whole,
+    });
   }
 
   /** Runs the handler; answers undefined when the run was aborted and the job must be run again. */

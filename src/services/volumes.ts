@@ -1,12 +1,12 @@
 /**
  * Volumes: the asynchronous operations. Creating N volumes is ONE job whose items are created by
  * one batch call of the device (one transaction): items the array refuses fail alone, the others
- * are created, and the command-status reports both.
+ * are created, and each volume's own command-status reports its outcome.
  */
 
 import type { SavingSetting, VolumeCreate, VolumeSavingChange } from "../device/port/volumes.ts";
 import { BlockplaneError } from "../domain/errors.ts";
-import { type ItemFailure, type JobsService, oneItem, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
+import { fromItems, type JobsService, oneItem, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
 import { poolUrl } from "./pools.ts";
 
 export const VOLUME_JOBS = {
@@ -71,17 +71,19 @@ export function registerVolumeJobs(jobs: JobsService): void {
     try {
       results = await ctx.device.createVolumes(items, { signal: ctx.signal, opKey: ctx.opKey(0) });
     } catch (err) {
-      // The batch as a whole was refused (its pool does not exist): one failure names the pool.
+      // The batch as a whole was refused (its pool does not exist): every volume fails, naming the pool.
       if (!(err instanceof BlockplaneError)) throw err;
-      return { done: [], failures: [{ error: err, resource: poolUrl(p.poolId) }] };
+      const failure = { error: err, resource: poolUrl(p.poolId) };
+      return fromItems(items.map(() => ({ ok: false, failure })));
     }
-    const done = [];
-    const failures: ItemFailure[] = [];
-    for (const r of results) {
-      if (r.ok) done.push(succeeded("CREATE", "Volume", r.value, volumeUrl(r.value)));
-      else failures.push({ error: r.error, resource: VOLUMES_URL });
-    }
-    return { done, failures };
+    // One outcome per volume, in order: each volume's own command-status reports it.
+    return fromItems(
+      results.map((r) =>
+        r.ok
+          ? { ok: true, result: succeeded("CREATE", "Volume", r.value, volumeUrl(r.value)) }
+          : { ok: false, failure: { error: r.error, resource: VOLUMES_URL } },
+      ),
+    );
   });
 
   jobs.register<VolumeSavingParams>(VOLUME_JOBS.setSaving, (p, ctx) =>

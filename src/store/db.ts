@@ -50,6 +50,10 @@ export interface JobsTable {
   attempts: number;
   created_at: number;
   updated_at: number;
+  /** Of an item's own status: the job that runs it (null for a job). */
+  leader_id: number | null;
+  /** Of a multi-resource job and its items' statuses: the item's index (0 for the job; else null). */
+  item: number | null;
 }
 
 export interface ArrayMetaTable {

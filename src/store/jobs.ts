@@ -19,6 +19,16 @@ export interface JobRow {
   attempts: number;
   createdAt: number;
   updatedAt: number;
+  /** Of an item's own status: the job that runs it. */
+  leaderId: number | null;
+  /** Of a multi-resource job (0) and its items' statuses (1…): the item's index. */
+  item: number | null;
+}
+
+/** The outcome recorded in a status row: its status and its result JSON. */
+export interface RecordedOutcome {
+  status: "normal" | "error";
+  result: unknown;
 }
 
 type Row = {
@@ -34,7 +44,12 @@ type Row = {
   attempts: number;
   created_at: number;
   updated_at: number;
+  leader_id: number | null;
+  item: number | null;
 };
+
+/** Rows per statement when a job's item statuses are written (within every dialect's parameter limit). */
+const CHUNK = 500;
 
 function toJob(r: Row): JobRow {
   return {
@@ -50,6 +65,8 @@ function toJob(r: Row): JobRow {
     attempts: r.attempts,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    leaderId: r.leader_id === null || r.leader_id === undefined ? null : Number(r.leader_id),
+    item: r.item ?? null,
   };
 }
 
@@ -62,27 +79,67 @@ export class JobsStore {
   async insert(kind: string, params: unknown, userId: number | null, now: number): Promise<number> {
     const r = await this.db
       .insertInto("jobs")
-      .values({
-        kind,
-        params: JSON.stringify(params),
-        user_id: userId,
-        progress: "unexecuted",
-        status: null,
-        result: null,
-        lease_owner: null,
-        lease_until: null,
-        attempts: 0,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(newRow(kind, JSON.stringify(params), userId, now, null, null))
       .returning("id")
       .executeTakeFirstOrThrow();
     return Number(r.id);
   }
 
+  /**
+   * Records a multi-resource job of `items` items and one status per item, in one transaction:
+   * the job's own row is item 0's status, the others are rows no worker claims. Answers the status
+   * ids in item order.
+   */
+  async insertItems(
+    kind: string,
+    params: unknown,
+    userId: number | null,
+    now: number,
+    items: number,
+  ): Promise<number[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const leader = await tx
+        .insertInto("jobs")
+        .values(newRow(kind, JSON.stringify(params), userId, now, null, 0))
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const leaderId = Number(leader.id);
+      if (items === 1) return [leaderId];
+      // The other items' rows differ only in their index: one statement makes them all.
+      const made = await sql<{ id: number; item: number }>`
+        with recursive n(i) as (select 1 union all select i + 1 from n where i < ${items - 1})
+        insert into jobs (kind, params, user_id, progress, attempts, created_at, updated_at, leader_id, item)
+        select cast(${kind} as text), 'null', cast(${userId} as bigint), 'unexecuted', 0,
+               cast(${now} as bigint), cast(${now} as bigint), cast(${leaderId} as bigint), i
+          from n
+        returning id, item`.execute(tx);
+      const ids = new Array<number>(items);
+      ids[0] = leaderId;
+      for (const m of made.rows) ids[Number(m.item)] = Number(m.id);
+      return ids;
+    });
+  }
+
   async get(id: number): Promise<JobRow | undefined> {
     const r = await this.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
     return r ? toJob(r) : undefined;
+  }
+
+  /**
+   * A status row as the API reports it: an item's status that has not completed reports its job's
+   * progress (`leaderProgress`; undefined when the row is a job or its job is gone).
+   */
+  async getStatus(id: number): Promise<(JobRow & { leaderProgress?: JobsTable["progress"] }) | undefined> {
+    const r = await this.db
+      .selectFrom("jobs as j")
+      .leftJoin("jobs as l", "l.id", "j.leader_id")
+      .selectAll("j")
+      .select("l.progress as leader_progress")
+      .where("j.id", "=", id)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    const job = toJob(r);
+    return r.leader_progress ? { ...job, leaderProgress: r.leader_progress } : job;
   }
 
   /**
@@ -98,7 +155,8 @@ export class JobsStore {
          set lease_owner = ${owner}, lease_until = ${now + leaseMs}, progress = 'processing',
              attempts = attempts + 1, updated_at = ${now}
        where id = (select id from jobs
-                    where progress <> 'completed' and (lease_until is null or lease_until < ${now})
+                    where leader_id is null and progress <> 'completed'
+                      and (lease_until is null or lease_until < ${now})
                       and kind in (${sql.join(kinds)})
                     order by id limit 1 ${skipLocked})
          and progress <> 'completed' and (lease_until is null or lease_until < ${now})
@@ -119,29 +177,71 @@ export class JobsStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Records the outcome of a job this owner holds; false when the lease was lost to another worker. */
+  /**
+   * Records the outcome of a job this owner holds; false when the lease was lost to another worker.
+   * Of a multi-resource job, `status` and `result` are item 0's. A multi-resource job's item statuses complete in the same transaction: item i (1…) records
+   * `items[i - 1]`, and any item left without one records `rest`, so no status of a completed job
+   * stays unfinished.
+   */
   async complete(
     id: number,
     owner: string,
     status: "normal" | "error",
     result: unknown,
     now: number,
+    items?: { each: RecordedOutcome[]; rest: RecordedOutcome },
   ): Promise<boolean> {
-    const r = await this.db
-      .updateTable("jobs")
-      .set({
-        progress: "completed",
-        status,
-        result: JSON.stringify(result),
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-      })
-      .where("id", "=", id)
-      .where("lease_owner", "=", owner)
-      .where("progress", "=", "processing")
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const finish = async (db: Db) => {
+      const r = await db
+        .updateTable("jobs")
+        .set({
+          progress: "completed",
+          status,
+          result: JSON.stringify(result),
+          lease_owner: null,
+          lease_until: null,
+          updated_at: now,
+        })
+        .where("id", "=", id)
+        .where("lease_owner", "=", owner)
+        .where("progress", "=", "processing")
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    };
+    if (!items) return finish(this.db);
+    return this.db.transaction().execute(async (tx) => {
+      if (!(await finish(tx))) return false;
+      // By primary key, the list of values driving: a join on (leader_id, item) would make SQLite
+      // scan the list once per row. One statement per chunk, not one per item.
+      const rows = await tx
+        .selectFrom("jobs")
+        .select(["id", "item"])
+        .where("leader_id", "=", id)
+        .where("item", "<=", items.each.length)
+        .execute();
+      const values = rows.flatMap((r) => {
+        const o = items.each[Number(r.item) - 1];
+        return o ? [sql`(cast(${Number(r.id)} as bigint), ${o.status}, ${JSON.stringify(o.result)})`] : [];
+      });
+      for (let from = 0; from < values.length; from += CHUNK) {
+        await sql`
+          update jobs set progress = 'completed', status = v.column2, result = v.column3, updated_at = ${now}
+            from (values ${sql.join(values.slice(from, from + CHUNK))}) as v
+           where jobs.id = v.column1`.execute(tx);
+      }
+      await tx
+        .updateTable("jobs")
+        .set({
+          progress: "completed",
+          status: items.rest.status,
+          result: JSON.stringify(items.rest.result),
+          updated_at: now,
+        })
+        .where("leader_id", "=", id)
+        .where("progress", "<>", "completed")
+        .execute();
+      return true;
+    });
   }
 
   /**
@@ -213,12 +313,39 @@ export class JobsStore {
     return { removed: Number(aged.numDeletedRows) + Number(over.numDeletedRows), remaining: Number(n) };
   }
 
+  /** Unfinished jobs: what workers have still to run, however many item statuses each has. */
   async countActive(): Promise<number> {
     const { n } = await this.db
       .selectFrom("jobs")
       .select((e) => e.fn.countAll<number>().as("n"))
+      .where("leader_id", "is", null)
       .where("progress", "<>", "completed")
       .executeTakeFirstOrThrow();
     return Number(n);
   }
+}
+
+function newRow(
+  kind: string,
+  params: string,
+  userId: number | null,
+  now: number,
+  leaderId: number | null,
+  item: number | null,
+) {
+  return {
+    kind,
+    params,
+    user_id: userId,
+    progress: "unexecuted" as const,
+    status: null,
+    result: null,
+    lease_owner: null,
+    lease_until: null,
+    attempts: 0,
+    created_at: now,
+    updated_at: now,
+    leader_id: leaderId,
+    item,
+  };
 }

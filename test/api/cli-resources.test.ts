@@ -175,14 +175,15 @@ describe("blockplane resource commands", { timeout: 180_000 }, () => {
       ];
       const r = await cli(args);
       assert.equal(r.code, 3, r.stderr);
-      assert.match(r.stderr, /1 item\(s\) failed:\n {2}- .*65000/);
+      assert.match(r.stderr, /1 item\(s\) failed:\n {2}- job \d+: .*65000/);
       assert.match(r.stderr, /1 item\(s\) done:\n {2}- CREATE Snapshot /);
       const asJson = await cli([...args.slice(0, -1), "cli-partial-2", "--json"]);
       assert.equal(asJson.code, 3);
-      const status = JSON.parse(asJson.stdout);
-      assert.equal(status.status, "error");
-      assert.equal(status.errorResponses.length, 1);
-      assert.equal(status.partialSuccessResponses.length, 1);
+      // The failed items' command-statuses, one per failed snapshot.
+      const failed = JSON.parse(asJson.stdout);
+      assert.equal(failed.length, 1);
+      assert.equal(failed[0].status, "error");
+      assert.match(failed[0].errorMessage, /65000/);
     });
 
     test("a job that fails exits 1 with its message and SSB code", async () => {

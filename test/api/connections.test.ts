@@ -16,7 +16,7 @@ describe("volume-server connections", () => {
 
   async function done(r: Reply) {
     assert.equal(r.status, 202, r.text);
-    return s.waitJob(Array.isArray(r.body) ? r.body[0].statusResource : r.body.statusResource);
+    return s.waitJob(r.body);
   }
   async function ok(r: Reply) {
     const job = await done(r);
@@ -115,21 +115,26 @@ describe("volume-server connections", () => {
       assert.equal(job.errorResource, `${CONNECTIONS}/${v2},${fc}`);
       assert.deepEqual(job.errorCode, ALREADY_CONNECTED);
       assert.match(job.errorMessage, new RegExp(`volume ${v2} is already connected to the server ${fc}`));
-      assert.equal(job.errorResponses.length, 1);
-      assert.deepEqual(job.errorResponses[0], {
-        errorSource: `${CONNECTIONS}/${v2},${fc}`,
-        messageId: "KART30000-E",
-        message: job.errorMessage,
-        errorCode: ALREADY_CONNECTED,
-      });
-      assert.deepEqual(job.partialSuccessResponses, [
-        {
-          affectedResources: [`${CONNECTIONS}/${v1},${fc}`],
-          operationDetails: [
-            { operationType: "CREATE", resourceType: "VolumeServerConnection", resourceId: `${v1},${fc}` },
-          ],
-        },
+      // One command-status per pair, in request order: the first names its connection, the second
+      // reports the refusal alone.
+      const [first, second] = job.statuses;
+      assert.equal(job.statuses.length, 2);
+      assert.equal(first.status, "normal");
+      assert.deepEqual(first.affectedResources, [`${CONNECTIONS}/${v1},${fc}`]);
+      assert.deepEqual(first.operationDetails, [
+        { operationType: "CREATE", resourceType: "VolumeServerConnection", resourceId: `${v1},${fc}` },
       ]);
+      assert.deepEqual(second, {
+        id: second.id,
+        progress: "completed",
+        status: "error",
+        affectedResources: [],
+        operationDetails: [],
+        errorResource: `${CONNECTIONS}/${v2},${fc}`,
+        errorCode: ALREADY_CONNECTED,
+        errorMessage: job.errorMessage,
+      });
+      assert.notEqual(first.id, second.id);
     });
 
     test("an absent volume or server fails its pairs alone", async () => {
@@ -137,8 +142,9 @@ describe("volume-server connections", () => {
       const job = await done(await connect([v1, 65279], [fc, 4095]));
       assert.equal(job.status, "error");
       assert.deepEqual(ids(job), [`${v1},${fc}`]);
-      assert.equal(job.errorResponses.length, 3);
-      const messages = job.errorResponses.map((e: { message: string }) => e.message).join("\n");
+      assert.equal(job.statuses.length, 4, "one status per volume × server pair");
+      assert.equal(job.failures.length, 3);
+      const messages = job.failures.map((e: { errorMessage: string }) => e.errorMessage).join("\n");
       assert.match(messages, /The server 4095 does not exist/);
       assert.match(messages, /The volume 65279 does not exist/);
     });
@@ -166,7 +172,7 @@ describe("volume-server connections", () => {
       test(`${name} → ${status}`, async () => {
         const r = await s.post(CONNECTIONS, body);
         assert.equal(r.status, status, r.text);
-        if (status === 202) await s.waitJob(r.body.statusResource);
+        if (status === 202) await s.waitJob(r.body);
       });
     }
   });
@@ -300,7 +306,7 @@ describe("volume-server connections", () => {
       assert.equal((await connect([v1], [fc], viewer)).status, 403);
       const r = await connect([v1], [fc], provisioner);
       assert.equal(r.status, 202);
-      assert.equal((await s.waitJob(r.body.statusResource, provisioner)).status, "normal");
+      assert.equal((await s.waitJob(r.body, provisioner)).status, "normal");
       assert.equal((await s.get(`${CONNECTIONS}/${v1},${fc}`, { token: viewer })).status, 200);
       assert.equal((await s.get(CONNECTIONS, { token: viewer })).status, 200);
       assert.equal((await s.delete(`${CONNECTIONS}/${v1},${fc}`, { token: viewer })).status, 403);

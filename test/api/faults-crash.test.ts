@@ -56,19 +56,25 @@ describe("crash points", { timeout: 120_000 }, () => {
       args: ["--faults", "on", "--job-lease-ms", "500"],
     });
     const token2 = await login(again.url);
-    let job: { progress: string; status: string; affectedResources: string[] } | undefined;
-    for (let i = 0; i < 800; i++) {
-      const st = await httpRequest(`${again.url}${accepted.body[0].statusResource}`, "GET", {
-        authorization: `Session ${token2}`,
-      });
-      if (st.body.progress === "completed") {
-        job = st.body;
-        break;
+    assert.equal(accepted.body.length, 2, "one statusResource per volume");
+    const created: string[] = [];
+    for (const { statusResource } of accepted.body as { statusResource: string }[]) {
+      let job: { progress: string; status: string; affectedResources: string[] } | undefined;
+      for (let i = 0; i < 800; i++) {
+        const st = await httpRequest(`${again.url}${statusResource}`, "GET", {
+          authorization: `Session ${token2}`,
+        });
+        if (st.body.progress === "completed") {
+          job = st.body;
+          break;
+        }
+        await sleep(25);
       }
-      await sleep(25);
+      assert.equal(job?.status, "normal", JSON.stringify(job));
+      assert.equal(job?.affectedResources.length, 1);
+      created.push(...(job?.affectedResources ?? []));
     }
-    assert.equal(job?.status, "normal", JSON.stringify(job));
-    assert.equal(job?.affectedResources.length, 2);
+    assert.equal(new Set(created).size, 2, "each status names its own volume");
     const storage = await httpRequest(`${again.url}${SIMPLE}/storage`, "GET", {
       authorization: `Session ${token2}`,
     });

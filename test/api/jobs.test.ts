@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Busy, DeviceRefused, InternalError, NotFound } from "../../src/domain/errors.ts";
-import { type ExecutionResult, type JobOutcome, succeeded } from "../../src/services/jobs.ts";
+import { type ExecutionResult, eachItem, type JobOutcome, succeeded } from "../../src/services/jobs.ts";
+import { JobsStore } from "../../src/store/jobs.ts";
 import {
   deviceWait,
   enqueue,
@@ -9,6 +10,7 @@ import {
   idOf,
   jobCounts,
   sleep,
+  statusUrl,
   uniqueKind,
   userId,
   waitProgress,
@@ -319,6 +321,130 @@ describe("command-status lifecycle", () => {
     ]) {
       assert.ok(props?.[field], `documents ${field}`);
     }
+  });
+});
+
+describe("item statuses of a multi-resource job", () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ BLOCKPLANE_MAX_PENDING_JOBS: "2" });
+  });
+  after(() => s.close());
+
+  /** A job kind over items that waits for `g`, then creates volume `n` for item n, failing item 2. */
+  function itemKind(name: string, g: { promise: Promise<void> }) {
+    const kind = uniqueKind(name);
+    s.bp.jobs.register<{ items: number[] }>(kind, async (p, ctx) => {
+      await g.promise;
+      return eachItem(
+        ctx,
+        p.items,
+        (n) => `${SIMPLE}/volumes/${n}`,
+        async (n) => {
+          if (n === 2)
+            throw new DeviceRefused("The volume 2 cannot be created.", {
+              errorCode: { SSB1: "2e30", SSB2: "0001" },
+            });
+          return volume(n);
+        },
+      );
+    });
+    return kind;
+  }
+
+  test("each item has its own status: the job's progress until it completes, then its own outcome", async () => {
+    const g = gate();
+    const kind = itemKind("items", g);
+    const ids = await s.bp.jobs.enqueueItems(kind, { items: [1, 2, 3] }, null, 3);
+    assert.equal(new Set(ids).size, 3);
+    const urls = ids.map(statusUrl);
+    for (const url of urls) {
+      const st = await waitProgress(s, url, "processing");
+      assert.deepEqual(st, { id: idOf(url), progress: "processing" });
+    }
+    // The queue holds one job, however many statuses it has.
+    assert.equal(await new JobsStore(s.bp.store).countActive(), 1);
+    g.open();
+    const [one, two, three] = await Promise.all(urls.map((url) => s.waitJob(url)));
+    assert.deepEqual(one, {
+      id: ids[0],
+      progress: "completed",
+      status: "normal",
+      affectedResources: [`${SIMPLE}/volumes/1`],
+      operationDetails: [{ operationType: "CREATE", resourceType: "Volume", resourceId: "1" }],
+    });
+    assert.deepEqual(two, {
+      id: ids[1],
+      progress: "completed",
+      status: "error",
+      affectedResources: [],
+      operationDetails: [],
+      errorResource: `${SIMPLE}/volumes/2`,
+      errorCode: { SSB1: "2e30", SSB2: "0001" },
+      errorMessage: "The volume 2 cannot be created.",
+    });
+    assert.deepEqual(three.affectedResources, [`${SIMPLE}/volumes/3`]);
+    assert.equal(await new JobsStore(s.bp.store).countActive(), 0);
+  });
+
+  test("an item's status cannot be deleted before its job completes; afterwards each goes alone", async () => {
+    const g = gate();
+    const kind = itemKind("delete-items", g);
+    const urls = (await s.bp.jobs.enqueueItems(kind, { items: [1, 3] }, null, 2)).map(statusUrl);
+    await waitProgress(s, urls[1] as string, "processing");
+    const early = await s.delete(urls[1] as string);
+    assert.equal(early.status, 400);
+    assert.match(early.body.message, /has not completed/);
+    g.open();
+    await s.waitJob(urls[1] as string);
+    // The job's own status (item 0) goes first: the other item's status stays complete.
+    assert.equal((await s.delete(urls[0] as string)).status, 200);
+    assert.equal((await s.get(urls[0] as string)).status, 404);
+    const left = await s.get(urls[1] as string);
+    assert.equal(left.body.status, "normal");
+    assert.deepEqual(left.body.affectedResources, [`${SIMPLE}/volumes/3`]);
+    assert.equal((await s.delete(urls[1] as string)).status, 200);
+  });
+
+  test("item statuses belong to the user who started the job", async () => {
+    const g = gate();
+    g.open();
+    const kind = itemKind("owned-items", g);
+    const ownerToken = await s.userToken("items-owner", VIEWER);
+    const otherToken = await s.userToken("items-stranger", VIEWER);
+    const owner = await userId(s.bp.store.db, "items-owner");
+    const urls = (await s.bp.jobs.enqueueItems(kind, { items: [1, 3] }, owner, 2)).map(statusUrl);
+    for (const url of urls) {
+      assert.equal((await s.waitJob(url, ownerToken)).status, "normal");
+      assert.equal((await s.get(url, { token: otherToken })).status, 404);
+      assert.equal((await s.delete(url, { token: otherToken })).status, 404);
+    }
+  });
+
+  test("a handler that fails as a whole fails every item's status", async () => {
+    const kind = uniqueKind("items-throw");
+    s.bp.jobs.register(kind, async () => {
+      throw new DeviceRefused("The storage system refused the whole operation.", {
+        errorCode: { SSB1: "2e10", SSB2: "0000" },
+      });
+    });
+    const urls = (await s.bp.jobs.enqueueItems(kind, {}, null, 3)).map(statusUrl);
+    for (const url of urls) {
+      const st = await s.waitJob(url);
+      assert.equal(st.status, "error");
+      assert.equal(st.errorMessage, "The storage system refused the whole operation.");
+      assert.deepEqual(st.errorCode, { SSB1: "2e10", SSB2: "0000" });
+    }
+  });
+
+  test("the bound on pending jobs counts a job of many items once", async () => {
+    const g = gate();
+    const kind = itemKind("bound-items", g);
+    const first = await s.bp.jobs.enqueueItems(kind, { items: [1, 3, 4, 5] }, null, 4);
+    const second = await s.bp.jobs.enqueueItems(kind, { items: [1] }, null, 1);
+    await assert.rejects(s.bp.jobs.enqueueItems(kind, { items: [1] }, null, 1), Busy);
+    g.open();
+    for (const id of [...first, ...second]) assert.equal((await s.waitJob(statusUrl(id))).status, "normal");
   });
 });
 

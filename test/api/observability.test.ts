@@ -75,7 +75,7 @@ describe("observability", () => {
       drives: [{ driveTypeCode: "SNR5A-R960NC", dataDriveCount: 5, raidLevel: "RAID5" }],
     });
     assert.equal(r.status, 202, r.text);
-    const job = await s.waitJob(r.body.statusResource);
+    const job = await s.waitJob(r.body);
     assert.equal(job.status, "normal", JSON.stringify(job));
     pool = Number(job.operationDetails[0].resourceId);
   });
@@ -90,7 +90,7 @@ describe("observability", () => {
   async function createVolume(): Promise<number> {
     const r = await s.post(VOLUMES, { poolId: pool, capacity: 100 });
     assert.equal(r.status, 202, r.text);
-    const job = await s.waitJob(r.body[0].statusResource);
+    const job = await s.waitJob(r.body);
     assert.equal(job.status, "normal", JSON.stringify(job));
     return Number(job.operationDetails[0].resourceId);
   }

@@ -92,7 +92,7 @@ describe("bounded queue of configuration operations", () => {
     await sleep(60);
     const accepted = await s.post(`${SIMPLE}/volumes`, { poolId: 0, capacity: 1024 });
     assert.equal(accepted.status, 202, accepted.text);
-    await s.waitJob(accepted.body[0].statusResource);
+    await s.waitJob(accepted.body);
   });
 });
 

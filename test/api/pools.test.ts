@@ -25,7 +25,7 @@ describe("pools", () => {
   async function createPoolJob(body: unknown) {
     const r = await s.post(POOLS, body);
     assert.equal(r.status, 202, r.text);
-    return s.waitJob(r.body.statusResource);
+    return s.waitJob(r.body);
   }
   async function createPool(
     name: string,
@@ -39,18 +39,18 @@ describe("pools", () => {
   async function deletePool(id: number) {
     const r = await s.delete(`${POOLS}/${id}`);
     assert.equal(r.status, 202, r.text);
-    return s.waitJob(r.body.statusResource);
+    return s.waitJob(r.body);
   }
   async function createVolumes(poolId: number, capacity: number, number = 1) {
     const r = await s.post(`${SIMPLE}/volumes`, { poolId, capacity, number });
     assert.equal(r.status, 202, r.text);
-    const job = await s.waitJob(r.body[0].statusResource);
+    const job = await s.waitJob(r.body);
     return job.operationDetails.map((d: { resourceId: string }) => Number(d.resourceId)) as number[];
   }
   async function deleteVolume(id: number) {
     const r = await s.delete(`${SIMPLE}/volumes/${id}`);
     assert.equal(r.status, 202, r.text);
-    assert.equal((await s.waitJob(r.body.statusResource)).status, "normal");
+    assert.equal((await s.waitJob(r.body)).status, "normal");
   }
   async function freeDrives(code: string): Promise<number> {
     const r = await s.get(`${SIMPLE}/drives?usageType=FREE&driveTypeCode=${code}`);
@@ -67,7 +67,7 @@ describe("pools", () => {
         r.body.statusResource,
         /^\/ConfigurationManager\/simple\/v1\/objects\/command-status\/\d+$/,
       );
-      const job = await s.waitJob(r.body.statusResource);
+      const job = await s.waitJob(r.body);
       assert.equal(job.status, "normal");
       const id = Number(job.operationDetails[0].resourceId);
       assert.deepEqual(job.affectedResources, [`${POOLS}/${id}`]);
@@ -327,7 +327,7 @@ describe("pools", () => {
         thresholdDepletion: 90,
       });
       assert.equal(r.status, 202);
-      const job = await s.waitJob(r.body.statusResource);
+      const job = await s.waitJob(r.body);
       assert.equal(job.status, "normal");
       assert.deepEqual(job.operationDetails, [
         { operationType: "UPDATE", resourceType: "Pool", resourceId: String(id) },
@@ -346,7 +346,7 @@ describe("pools", () => {
       const id = await createPool("edges");
       const patch = async (body: object) => {
         const r = await s.patch(`${POOLS}/${id}`, body);
-        if (r.status === 202) assert.equal((await s.waitJob(r.body.statusResource)).status, "normal");
+        if (r.status === 202) assert.equal((await s.waitJob(r.body)).status, "normal");
         return r.status;
       };
       assert.equal(await patch({ thresholdWarning: 1 }), 202);
@@ -392,7 +392,7 @@ describe("pools", () => {
       const b = await createPool("rename-b");
       const r = await s.patch(`${POOLS}/${b}`, { name: "rename-a" });
       assert.equal(r.status, 202);
-      const job = await s.waitJob(r.body.statusResource);
+      const job = await s.waitJob(r.body);
       assert.equal(job.status, "error");
       assert.equal(job.errorResource, `${POOLS}/${b}`);
       assert.deepEqual(job.errorCode, { SSB1: "2e13", SSB2: "0003" });
@@ -410,7 +410,7 @@ describe("pools", () => {
       const id = await createPool("grow");
       const r = await expand(id, [raid5(SMALL.code, 6)]);
       assert.equal(r.status, 202);
-      const job = await s.waitJob(r.body.statusResource);
+      const job = await s.waitJob(r.body);
       assert.equal(job.status, "normal");
       assert.deepEqual(job.operationDetails, [
         { operationType: "UPDATE", resourceType: "Pool", resourceId: String(id) },
@@ -429,7 +429,7 @@ describe("pools", () => {
       ]) {
         const r = await expand(id, drives);
         assert.equal(r.status, 202);
-        const job = await s.waitJob(r.body.statusResource);
+        const job = await s.waitJob(r.body);
         assert.equal(job.status, "error");
         assert.deepEqual(job.errorCode, { SSB1: "2e13", SSB2: "0012" });
       }

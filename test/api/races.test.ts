@@ -48,7 +48,7 @@ if (!PG_URL) {
     /** The completed job that `r` (a 202 on `s`) started. */
     async function job(s: TestServer, r: Reply): Promise<Job> {
       assert.equal(r.status, 202, r.text);
-      return s.waitJob(Array.isArray(r.body) ? r.body[0].statusResource : r.body.statusResource);
+      return s.waitJob(r.body);
     }
     async function ok(s: TestServer, r: Reply): Promise<Job> {
       const j = await job(s, r);

@@ -220,9 +220,18 @@ describe("jobs across crashes and restarts", () => {
 
       const second = await startServerProcess(options);
       running.push(second);
-      const st = await pollCompleted(second.port, await login(second.port), url);
-      assert.equal(st.status, "normal", JSON.stringify(st).slice(0, 500));
-      assert.equal(st.operationDetails.length, 1000);
+      const token = await login(second.port);
+      const urls = made.body.map((x: { statusResource: string }) => x.statusResource) as string[];
+      assert.equal(urls.length, 1000, "one statusResource per volume");
+      const named = new Set<string>();
+      for (const [i, each] of urls.entries()) {
+        // The first waits for the job; the others completed with it.
+        const st = await pollCompleted(second.port, token, each, i === 0 ? 15_000 : 0);
+        assert.equal(st.status, "normal", JSON.stringify(st).slice(0, 500));
+        assert.equal(st.operationDetails.length, 1);
+        named.add(st.operationDetails[0].resourceId);
+      }
+      assert.equal(named.size, 1000, "each status names its own volume");
       const listed = await httpRequest(`${second.url}${SIMPLE}/volumes?poolId=${poolId}&count=1`, "GET", {
         authorization: `Session ${await login(second.port)}`,
       });

@@ -226,10 +226,16 @@ describe("SDK", { timeout: 120_000 }, () => {
     assert.equal(result.ok, false);
     assert.ok(!result.ok);
     assert.ok(isPartial(result));
+    // Every item's status was waited for: the failed one is named, the other is what was done.
     assert.equal(result.job?.status, "error");
-    assert.equal(result.errorResponses?.length, 1);
+    assert.equal(result.failedJobs?.length, 1);
+    assert.equal(result.failedJobs?.[0], result.job);
+    assert.match(result.job?.errorMessage ?? "", new RegExp(String(absent)));
     assert.equal(result.partialSuccessResponses?.length, 1);
-    assert.match(result.errorResponses?.[0]?.message ?? "", new RegExp(String(absent)));
+    assert.deepEqual(
+      (result.partialSuccessResponses?.[0] as { operationDetails?: unknown[] } | undefined)?.operationDetails,
+      [{ operationType: "CREATE", resourceType: "Snapshot", resourceId: `${volumeId},3` }],
+    );
     assert.equal(result.message, result.job?.errorMessage);
   });
 

@@ -26,7 +26,7 @@ describe("snapshots and snapshot groups", () => {
 
   async function done(r: Reply, token?: string) {
     assert.equal(r.status, 202, r.text);
-    return s.waitJob(Array.isArray(r.body) ? r.body[0].statusResource : r.body.statusResource, token);
+    return s.waitJob(r.body, token);
   }
   async function ok(r: Reply) {
     const job = await done(r);
@@ -171,19 +171,19 @@ describe("snapshots and snapshot groups", () => {
       assert.equal(job.errorResource, SNAPSHOTS);
       assert.equal(job.errorMessage, "The volume 65279 does not exist.");
       assert.equal(job.errorCode, undefined);
-      assert.equal(job.errorResponses.length, 1);
-      assert.equal(job.errorResponses[0].errorSource, SNAPSHOTS);
-      assert.equal(job.errorResponses[0].message, "The volume 65279 does not exist.");
-      assert.deepEqual(job.partialSuccessResponses, [
-        {
-          affectedResources: [`${SNAPSHOTS}/${a},3`],
-          operationDetails: [{ operationType: "CREATE", resourceType: "Snapshot", resourceId: `${a},3` }],
-        },
-        {
-          affectedResources: [`${SNAPSHOTS}/${b},3`],
-          operationDetails: [{ operationType: "CREATE", resourceType: "Snapshot", resourceId: `${b},3` }],
-        },
+      // Each param has its own command-status, in request order.
+      const [first, second, third] = job.statuses;
+      assert.equal(job.statuses.length, 3);
+      assert.deepEqual(first.affectedResources, [`${SNAPSHOTS}/${a},3`]);
+      assert.deepEqual(first.operationDetails, [
+        { operationType: "CREATE", resourceType: "Snapshot", resourceId: `${a},3` },
       ]);
+      assert.equal(second.status, "error");
+      assert.equal(second.errorResource, SNAPSHOTS);
+      assert.equal(second.errorMessage, "The volume 65279 does not exist.");
+      assert.deepEqual(second.affectedResources, []);
+      assert.equal(third.status, "normal");
+      assert.deepEqual(third.affectedResources, [`${SNAPSHOTS}/${b},3`]);
     });
 
     test("an absent pool is refused", async () => {

@@ -21,7 +21,7 @@ describe("storage system, health and the full API's storage instance", () => {
 
   async function done(r: Reply) {
     assert.equal(r.status, 202, r.text);
-    const job = await s.waitJob(Array.isArray(r.body) ? r.body[0].statusResource : r.body.statusResource);
+    const job = await s.waitJob(r.body);
     assert.equal(job.status, "normal", JSON.stringify(job));
     return job.operationDetails.map((d: { resourceId: string }) => Number(d.resourceId)) as number[];
   }

@@ -30,7 +30,7 @@ describe("volumes", () => {
   async function createPool(name: string, driveTypeCode: string, dataDriveCount: number): Promise<number> {
     const r = await s.post(POOLS, { name, drives: [{ driveTypeCode, dataDriveCount, raidLevel: "RAID5" }] });
     assert.equal(r.status, 202, r.text);
-    const job = await s.waitJob(r.body.statusResource);
+    const job = await s.waitJob(r.body);
     assert.equal(job.status, "normal", JSON.stringify(job));
     return Number(job.operationDetails[0].resourceId);
   }
@@ -39,8 +39,8 @@ describe("volumes", () => {
     const r = await s.post(VOLUMES, body);
     assert.equal(r.status, 202, r.text);
     assert.ok(Array.isArray(r.body), "POST volumes answers an array");
-    assert.equal(r.body.length, 1);
-    return s.waitJob(r.body[0].statusResource);
+    assert.equal(r.body.length, (body as { number?: number }).number ?? 1, "one statusResource per volume");
+    return s.waitJob(r.body);
   }
   async function create(body: object): Promise<number[]> {
     const job = await createJob(body);
@@ -50,7 +50,7 @@ describe("volumes", () => {
   async function remove(id: number) {
     const r = await s.delete(`${VOLUMES}/${id}`);
     assert.equal(r.status, 202, r.text);
-    return s.waitJob(r.body.statusResource);
+    return s.waitJob(r.body);
   }
   async function removeAll(ids: number[]) {
     for (const id of ids) assert.equal((await remove(id)).status, "normal");
@@ -63,7 +63,7 @@ describe("volumes", () => {
       assert.equal(r.status, 202);
       assert.equal(r.body.length, 1);
       assert.match(r.body[0].statusResource, /\/command-status\/\d+$/);
-      const job = await s.waitJob(r.body[0].statusResource);
+      const job = await s.waitJob(r.body);
       assert.equal(job.status, "normal");
       const id = Number(job.operationDetails[0].resourceId);
       assert.deepEqual(job.affectedResources, [`${VOLUMES}/${id}`]);
@@ -287,9 +287,13 @@ describe("volumes", () => {
     test("a pool that does not exist fails the job, naming the pool", async () => {
       const job = await createJob({ poolId: 100, capacity: 47, number: 3 });
       assert.equal(job.status, "error");
-      assert.equal(job.errorResource, `${POOLS}/100`);
-      assert.deepEqual(job.errorCode, { SSB1: "2e30", SSB2: "0001" });
-      assert.deepEqual(job.affectedResources, []);
+      assert.equal(job.failures.length, 3, "every volume's status reports the refusal");
+      for (const st of job.statuses) {
+        assert.equal(st.status, "error");
+        assert.equal(st.errorResource, `${POOLS}/100`);
+        assert.deepEqual(st.errorCode, { SSB1: "2e30", SSB2: "0001" });
+        assert.deepEqual(st.affectedResources, []);
+      }
     });
 
     test("partial failure: 10 volumes into room for 6 create 6 and report 4 failures", async () => {
@@ -298,34 +302,40 @@ describe("volumes", () => {
       const capacity = Math.floor(pool.totalCapacity / 6);
       const r = await s.post(VOLUMES, { poolId: small, capacity, number: 10 });
       assert.equal(r.status, 202);
-      const job = await s.waitJob(r.body[0].statusResource);
+      assert.equal(r.body.length, 10, "one statusResource per volume");
+      const job = await s.waitJob(r.body);
       const ids = job.operationDetails.map((d: { resourceId: string }) => Number(d.resourceId)) as number[];
       assert.equal(ids.length, 6);
-      const failure = {
-        errorSource: VOLUMES,
-        messageId: "KART30000-E",
-        message: "The pool capacity is insufficient.",
-        errorCode: POOL_FULL,
-      };
-      assert.deepEqual(job, {
-        id: Number(r.body[0].statusResource.split("/").pop()),
-        progress: "completed",
-        status: "error",
-        affectedResources: ids.map((id) => `${VOLUMES}/${id}`),
-        operationDetails: ids.map((id) => ({
-          operationType: "CREATE",
-          resourceType: "Volume",
-          resourceId: String(id),
-        })),
-        errorResource: VOLUMES,
-        errorCode: POOL_FULL,
-        errorMessage: "The pool capacity is insufficient.",
-        errorResponses: [failure, failure, failure, failure],
-        partialSuccessResponses: ids.map((id) => ({
-          affectedResources: [`${VOLUMES}/${id}`],
-          operationDetails: [{ operationType: "CREATE", resourceType: "Volume", resourceId: String(id) }],
-        })),
-      });
+      const statusIds = r.body.map((x: { statusResource: string }) =>
+        Number(x.statusResource.split("/").pop()),
+      );
+      assert.equal(new Set(statusIds).size, 10, "ten distinct command-statuses");
+      // The first six fit: each status names its own volume; the last four report the refusal.
+      assert.deepEqual(
+        job.statuses,
+        statusIds.map((id: number, i: number) =>
+          i < 6
+            ? {
+                id,
+                progress: "completed",
+                status: "normal",
+                affectedResources: [`${VOLUMES}/${ids[i]}`],
+                operationDetails: [
+                  { operationType: "CREATE", resourceType: "Volume", resourceId: String(ids[i]) },
+                ],
+              }
+            : {
+                id,
+                progress: "completed",
+                status: "error",
+                affectedResources: [],
+                operationDetails: [],
+                errorResource: VOLUMES,
+                errorCode: POOL_FULL,
+                errorMessage: "The pool capacity is insufficient.",
+              },
+        ),
+      );
       const after = (await s.get(`${POOLS}/${small}`)).body;
       assert.equal(after.numberOfVolumes, 6);
       assert.equal(after.usedCapacity, 6 * capacity);
@@ -350,7 +360,7 @@ describe("volumes", () => {
         nicknameParam: { baseName: "pg", startNumber: 0, numberOfDigits: 4 },
       });
       assert.equal(r.status, 202);
-      const job = await s.waitJob(r.body[0].statusResource);
+      const job = await s.waitJob(r.body);
       const elapsed = performance.now() - started;
       assert.equal(job.status, "normal");
       assert.equal(job.operationDetails.length, 1000);
@@ -620,7 +630,7 @@ describe("volumes", () => {
       for (const savingSetting of ["DEDUPLICATION_AND_COMPRESSION", "DISABLE"]) {
         const r = await s.patch(`${VOLUMES}/${id}`, { savingSetting });
         assert.equal(r.status, 202);
-        const job = await s.waitJob(r.body.statusResource);
+        const job = await s.waitJob(r.body);
         assert.deepEqual(job.operationDetails, [
           { operationType: "UPDATE", resourceType: "Volume", resourceId: String(id) },
         ]);
@@ -649,7 +659,7 @@ describe("volumes", () => {
       const used = (await s.get(`${POOLS}/${main}`)).body.usedCapacity;
       const r = await expand(id as number, 24);
       assert.equal(r.status, 202);
-      const job = await s.waitJob(r.body.statusResource);
+      const job = await s.waitJob(r.body);
       assert.equal(job.status, "normal");
       assert.deepEqual(job.operationDetails, [
         { operationType: "UPDATE", resourceType: "Volume", resourceId: String(id) },
@@ -732,7 +742,7 @@ describe("volumes", () => {
       const r = await s.request(method, url, body === undefined ? {} : { body });
       if (r.status === 404 && r.body?.message?.includes("URL")) return undefined;
       assert.equal(r.status, 202, `${method} ${url}: ${r.text}`);
-      const job = await s.waitJob(Array.isArray(r.body) ? r.body[0].statusResource : r.body.statusResource);
+      const job = await s.waitJob(r.body);
       assert.equal(job.status, "normal", JSON.stringify(job));
       return job;
     }
@@ -771,7 +781,7 @@ describe("volumes", () => {
       assert.deepEqual(await ids("serverNickname=HOST"), []);
 
       const r = await s.delete(`${VOLUMES}/${id}`);
-      const refused = await s.waitJob(r.body.statusResource);
+      const refused = await s.waitJob(r.body);
       assert.equal(refused.status, "error");
       assert.deepEqual(refused.errorCode, { SSB1: "2e30", SSB2: "0005" });
       assert.equal((await s.get(`${VOLUMES}/${id}`)).status, 200);
@@ -792,7 +802,7 @@ describe("volumes", () => {
       assert.equal(refused.status, "error");
       assert.deepEqual(refused.errorCode, { SSB1: "2e30", SSB2: "0006" });
       const r = await s.delete(`${POOLS}/${pool}`);
-      const poolJob = await s.waitJob(r.body.statusResource);
+      const poolJob = await s.waitJob(r.body);
       assert.deepEqual(poolJob.errorCode, { SSB1: "2e11", SSB2: "001f" });
     });
   });

@@ -87,6 +87,17 @@ async function checkArray(client: Client, poolId: number, expected: Expected): P
   assert.equal(p.body.numberOfVolumes, volumes.length);
 }
 
+/** The command-status ids of a multi-resource job, in item order (the job's own first). */
+async function itemStatusesOf(store: Store, jobId: number): Promise<number[]> {
+  const rows = await store.db
+    .selectFrom("jobs")
+    .select(["id", "item"])
+    .where((eb) => eb.or([eb("id", "=", jobId), eb("leader_id", "=", jobId)]))
+    .orderBy("item")
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
 /** The job that creates the volumes named `baseName`, if the dead server recorded one. */
 async function jobOf(store: Store, baseName: string) {
   const rows = await store.db
@@ -166,7 +177,7 @@ test(`kill -9 during ${ROUNDS} creations of ${PER_ROUND} volumes and after ackno
       drives: [{ driveTypeCode: "SNB5A-R1R9NC", dataDriveCount: 6, raidLevel: "RAID5" }],
     });
     assert.equal(pool.status, 202, JSON.stringify(pool.body));
-    const poolJob = await client.waitJob(pool.body.statusResource);
+    const poolJob = await client.waitJob(pool.body);
     assert.equal(poolJob.status, "normal", JSON.stringify(poolJob));
     const poolId = Number(poolJob.operationDetails[0].resourceId);
 
@@ -177,7 +188,7 @@ test(`kill -9 during ${ROUNDS} creations of ${PER_ROUND} volumes and after ackno
       nicknameParam: { baseName: "seed", startNumber: 0 },
     });
     assert.equal(seeded.status, 202, JSON.stringify(seeded.body));
-    const seedJob = await client.waitJob(seeded.body[0].statusResource);
+    const seedJob = await client.waitJob(seeded.body);
     assert.equal(seedJob.status, "normal");
     /** Every volume the server acknowledged, with the nickname and capacity it must have. */
     const expected: Expected = new Map(
@@ -186,7 +197,7 @@ test(`kill -9 during ${ROUNDS} creations of ${PER_ROUND} volumes and after ackno
         { nickname: `seed${i}`, capacity: 47 },
       ]),
     );
-    const jobs: string[] = [seeded.body[0].statusResource];
+    const jobs: string[] = seeded.body.map((x: { statusResource: string }) => x.statusResource);
     const landed = new Map<string, number>();
     let acknowledged = 0;
     let renamed = 0;
@@ -223,9 +234,15 @@ test(`kill -9 during ${ROUNDS} creations of ${PER_ROUND} volumes and after ackno
       t.diagnostic(`round ${round}: killed ${delay} ms after the request was sent, ${where}`);
 
       const job = await jobOf(store, baseName);
+      // The job and one status per volume were recorded together, or nothing was.
+      const statusIds = job ? await itemStatusesOf(store, job.id) : [];
+      if (job) assert.equal(statusIds.length, PER_ROUND, "one command-status per volume, all or none");
       if (accepted) {
         assert.ok(job, "an acknowledged request has its job");
-        assert.equal(answer.body[0].statusResource, `${SIMPLE}/command-status/${job.id}`);
+        assert.deepEqual(
+          answer.body.map((x: { statusResource: string }) => x.statusResource),
+          statusIds.map((id) => `${SIMPLE}/command-status/${id}`),
+        );
       }
       await restart();
       if (inFlight) {
@@ -241,11 +258,17 @@ test(`kill -9 during ${ROUNDS} creations of ${PER_ROUND} volumes and after ackno
       if (!job) {
         assert.deepEqual(await ofRound(), [], "a request never recorded made nothing");
       } else {
-        const statusResource = `${SIMPLE}/command-status/${job.id}`;
-        jobs.push(statusResource);
-        const st = await client.waitJob(statusResource);
+        const urls = statusIds.map((id) => `${SIMPLE}/command-status/${id}`);
+        jobs.push(...urls);
+        const st = await client.waitJob(urls);
         const made = await ofRound();
         assert.equal(st.progress, "completed");
+        // Every volume's status ended in a defined state, a failed one with its message.
+        for (const item of st.statuses) {
+          assert.equal(item.progress, "completed");
+          if (item.status === "error") assert.ok(item.errorMessage.length > 0, "an error with a message");
+          else assert.equal(item.affectedResources.length, 1, "a created volume's status names it");
+        }
         if (st.status === "normal") {
           assert.deepEqual(
             made.map((v) => v.nickname).sort(),
@@ -254,8 +277,6 @@ test(`kill -9 during ${ROUNDS} creations of ${PER_ROUND} volumes and after ackno
           );
         } else {
           assert.equal(st.status, "error", JSON.stringify(st).slice(0, 500));
-          assert.equal(typeof st.errorMessage, "string");
-          assert.ok(st.errorMessage.length > 0, "an error with a message");
         }
         // The command-status names exactly the volumes that exist, each once.
         const named = (st.operationDetails as { resourceId: string; resourceType: string }[]).map((d) => {

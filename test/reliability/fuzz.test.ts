@@ -37,7 +37,7 @@ async function ok(r: { status: number; body: unknown }, status = 202) {
   // biome-ignore lint/suspicious/noExplicitAny: answers of every shape
   const body = r.body as any;
   if (status !== 202) return body;
-  const job = await s.waitJob(Array.isArray(body) ? body[0].statusResource : body.statusResource);
+  const job = await s.waitJob(body);
   assert.equal(job.status, "normal", JSON.stringify(job));
   return job;
 }

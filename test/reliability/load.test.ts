@@ -162,7 +162,7 @@ async function makePool(client: Client): Promise<number> {
     drives: [{ driveTypeCode: "SNB5A-R1R9NC", dataDriveCount: 6, raidLevel: "RAID5" }],
   });
   assert.equal(pool.status, 202, JSON.stringify(pool.body));
-  const job = await client.waitJob(pool.body.statusResource);
+  const job = await client.waitJob(pool.body);
   assert.equal(job.status, "normal", JSON.stringify(job));
   return Number(job.operationDetails[0].resourceId);
 }
@@ -389,7 +389,7 @@ test("load: the job queue, sessions, maintenance and overload shed load with 503
       const overloadedPool = await makePool(c);
       const filled = await c.request("POST", VOLUMES, { poolId: overloadedPool, capacity: 47, number: 500 });
       assert.equal(filled.status, 202);
-      await c.waitJob(filled.body[0].statusResource);
+      await c.waitJob(filled.body);
       const d = await drive(c, 64, scaled(4000), 5_000 * reliabilityScale(), (seq) =>
         seq % 10 === 0
           ? {

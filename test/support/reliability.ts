@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { Db } from "../../src/store/db.ts";
-import { ADMIN_PASSWORD, basic, SIMPLE } from "./server.ts";
+import { ADMIN_PASSWORD, basic, type JobRef, mergedStatuses, SIMPLE } from "./server.ts";
 
 /** The factor every size of the suite is multiplied by; a positive number, 1 by default. */
 export function reliabilityScale(): number {
@@ -124,9 +124,18 @@ export class Client {
     return this.token;
   }
 
-  /** Polls a command-status until it completes. */
+  /**
+   * Polls a command-status until it completes. Given several (a multi-resource answer), waits for
+   * each and answers them merged, as the in-process server's `waitJob` does.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: a command-status read by tests
-  async waitJob(statusResource: string, timeoutMs = 60_000): Promise<any> {
+  async waitJob(ref: JobRef, timeoutMs = 60_000): Promise<any> {
+    if (Array.isArray(ref)) {
+      const statuses = [];
+      for (const r of ref) statuses.push(await this.waitJob(r, timeoutMs));
+      return mergedStatuses(statuses);
+    }
+    const statusResource = typeof ref === "string" ? ref : ref.statusResource;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const r = await this.request("GET", statusResource);

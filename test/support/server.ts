@@ -42,9 +42,14 @@ export interface TestServer {
   delete(url: string, options?: RequestOptions): Promise<Reply>;
   /** Creates a user with the given roles and answers a session token of theirs. */
   userToken(name: string, roles: string[]): Promise<string>;
-  /** Polls a command-status until it completes and answers it. */
+  /**
+   * Polls a command-status until it completes and answers it. Given a 202 body that lists several
+   * statusResources (a multi-resource operation), waits for every one and answers them merged:
+   * `statuses` (each item's command-status, in order), `status` (error when any item failed),
+   * `affectedResources` and `operationDetails` of every item, and `failures` (the failed items).
+   */
   // biome-ignore lint/suspicious/noExplicitAny: a command-status read by tests
-  waitJob(statusResource: string, token?: string): Promise<any>;
+  waitJob(ref: JobRef, token?: string): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -126,7 +131,15 @@ export async function startServer(
       if (made.status !== 200) throw new Error(`creating user ${name}: ${made.status} ${made.text}`);
       return sessionToken(name, password);
     },
-    async waitJob(statusResource, token) {
+    async waitJob(ref, token) {
+      if (Array.isArray(ref)) {
+        // One after the other: the items of one job complete together, so once the first has, the
+        // others answer at their first read.
+        const statuses = [];
+        for (const r of ref) statuses.push(await server.waitJob(r, token));
+        return mergedStatuses(statuses);
+      }
+      const statusResource = typeof ref === "string" ? ref : ref.statusResource;
       // A deadline in time, not in polls: a loaded machine runs jobs slowly, never wrongly.
       const deadline = Date.now() + 120_000;
       while (Date.now() < deadline) {
@@ -153,6 +166,28 @@ export async function startServer(
   }
   server.adminToken = await sessionToken("admin", ADMIN_PASSWORD);
   return server;
+}
+
+/** What names command-statuses: a statusResource URL, a 202 body, or a 202 body listing several. */
+export type JobRef = string | { statusResource: string } | (string | { statusResource: string })[];
+
+/** The item statuses of one multi-resource operation, read as one (see `waitJob`). */
+// biome-ignore lint/suspicious/noExplicitAny: command-statuses read by tests
+export function mergedStatuses(statuses: any[]) {
+  const failures = statuses.filter((st) => st.status !== "normal");
+  if (statuses.length === 1) return { ...statuses[0], statuses, failures };
+  const lead = failures[0];
+  return {
+    progress: "completed",
+    status: failures.length > 0 ? "error" : "normal",
+    statuses,
+    failures,
+    ...(lead
+      ? { errorResource: lead.errorResource, errorCode: lead.errorCode, errorMessage: lead.errorMessage }
+      : {}),
+    affectedResources: statuses.flatMap((st) => st.affectedResources ?? []),
+    operationDetails: statuses.flatMap((st) => st.operationDetails ?? []),
+  };
 }
 
 /** Creates an empty database on the PostgreSQL server of `baseUrl` and answers its URL. */

@@ -97,9 +97,16 @@ export function call(opKey?: string) {
 }
 
 /** 202: the operation runs as job `jobId`; poll the returned command-status. */
-export function accepted(reply: FastifyReply, jobId: number, asArray = false) {
-  const body = { statusResource: statusResource(jobId) };
-  return reply.code(202).send(asArray ? [body] : body);
+export function accepted(reply: FastifyReply, jobId: number) {
+  return reply.code(202).send({ statusResource: statusResource(jobId) });
+}
+
+/**
+ * 202 of a multi-resource operation: one statusResource per resource, in the request's order, as
+ * the array answers (clients take each status's affectedResources[0] as one resource).
+ */
+export function acceptedEach(reply: FastifyReply, statusIds: number[]) {
+  return reply.code(202).send(statusIds.map((id) => ({ statusResource: statusResource(id) })));
 }
 
 /** 200 after a synchronous change. */

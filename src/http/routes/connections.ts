@@ -11,6 +11,7 @@ import { CONNECTION_JOBS, CONNECTIONS_URL } from "../../services/connections.ts"
 import { principalOf } from "../contract/auth.ts";
 import {
   accepted,
+  acceptedEach,
   Body,
   call,
   errorResponses,
@@ -130,19 +131,21 @@ export const connectionRoutes: RouteModule = (app, { device, jobs }) => {
           "Asynchronous and multi-resource: every volume is connected to every server, each pair an item " +
           "of the job, at the server's lowest free LUN (0-2047), presented on every port of the server. " +
           "A pair already connected, or whose volume or server does not exist, fails alone. " +
-          'The command-status names each pair connected in operationDetails (resourceId "volumeId,serverId").',
+          "The answer lists one statusResource per pair, volume by volume, each to every server; each " +
+          'command-status names its pair in operationDetails (resourceId "volumeId,serverId") or reports its failure.',
         body: CreateBody,
-        response: { 202: StatusResourceSchema, ...errorResponses() },
+        response: { 202: Type.Array(StatusResourceSchema), ...errorResponses() },
       },
     },
     async (request, reply) => {
       const { volumeIds, serverIds } = request.body;
-      const id = await jobs.enqueue(
+      const ids = await jobs.enqueueItems(
         CONNECTION_JOBS.create,
         { volumeIds, serverIds },
         principalOf(request).user.id,
+        volumeIds.length * serverIds.length,
       );
-      return accepted(reply, id);
+      return acceptedEach(reply, ids);
     },
   );
 

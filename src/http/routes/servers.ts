@@ -25,6 +25,7 @@ import {
 import { principalOf } from "../contract/auth.ts";
 import {
   accepted,
+  acceptedEach,
   Body,
   call,
   errorResponses,
@@ -323,10 +324,10 @@ export const serverRoutes: RouteModule = (app, { device, jobs }) => {
       config: change,
       schema: {
         tags,
-        summary: "Add HBAs to a server (each HBA succeeds or fails on its own)",
+        summary: "Add HBAs to a server (one statusResource per HBA; each succeeds or fails on its own)",
         params: idParams(MAX_SERVER_ID),
         body: Body({ hbas: Type.Array(Body(HbaName.properties), { minItems: 1, maxItems: 256 }) }),
-        response: accept,
+        response: { 202: Type.Array(StatusResourceSchema), ...errorResponses() },
       },
     },
     async (request, reply) => {
@@ -334,7 +335,13 @@ export const serverRoutes: RouteModule = (app, { device, jobs }) => {
       const hbas = request.body.hbas.map((h, i) => hbaFromBody(h, `hbas[${i}]`));
       const server = await device.getServer(id, call());
       for (const hba of hbas) checkHbaFits(hba, id, server.protocol);
-      return accepted(reply, await enqueue(SERVER_JOBS.addHbas, { id, hbas }, request));
+      const ids = await jobs.enqueueItems(
+        SERVER_JOBS.addHbas,
+        { id, hbas },
+        principalOf(request).user.id,
+        hbas.length,
+      );
+      return acceptedEach(reply, ids);
     },
   );
 

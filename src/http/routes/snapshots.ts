@@ -2,7 +2,7 @@
  * Snapshots and snapshot groups: list and get them, take snapshots (multi-resource), map,
  * restore and delete one, and delete a whole group (multi-resource). All changes are asynchronous.
  */
-import { Type } from "typebox";
+import { type TSchema, Type } from "typebox";
 import {
   MAX_GROUP_NAME_LENGTH,
   MAX_SNAPSHOT_ID,
@@ -17,6 +17,7 @@ import { SNAPSHOT_JOBS, SNAPSHOTS_URL } from "../../services/snapshots.ts";
 import { principalOf } from "../contract/auth.ts";
 import {
   accepted,
+  acceptedEach,
   Body,
   call,
   errorResponses,
@@ -142,7 +143,7 @@ function groupNameOf(name: string): string {
 export const snapshotRoutes: RouteModule = (app, { device, jobs }) => {
   const tags = ["snapshots"];
   const localCopy = { permission: "local-copy" } as const;
-  const enqueued = (response: typeof StatusResourceSchema) => ({ 202: response, ...errorResponses() });
+  const enqueued = (response: TSchema) => ({ 202: response, ...errorResponses() });
 
   app.get(
     SNAPSHOTS_URL,
@@ -203,13 +204,13 @@ export const snapshotRoutes: RouteModule = (app, { device, jobs }) => {
         tags,
         summary: "Take snapshots",
         description:
-          "Asynchronous and multi-resource: each param is an item of the job. A snapshot takes its master " +
+          "Asynchronous and multi-resource: the answer lists one statusResource per param, in order. A snapshot takes its master " +
           "volume's lowest free snapshot ID (3-1023) and is in status PSUS. A master volume has at most one " +
           'snapshot in a group. "Mapped Snapshot" and "Snap Clone" also map the snapshot to a new volume ' +
           "(as the map action does), named in operationDetails after the snapshot. A missing type is " +
           '"Snapshot".',
         body: CreateBody,
-        response: enqueued(StatusResourceSchema),
+        response: enqueued(Type.Array(StatusResourceSchema)),
       },
     },
     async (request, reply) => {
@@ -219,8 +220,13 @@ export const snapshotRoutes: RouteModule = (app, { device, jobs }) => {
         snapshotGroupName: p.snapshotGroupName,
         type: p.type ?? "Snapshot",
       }));
-      const id = await jobs.enqueue(SNAPSHOT_JOBS.create, { params }, principalOf(request).user.id);
-      return accepted(reply, id);
+      const ids = await jobs.enqueueItems(
+        SNAPSHOT_JOBS.create,
+        { params },
+        principalOf(request).user.id,
+        params.length,
+      );
+      return acceptedEach(reply, ids);
     },
   );
 

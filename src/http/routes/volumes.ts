@@ -19,6 +19,7 @@ import { VOLUME_JOBS, volumeNicknames, volumeUrl } from "../../services/volumes.
 import { principalOf } from "../contract/auth.ts";
 import {
   accepted,
+  acceptedEach,
   Body,
   call,
   done,
@@ -181,7 +182,7 @@ export const volumeRoutes: RouteModule = (app, { device, jobs }) => {
       config: provisioning,
       schema: {
         tags,
-        summary: "Create 1 to 1000 volumes in a pool (asynchronous; one job for all)",
+        summary: "Create 1 to 1000 volumes in a pool (asynchronous; one statusResource per volume)",
         body: CreateBody,
         response: { 202: Type.Array(StatusResourceSchema), ...errorResponses() },
       },
@@ -210,8 +211,8 @@ export const volumeRoutes: RouteModule = (app, { device, jobs }) => {
         isDataReductionShareEnabled,
         ...(nicknameParam ? { nicknameParam } : {}),
       };
-      const id = await jobs.enqueue(VOLUME_JOBS.create, params, principalOf(request).user.id);
-      return accepted(reply, id, true);
+      const ids = await jobs.enqueueItems(VOLUME_JOBS.create, params, principalOf(request).user.id, number);
+      return acceptedEach(reply, ids);
     },
   );
 

@@ -5,12 +5,14 @@
  */
 import { type Kysely, type Migration, Migrator } from "kysely";
 import * as m001 from "./001_initial.ts";
+import * as m002 from "./002_command_statuses.ts";
 import * as m003 from "./003_volume_qos.ts";
 import * as m004 from "./004_profiles.ts";
 import * as m005 from "./005_volume_compression_acceleration.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": m001,
+  "002_command_statuses": m002,
   "003_volume_qos": m003,
   "004_profiles": m004,
   "005_volume_compression_acceleration": m005,
