@@ -142,11 +142,12 @@ const SERVER: Shape = {
   nickname: "string",
   protocol: "string",
   osType: "string",
-  osTypeOptions: ["integer"],
+  // Detail fields: the collection's server class defaults them when a list item lacks them.
+  "osTypeOptions?": ["integer"],
   totalCapacity: "integer",
   usedCapacity: "integer",
   numberOfPaths: "integer",
-  numberOfVolumes: "integer",
+  numberOfVolumes: "integer?",
   isInconsistent: "boolean",
   modificationInProgress: "boolean",
   compatibility: "string",
@@ -271,7 +272,7 @@ const poolFixture = (name: string): Step[] => [
   job(`fixture: POST pools ${name}`, "POST", `${S}/pools`, {
     name,
     drives: [
-      { driveTypeCode: "SNR5A-R960NC", dataDriveCount: 9, raidLevel: "RAID5", parityGroupType: "DDP" },
+      { driveTypeCode: "SNB5C-R3R8NC", dataDriveCount: 9, raidLevel: "RAID5", parityGroupType: "DDP" },
     ],
   }),
   { ...get("fixture: find the pool", `${S}/pools`, { data: [POOL] }), capture: { poolId: "data.0.id" } },
@@ -588,7 +589,7 @@ const ddpScenarios: Scenario[] = [
       {
         name: "ddp-a",
         drives: [
-          { driveTypeCode: "SNB5A-R1R9NC", dataDriveCount: 9, raidLevel: "RAID5", parityGroupType: "DDP" },
+          { driveTypeCode: "SNB5C-R7R6NC", dataDriveCount: 9, raidLevel: "RAID5", parityGroupType: "DDP" },
         ],
         isEncryptionEnabled: true,
       },
@@ -656,7 +657,7 @@ const ddpScenarios: Scenario[] = [
     ),
     job(`${DP} expand: POST expand`, "POST", `${S}/pools/{poolId}/actions/expand/invoke`, {
       additionalDrives: [
-        { driveTypeCode: "SNR5A-R960NC", dataDriveCount: 9, raidLevel: "RAID5", parityGroupType: "DDP" },
+        { driveTypeCode: "SNB5C-R3R8NC", dataDriveCount: 9, raidLevel: "RAID5", parityGroupType: "DDP" },
       ],
     }),
     get(`${DP} expand: GET pools/{id} again`, `${S}/pools/{poolId}`, POOL),

@@ -157,7 +157,8 @@ for (const file of modules) {
   assert.ok(Array.isArray(mod.SCENARIOS), `${file} exports no SCENARIOS array`);
   for (const scenario of mod.SCENARIOS) {
     test(`${file}: ${scenarioTitle(scenario)}`, async () => {
-      const server = await startServer();
+      // The array `npm start` brings up: the default model with its seeded pool, as a user meets it.
+      const server = await startServer({ BLOCKPLANE_ARRAY_MODEL: "", BLOCKPLANE_SEED_POOL: "" });
       try {
         const problems = await replay(server, scenario);
         if (problems.length > 0) {
