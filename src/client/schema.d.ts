@@ -4093,7 +4093,7 @@ export interface paths {
         head?: never;
         /**
          * Change a volume's nickname (synchronous), or its capacity saving and compression acceleration (asynchronous)
-         * @description A nickname alone is changed at once (200 with the execution result). savingSetting and compressionAcceleration, alone or together, are changed by a job (202). A nickname cannot be changed in the same request as the other two.
+         * @description A nickname alone is changed at once (200 with the execution result). savingSetting and compressionAcceleration, alone or together, are changed by a job (202), which also sets a nickname sent with them.
          */
         patch: {
             parameters: {
@@ -5149,7 +5149,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a server's nickname, or its OS type and options */
+        /** Change a server's nickname, its OS type and options, or both */
         patch: {
             parameters: {
                 query?: never;

@@ -51,6 +51,7 @@ export interface VolumeIdParams {
   id: number;
 }
 export interface VolumeSavingParams extends VolumeIdParams {
+  nickname?: string;
   savingSetting?: SavingSetting;
   compressionAcceleration?: boolean;
 }
@@ -89,6 +90,7 @@ export function registerVolumeJobs(jobs: JobsService): void {
   jobs.register<VolumeSavingParams>(VOLUME_JOBS.setSaving, (p, ctx) =>
     oneItem(ctx, volumeUrl(p.id), async (opts) => {
       const change: VolumeSavingChange = {};
+      if (p.nickname !== undefined) change.nickname = p.nickname;
       if (p.savingSetting !== undefined) change.savingSetting = p.savingSetting;
       if (p.compressionAcceleration !== undefined) change.compressionAcceleration = p.compressionAcceleration;
       await ctx.device.setVolumeSavings(p.id, change, opts);

@@ -99,7 +99,12 @@ export interface ServerCreate {
 }
 
 /** Either a new nickname, or a new OS type and/or options: never both kinds at once. */
-export type ServerChange = { nickname: string } | { osType?: OsType; osTypeOptions?: number[] };
+/** A change of a server: its nickname, its OS type and options, or both at once (one transaction). */
+export interface ServerChange {
+  nickname?: string;
+  osType?: OsType;
+  osTypeOptions?: number[];
+}
 
 /** An HBA by its identity: a WWN (16 lowercase hex) for FC, an initiator name for iSCSI. */
 export interface HbaId {

@@ -20,8 +20,12 @@ export interface VolumeCreate {
   isDataReductionShareEnabled: boolean;
 }
 
-/** A change of a volume's capacity saving: what is absent stays as it is. */
+/**
+ * A change of a volume's capacity saving, with its nickname when a client changes both in one
+ * request: what is absent stays as it is.
+ */
 export interface VolumeSavingChange {
+  nickname?: string;
   savingSetting?: SavingSetting;
   /** Whether the compression accelerator serves the capacity saving; needs a saving other than DISABLE. */
   compressionAcceleration?: boolean;
@@ -100,7 +104,8 @@ export interface VolumesPort {
   createVolumes(items: VolumeCreate[], opts: CallOptions): Promise<ItemResult<number>[]>;
   setVolumeNickname(id: number, nickname: string, opts: CallOptions): Promise<void>;
   /**
-   * Changes the capacity saving and the compression acceleration together. Turning the saving off
+   * Changes the capacity saving and the compression acceleration together (and the nickname, when
+   * given), in one transaction. Turning the saving off
    * turns acceleration off; acceleration without a saving is refused.
    */
   setVolumeSavings(id: number, change: VolumeSavingChange, opts: CallOptions): Promise<void>;

@@ -307,7 +307,7 @@ export function serversOps(ctx: SimContext): ServersPort {
     async updateServer(id: number, change: ServerChange, opts: CallOptions): Promise<void> {
       await transact(ctx, opts, async (tx) => {
         const server = await serverRow(tx, id);
-        if ("nickname" in change) {
+        if (change.nickname !== undefined) {
           const taken = await tx
             .selectFrom("servers")
             .select("id")
@@ -320,11 +320,10 @@ export function serversOps(ctx: SimContext): ServersPort {
               REFUSED.nicknameInUse,
             );
           }
-          await tx.updateTable("servers").set({ nickname: change.nickname }).where("id", "=", id).execute();
-          return;
         }
+        const osChange = change.osType !== undefined || change.osTypeOptions !== undefined;
         // The OS type is a setting of the host groups: a server without protocol has none to set.
-        if (server.protocol === "Undefined") {
+        if (osChange && server.protocol === "Undefined") {
           throw refused(
             `The OS type of server ${id} cannot be set: it is reserved and has no host group yet.`,
             REFUSED.noProtocol,
@@ -333,6 +332,7 @@ export function serversOps(ctx: SimContext): ServersPort {
         await tx
           .updateTable("servers")
           .set({
+            ...(change.nickname !== undefined ? { nickname: change.nickname } : {}),
             ...(change.osType !== undefined ? { os_type: change.osType } : {}),
             ...(change.osTypeOptions !== undefined
               ? { os_type_options: JSON.stringify([...change.osTypeOptions].sort((a, b) => a - b)) }

@@ -357,6 +357,7 @@ export function volumesOps(ctx: SimContext): VolumesPort {
         await tx
           .updateTable("volumes")
           .set({
+            ...(change.nickname !== undefined ? { nickname: change.nickname } : {}),
             saving_setting: saving,
             is_data_reduction_share_enabled: share,
             compression_acceleration: accelerated,

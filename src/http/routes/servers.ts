@@ -228,7 +228,7 @@ export const serverRoutes: RouteModule = (app, { device, jobs }) => {
       config: change,
       schema: {
         tags,
-        summary: "Change a server's nickname, or its OS type and options",
+        summary: "Change a server's nickname, its OS type and options, or both",
         params: idParams(MAX_SERVER_ID),
         body: Body(
           {
@@ -244,22 +244,14 @@ export const serverRoutes: RouteModule = (app, { device, jobs }) => {
     async (request, reply) => {
       const { id } = request.params;
       const { nickname, osType, osTypeOptions } = request.body;
-      if (nickname !== undefined && (osType !== undefined || osTypeOptions !== undefined)) {
-        throw new InvalidRequest(
-          "The nickname cannot be changed together with osType or osTypeOptions: send them apart.",
-        );
-      }
       const server = await device.getServer(id, call());
-      let changed: ServerChange;
-      if (nickname !== undefined) {
-        checkNickname(nickname, server.protocol);
-        changed = { nickname };
-      } else {
-        changed = {
-          ...(osType !== undefined ? { osType } : {}),
-          ...(osTypeOptions !== undefined ? { osTypeOptions } : {}),
-        };
-      }
+      // Clients send a nickname and an OS type together when both change: one job does both.
+      if (nickname !== undefined) checkNickname(nickname, server.protocol);
+      const changed: ServerChange = {
+        ...(nickname !== undefined ? { nickname } : {}),
+        ...(osType !== undefined ? { osType } : {}),
+        ...(osTypeOptions !== undefined ? { osTypeOptions } : {}),
+      };
       return accepted(reply, await enqueue(SERVER_JOBS.update, { id, change: changed }, request));
     },
   );

@@ -44,7 +44,8 @@ export const MAX_VOLUMES_PER_CREATE = 1000;
 const NICK_CHAR = "A-Za-z0-9!#$%&'()+,\\-./:=@\\[\\\\\\]^_`{}~";
 const NICK_BODY = `[${NICK_CHAR}]([${NICK_CHAR} ]*[${NICK_CHAR}])?`;
 
-const BaseName = Type.String({ minLength: 1, maxLength: MAX_NICKNAME_LENGTH, pattern: `^${NICK_BODY}$` });
+/** A base name; empty means no nickname (a client that always sends nicknameParam sends it so). */
+const BaseName = Type.String({ maxLength: MAX_NICKNAME_LENGTH, pattern: `^(${NICK_BODY})?$` });
 /** A new nickname: may be empty (no nickname); may not start with a hyphen. */
 const Nickname = Type.String({ maxLength: MAX_NICKNAME_LENGTH, pattern: `^((?!-)${NICK_BODY})?$` });
 const Capacity = Type.Integer({
@@ -188,7 +189,14 @@ export const volumeRoutes: RouteModule = (app, { device, jobs }) => {
       },
     },
     async (request, reply) => {
-      const { capacity, number = 1, nicknameParam, savingSetting = "DISABLE", poolId } = request.body;
+      const { capacity, number = 1, savingSetting = "DISABLE", poolId } = request.body;
+      let { nicknameParam } = request.body;
+      if (nicknameParam?.baseName === "") {
+        if (nicknameParam.startNumber !== undefined || nicknameParam.numberOfDigits !== undefined) {
+          throw new InvalidRequest("nicknameParam.baseName is required with startNumber or numberOfDigits.");
+        }
+        nicknameParam = undefined;
+      }
       const isDataReductionShareEnabled = request.body.isDataReductionShareEnabled ?? false;
       if (isDataReductionShareEnabled && savingSetting === "DISABLE") {
         throw new InvalidRequest("isDataReductionShareEnabled needs a savingSetting other than DISABLE.");
@@ -226,8 +234,8 @@ export const volumeRoutes: RouteModule = (app, { device, jobs }) => {
           "Change a volume's nickname (synchronous), or its capacity saving and compression acceleration (asynchronous)",
         description:
           "A nickname alone is changed at once (200 with the execution result). savingSetting and " +
-          "compressionAcceleration, alone or together, are changed by a job (202). A nickname cannot be " +
-          "changed in the same request as the other two.",
+          "compressionAcceleration, alone or together, are changed by a job (202), which also sets a " +
+          "nickname sent with them.",
         params: volumeParams,
         body: Body({
           nickname: Type.Optional(Nickname),
@@ -246,12 +254,7 @@ export const volumeRoutes: RouteModule = (app, { device, jobs }) => {
       if (nickname === undefined && !savings) {
         throw new InvalidRequest("Specify nickname, or savingSetting and/or compressionAcceleration.");
       }
-      if (nickname !== undefined && savings) {
-        throw new InvalidRequest(
-          "nickname cannot be specified with savingSetting or compressionAcceleration: change the nickname in a request of its own.",
-        );
-      }
-      if (nickname !== undefined) {
+      if (!savings && nickname !== undefined) {
         await device.setVolumeNickname(id, nickname, call());
         return done(reply, succeeded("UPDATE", "Volume", id, volumeUrl(id)));
       }
@@ -265,6 +268,8 @@ export const volumeRoutes: RouteModule = (app, { device, jobs }) => {
         VOLUME_JOBS.setSaving,
         {
           id,
+          // Clients send a new nickname with the saving when both change: the job sets both.
+          ...(nickname !== undefined ? { nickname } : {}),
           ...(savingSetting !== undefined ? { savingSetting } : {}),
           ...(compressionAcceleration !== undefined ? { compressionAcceleration } : {}),
         },
