@@ -399,8 +399,12 @@ function scenario(module: string, operation: string, steps: Step[]): Scenario {
   return { client: CLIENT, module, operation, steps: [SESSION, REGISTER, ...steps] };
 }
 
+/**
+ * The drives of the pools the scenarios make: a drive type of the default array (VSP One B28) that
+ * its seeded pool 0 leaves wholly free (24 drives), enough for a pool and one expansion.
+ */
 const DRIVE = {
-  driveTypeCode: "SNB5A-R1R9NC",
+  driveTypeCode: "SNB5C-R3R8NC",
   dataDriveCount: 5,
   raidLevel: "RAID5",
   parityGroupType: "DDP",
@@ -481,8 +485,14 @@ function createPath(initiator: { hbaWwn: string } | { iscsiName: string }, portI
   ];
 }
 
-/** A ready FC server with an HBA and paths (through CL1-A and CL1-B unless told). */
-function fcServerWithPaths(nickname = "tf-fc-server", portIds = ["CL1-A", "CL1-B"]): Step[] {
+/** FC ports of the default array (VSP One B28: FC CL1-A…CL8-A, iSCSI CL1-B…CL4-B, NVMe/TCP CL1-C…). */
+const FC_PORT_1 = "CL1-A";
+const FC_PORT_2 = "CL2-A";
+/** An iSCSI port of the default array. */
+const ISCSI_PORT = "CL1-B";
+
+/** A ready FC server with an HBA and paths (through two FC ports unless told). */
+function fcServerWithPaths(nickname = "tf-fc-server", portIds = [FC_PORT_1, FC_PORT_2]): Step[] {
   return [...createServer(nickname, "FC"), ...createHba(), ...createPath({ hbaWwn: WWN }, portIds)];
 }
 
@@ -631,14 +641,14 @@ const servers: Scenario[] = [
     createServer("tf-server", "FC"),
   ),
   scenario("hitachi_vsp_one_server", "create with host groups: add-host-groups, sync-host-group-names", [
-    // a host group to take over: the one the first server's only path made on CL1-A
-    ...fcServerWithPaths("tf-owner", ["CL1-A"]),
+    // a host group to take over: the one the first server's only path made on the first FC port
+    ...fcServerWithPaths("tf-owner", [FC_PORT_1]),
     ...createServer("tf-server", "FC"),
     change(
       "hitachi_vsp_one_server create: POST servers/{id}/actions/add-host-groups/invoke",
       "POST",
       "servers/{serverId}/actions/add-host-groups/invoke",
-      { hostGroups: [{ portId: "CL1-A", hostGroupId: 1 }] },
+      { hostGroups: [{ portId: FC_PORT_1, hostGroupId: 1 }] },
     ),
     // the provider sends no body parameter here: json.Marshal(nil) is the text "null"
     change(
@@ -671,19 +681,30 @@ const servers: Scenario[] = [
     ),
     get("hitachi_vsp_one_server read: GET servers/{id}", "servers/{serverId}", SERVER),
   ]),
+  // a plan changing server_nickname and os_type at once: both fields in the one PATCH
+  scenario("hitachi_vsp_one_server", "update the nickname and the OS type together", [
+    ...createServer("tf-server", "FC"),
+    change(
+      "hitachi_vsp_one_server update: PATCH servers/{id} nickname, osType",
+      "PATCH",
+      "servers/{serverId}",
+      { nickname: "tf-server-renamed", osType: "VMware" },
+    ),
+    get("hitachi_vsp_one_server read: GET servers/{id}", "servers/{serverId}", SERVER),
+  ]),
   scenario("hitachi_vsp_one_server", "delete: its paths first, then the server", [
     ...fcServerWithPaths(),
     get("hitachi_vsp_one_server delete: GET servers/{id} (paths to remove)", "servers/{serverId}", SERVER),
     change(
-      "hitachi_vsp_one_server delete: DELETE servers/{id}/paths/{wwn},CL1-A",
+      `hitachi_vsp_one_server delete: DELETE servers/{id}/paths/{wwn},${FC_PORT_1}`,
       "DELETE",
-      `servers/{serverId}/paths/${WWN},CL1-A`,
+      `servers/{serverId}/paths/${WWN},${FC_PORT_1}`,
       undefined,
     ),
     change(
-      "hitachi_vsp_one_server delete: DELETE servers/{id}/paths/{wwn},CL1-B",
+      `hitachi_vsp_one_server delete: DELETE servers/{id}/paths/{wwn},${FC_PORT_2}`,
       "DELETE",
-      `servers/{serverId}/paths/${WWN},CL1-B`,
+      `servers/{serverId}/paths/${WWN},${FC_PORT_2}`,
       undefined,
     ),
     change(
@@ -752,9 +773,9 @@ const paths: Scenario[] = [
   scenario("hitachi_vsp_one_server_path", "update: remove one port", [
     ...fcServerWithPaths(),
     change(
-      "hitachi_vsp_one_server_path update: DELETE servers/{id}/paths/{wwn},CL1-B",
+      `hitachi_vsp_one_server_path update: DELETE servers/{id}/paths/{wwn},${FC_PORT_2}`,
       "DELETE",
-      `servers/{serverId}/paths/${WWN},CL1-B`,
+      `servers/{serverId}/paths/${WWN},${FC_PORT_2}`,
       undefined,
     ),
     get("hitachi_vsp_one_server_path read: GET servers/{id}", "servers/{serverId}", SERVER),
@@ -763,19 +784,19 @@ const paths: Scenario[] = [
     ...fcServerWithPaths(),
     get(
       "hitachi_vsp_one_server_path read: GET servers/{id}/paths/{wwn},{portId}",
-      `servers/{serverId}/paths/${WWN},CL1-A`,
+      `servers/{serverId}/paths/${WWN},${FC_PORT_1}`,
       SERVER_PATH,
     ),
   ]),
 ];
 
-/** An iSCSI server with an initiator and a path through CL1-C. */
+/** An iSCSI server with an initiator and a path through an iSCSI port. */
 const iscsiServer: Step[] = [
   ...createServer("tf-iscsi-server", "iSCSI"),
   change("hitachi_vsp_one_server_hba create: POST servers/{id}/hbas", "POST", "servers/{serverId}/hbas", {
     hbas: [{ iscsiName: INITIATOR }],
   }),
-  ...createPath({ iscsiName: INITIATOR }, ["CL1-C"]),
+  ...createPath({ iscsiName: INITIATOR }, [ISCSI_PORT]),
 ];
 const iscsiTargets: Scenario[] = [
   scenario("hitachi_vsp_one_iscsi_target", "rename the target of a server on a port", [
@@ -783,12 +804,12 @@ const iscsiTargets: Scenario[] = [
     change(
       "hitachi_vsp_one_iscsi_target create: PATCH servers/{id}/target-iscsi-ports/{portId}",
       "PATCH",
-      "servers/{serverId}/target-iscsi-ports/CL1-C",
+      `servers/{serverId}/target-iscsi-ports/${ISCSI_PORT}`,
       { targetIscsiName: "iqn.1994-04.jp.co.hitachi:rsd.h8m.t.700001.tf-target" },
     ),
     get(
       "hitachi_vsp_one_iscsi_target read: GET servers/{id}/target-iscsi-ports/{portId}",
-      "servers/{serverId}/target-iscsi-ports/CL1-C",
+      `servers/{serverId}/target-iscsi-ports/${ISCSI_PORT}`,
       ISCSI_TARGET,
     ),
   ]),
@@ -801,7 +822,7 @@ const iscsiTargets: Scenario[] = [
     ),
     get(
       "hitachi_vsp_one_iscsi_target read: GET servers/{id}/target-iscsi-ports/{portId}",
-      "servers/{serverId}/target-iscsi-ports/CL1-C",
+      `servers/{serverId}/target-iscsi-ports/${ISCSI_PORT}`,
       ISCSI_TARGET,
     ),
   ]),
@@ -816,11 +837,11 @@ const ports: Scenario[] = [
     get("hitachi_vsp_one_ports read: GET ports?protocol=iSCSI", "ports", PORT_LIST, {
       query: { protocol: "iSCSI" },
     }),
-    get("hitachi_vsp_one_port read: GET ports/{id}", "ports/CL1-A", PORT),
+    get("hitachi_vsp_one_port read: GET ports/{id}", `ports/${FC_PORT_1}`, PORT),
   ]),
   scenario("hitachi_vsp_one_port", "update an FC port: speed, security, FC settings", [
-    get("hitachi_vsp_one_port read: GET ports/{id}", "ports/CL1-A", PORT),
-    step("hitachi_vsp_one_port update: PATCH ports/{id} (synchronous)", "PATCH", "ports/CL1-A", {
+    get("hitachi_vsp_one_port read: GET ports/{id}", `ports/${FC_PORT_1}`, PORT),
+    step("hitachi_vsp_one_port update: PATCH ports/{id} (synchronous)", "PATCH", `ports/${FC_PORT_1}`, {
       body: {
         portSpeed: "NUMBER_16",
         portSecurity: true,
@@ -828,11 +849,11 @@ const ports: Scenario[] = [
       },
       reads: SYNC_CHANGE,
     }),
-    get("hitachi_vsp_one_port read: GET ports/{id}", "ports/CL1-A", PORT),
+    get("hitachi_vsp_one_port read: GET ports/{id}", `ports/${FC_PORT_1}`, PORT),
   ]),
   scenario("hitachi_vsp_one_port", "update an iSCSI port: TCP settings", [
-    get("hitachi_vsp_one_port read: GET ports/{id}", "ports/CL1-C", PORT),
-    step("hitachi_vsp_one_port update: PATCH ports/{id} (synchronous)", "PATCH", "ports/CL1-C", {
+    get("hitachi_vsp_one_port read: GET ports/{id}", `ports/${ISCSI_PORT}`, PORT),
+    step("hitachi_vsp_one_port update: PATCH ports/{id} (synchronous)", "PATCH", `ports/${ISCSI_PORT}`, {
       body: {
         portSecurity: true,
         iscsiInformation: {
@@ -846,7 +867,7 @@ const ports: Scenario[] = [
       },
       reads: SYNC_CHANGE,
     }),
-    get("hitachi_vsp_one_port read: GET ports/{id}", "ports/CL1-C", PORT),
+    get("hitachi_vsp_one_port read: GET ports/{id}", `ports/${ISCSI_PORT}`, PORT),
   ]),
 ];
 
