@@ -2516,7 +2516,8 @@ export interface paths {
                             driveTypeCode: string;
                             /** @description drives to take, parity included */
                             dataDriveCount: number;
-                            raidLevel: "RAID1" | "RAID5" | "RAID6";
+                            /** @description required for a fixed layout; a distributed-parity spec without one is RAID6 */
+                            raidLevel?: "RAID1" | "RAID5" | "RAID6" | null;
                             /**
                              * @description distributed parity (VSP One); leave out for a fixed RAID layout
                              * @enum {string}
@@ -3049,7 +3050,8 @@ export interface paths {
                             driveTypeCode: string;
                             /** @description drives to take, parity included */
                             dataDriveCount: number;
-                            raidLevel: "RAID1" | "RAID5" | "RAID6";
+                            /** @description required for a fixed layout; a distributed-parity spec without one is RAID6 */
+                            raidLevel?: "RAID1" | "RAID5" | "RAID6" | null;
                             /**
                              * @description distributed parity (VSP One); leave out for a fixed RAID layout
                              * @enum {string}

@@ -250,7 +250,11 @@ describe("distributed-parity pools on a VSP One B26", () => {
     });
     assert.equal(r.body.count, 6);
     const forPool = (await s.get(`${RECOMMENDED}?poolId=0`)).body;
-    assert.equal(forPool.count, 1);
+    // Drives join a DDP pool at either level; clients look for the RAID6 entry.
+    assert.deepEqual(
+      forPool.data.map((c: { raidLevel: string }) => c.raidLevel),
+      ["RAID6", "RAID5"],
+    );
     assert.equal(forPool.data[0].numberOfCurrentDataDrives, 12);
     assert.equal(forPool.data[0].currentPoolCapacity, 10 * D1.mib);
     assert.equal(forPool.data[0].afterOperationPoolCapacity, 22 * D1.mib);
@@ -309,6 +313,35 @@ describe("distributed-parity pools on a VSP One B26", () => {
     });
     assert.equal(mirror.status, 400);
     assert.match(mirror.body.message, /RAID5 or RAID6/);
+    assert.equal((await done(s, await s.delete(`${POOLS}/${id}`))).status, "normal");
+  });
+
+  test("a DDP spec taken from the recommendations, without a RAID level, is RAID6; a fixed one needs it", async () => {
+    const created = await done(
+      s,
+      await s.post(POOLS, {
+        name: "ddp-auto",
+        drives: [{ driveTypeCode: D3.code, dataDriveCount: 9, raidLevel: null, parityGroupType: "DDP" }],
+      }),
+    );
+    assert.equal(created.status, "normal", JSON.stringify(created));
+    const id = Number(created.operationDetails[0].resourceId);
+    const pool = (await s.get(`${POOLS}/${id}`)).body;
+    assert.equal(pool.drives[0].raidLevel, "RAID6");
+    // Grown without a level, it keeps its own.
+    const grown = await done(
+      s,
+      await s.post(`${POOLS}/${id}/actions/expand/invoke`, {
+        additionalDrives: [{ driveTypeCode: D3.code, dataDriveCount: 1, parityGroupType: "DDP" }],
+      }),
+    );
+    assert.equal(grown.status, "normal", JSON.stringify(grown));
+    const fixed = await s.post(POOLS, {
+      name: "fixed-nolevel",
+      drives: [{ driveTypeCode: D3.code, dataDriveCount: 9 }],
+    });
+    assert.equal(fixed.status, 400);
+    assert.match(fixed.body.message, /needs a raidLevel/);
     assert.equal((await done(s, await s.delete(`${POOLS}/${id}`))).status, "normal");
   });
 });

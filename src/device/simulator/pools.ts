@@ -508,28 +508,30 @@ export function poolsOps(ctx: SimContext): PoolsPort {
       const pool = await db.selectFrom("pools").selectAll().where("id", "=", poolId).executeTakeFirst();
       if (!pool) throw new NotFound(`The pool ${poolId} does not exist.`);
       const code = pool.drive_type_code;
-      const raidLevel = pool.raid_level as RaidLevel;
       const ddp = pool.parity_group_type === "DDP";
       const n = freeOf(code);
-      // A distributed-parity pool takes any number of drives; a fixed layout a whole one at least.
-      const add = ddp || n >= RAID_RULES[raidLevel].minDrives ? n : 0;
       const current = Number(pool.total_capacity);
       const each = capacityOf(code);
-      return [
-        {
+      const inPool = drives.filter((d) => d.pool_id !== null && Number(d.pool_id) === poolId).length;
+      // Drives join a distributed-parity pool at either level, and clients look for RAID6 first; a
+      // fixed layout grows only by whole parity groups of its own level.
+      const levels: RaidLevel[] = ddp ? ["RAID6", "RAID5"] : [pool.raid_level as RaidLevel];
+      return levels.map((raidLevel) => {
+        // A distributed-parity pool takes any number of drives; a fixed layout a whole one at least.
+        const add = ddp || n >= RAID_RULES[raidLevel].minDrives ? n : 0;
+        return {
           driveTypeCode: code,
           raidLevel,
-          parityGroupType: ddp ? "DDP" : "DEFAULT",
-          numberOfCurrentDataDrives: drives.filter((d) => d.pool_id !== null && Number(d.pool_id) === poolId)
-            .length,
+          parityGroupType: ddp ? ("DDP" as const) : ("DEFAULT" as const),
+          numberOfCurrentDataDrives: inPool,
           numberOfCurrentFreeDrives: n,
           numberOfRecommendedAddDataDrives: add,
           numberOfRecommendedRemainedFreeDrives: n - add,
           currentPoolCapacity: current,
           afterOperationPoolCapacity:
             current + (ddp ? add * each : add > 0 ? usableCapacity(raidLevel, add, each) : 0),
-        },
-      ];
+        };
+      });
     },
   };
 }

@@ -39,7 +39,11 @@ const DriveSpec = Body({
     maximum: MAX_DATA_DRIVE_COUNT,
     description: "drives to take, parity included",
   }),
-  raidLevel: Type.Union(RAID_LEVELS.map((r) => Type.Literal(r))),
+  raidLevel: Type.Optional(
+    Type.Union([...RAID_LEVELS.map((r) => Type.Literal(r)), Type.Null()], {
+      description: "required for a fixed layout; a distributed-parity spec without one is RAID6",
+    }),
+  ),
   parityGroupType: Type.Optional(
     Type.Literal("DDP", { description: "distributed parity (VSP One); leave out for a fixed RAID layout" }),
   ),
@@ -121,6 +125,27 @@ const DriveSchema = Type.Object({
 const poolParams = idParams(MAX_POOL_ID);
 const provisioning = { permission: "provisioning" } as const;
 const acceptedResponse = { 202: StatusResourceSchema, ...errorResponses() };
+
+type DriveSpecBody = Omit<PoolDriveSpec, "raidLevel"> & { raidLevel?: PoolDriveSpec["raidLevel"] | null };
+
+/**
+ * Gives each spec its RAID level. A client that takes its drives from the array's recommendations
+ * sends a distributed-parity spec with none (null): that is the level the array recommends, RAID6,
+ * or, when a distributed-parity pool grows, the pool's own.
+ * A fixed layout has no default: without a level it is a 400.
+ */
+function withRaidLevels(
+  specs: DriveSpecBody[],
+  ddpLevel: PoolDriveSpec["raidLevel"] = "RAID6",
+): PoolDriveSpec[] {
+  return specs.map(({ raidLevel, ...s }) => {
+    if (raidLevel !== undefined && raidLevel !== null) return { ...s, raidLevel };
+    if (s.parityGroupType !== "DDP") {
+      throw new InvalidRequest(`The drive configuration of ${s.driveTypeCode} needs a raidLevel.`);
+    }
+    return { ...s, raidLevel: ddpLevel };
+  });
+}
 
 /**
  * The RAID layout of every drive spec must be possible, and distributed parity needs a model that
@@ -212,7 +237,8 @@ export const poolRoutes: RouteModule = (app, { device, jobs, config }) => {
       },
     },
     async (request, reply) => {
-      const { name, isEncryptionEnabled = false, drives } = request.body;
+      const { name, isEncryptionEnabled = false } = request.body;
+      const drives = withRaidLevels(request.body.drives);
       checkLayouts(profile, drives);
       const id = await jobs.enqueue(
         POOL_JOBS.create,
@@ -274,14 +300,20 @@ export const poolRoutes: RouteModule = (app, { device, jobs, config }) => {
     async (request, reply) => {
       const { id } = request.params;
       const pool = await device.getPool(id, call());
+      const additionalDrives = withRaidLevels(
+        request.body.additionalDrives,
+        pool.drives.find((d) => d.parityGroupType === "DDP")?.raidLevel as
+          | PoolDriveSpec["raidLevel"]
+          | undefined,
+      );
       checkLayouts(
         profile,
-        request.body.additionalDrives,
+        additionalDrives,
         pool.drives.some((d) => d.parityGroupType === "DDP"),
       );
       const jobId = await jobs.enqueue(
         POOL_JOBS.expand,
-        { id, additionalDrives: request.body.additionalDrives },
+        { id, additionalDrives },
         principalOf(request).user.id,
       );
       return accepted(reply, jobId);
