@@ -300,17 +300,10 @@ export const poolRoutes: RouteModule = (app, { device, jobs, config }) => {
     async (request, reply) => {
       const { id } = request.params;
       const pool = await device.getPool(id, call());
-      const additionalDrives = withRaidLevels(
-        request.body.additionalDrives,
-        pool.drives.find((d) => d.parityGroupType === "DDP")?.raidLevel as
-          | PoolDriveSpec["raidLevel"]
-          | undefined,
-      );
-      checkLayouts(
-        profile,
-        additionalDrives,
-        pool.drives.some((d) => d.parityGroupType === "DDP"),
-      );
+      // A distributed-parity pool's drives: they give the level of specs without one.
+      const ddp = pool.drives.find((d) => d.parityGroupType === "DDP");
+      const additionalDrives = withRaidLevels(request.body.additionalDrives, ddp?.raidLevel);
+      checkLayouts(profile, additionalDrives, ddp !== undefined);
       const jobId = await jobs.enqueue(
         POOL_JOBS.expand,
         { id, additionalDrives },
