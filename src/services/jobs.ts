@@ -425,6 +425,15 @@ export interface WorkerOptions {
   beforeComplete?: () => Promise<void>;
 }
 
+/** One run of a job on this worker. */
+interface RunControl {
+  /** The job's attempt count when this run claimed it. */
+  attempts: number;
+  abort: AbortController;
+  /** The job claimed again after another worker held it: run afresh once this run has stopped. */
+  again?: JobRow;
+}
+
 /**
  * Runs jobs: claims one whenever a slot is free (at once when a job is enqueued on this instance,
  * else on the next poll), keeps its lease alive while it runs, records the outcome, and gives
@@ -432,8 +441,8 @@ export interface WorkerOptions {
  */
 export class JobWorker {
   readonly owner = `worker-${randomUUID()}`;
-  /** Ids of the jobs this worker runs now. */
-  private readonly running = new Set<number>();
+  /** The jobs this worker runs now, by id. */
+  private readonly running = new Map<number, RunControl>();
   private stopped = false;
   private readonly abort = new AbortController();
   private pollTimer: NodeJS.Timeout | undefined;
@@ -512,33 +521,55 @@ export class JobWorker {
         return;
       }
       if (!job) return;
-      if (this.running.has(job.id)) {
+      const current = this.running.get(job.id);
+      if (current) {
         // Our own job, its lease run out while this process stalled (the renewal timer could not
-        // fire): the claim merely renewed it. A second run beside the first must not start.
+        // fire), and the claim took it back. If nobody held it in between, the claim merely
+        // renewed it: a second run beside the first must not start. If another worker took it
+        // over meanwhile (and lost it in turn), the stale run stops and the job runs again under
+        // this claim, which counts that worker's attempt.
+        if (job.attempts > current.attempts + 1) {
+          current.again = job;
+          current.abort.abort();
+        }
         continue;
       }
       if (this.stopped) {
         // Claimed while stopping: hand it straight back.
-        await this.jobs
-          .release(job.id, this.owner, this.options.now())
-          .catch((err) => this.log.warn({ err, job: job?.id }, "releasing a job failed"));
+        await this.giveBack(job.id);
         return;
       }
-      const id = job.id;
-      this.running.add(id);
-      const run = this.run(job).finally(() => {
-        this.running.delete(id);
-        this.inFlight.delete(run);
-        this.pump();
-      });
-      this.inFlight.add(run);
+      this.launch(job);
     }
   }
 
-  private async run(job: JobRow): Promise<void> {
+  private launch(job: JobRow): void {
+    const control: RunControl = { attempts: job.attempts, abort: new AbortController() };
+    this.running.set(job.id, control);
+    const run = this.run(job, control).finally(() => {
+      this.running.delete(job.id);
+      this.inFlight.delete(run);
+      if (control.again) {
+        if (this.stopped) void this.giveBack(job.id);
+        else this.launch(control.again);
+      }
+      this.pump();
+    });
+    this.inFlight.add(run);
+  }
+
+  private giveBack(id: number): Promise<void> {
+    return this.jobs.release(id, this.owner, this.options.now()).then(
+      () => undefined,
+      (err) => this.log.warn({ err, job: id }, "releasing a job failed"),
+    );
+  }
+
+  private async run(job: JobRow, control: RunControl): Promise<void> {
     const { leaseMs, now } = this.options;
-    // Aborts this job's handler when the worker stops or the job's lease is lost.
-    const jobAbort = new AbortController();
+    // Aborts this job's handler when the worker stops, the job's lease is lost, or the job is
+    // claimed again to run afresh.
+    const jobAbort = control.abort;
     const onStop = () => jobAbort.abort();
     this.abort.signal.addEventListener("abort", onStop, { once: true });
     let leaseLost = false;
@@ -563,7 +594,7 @@ export class JobWorker {
         // An aborted run's outcome may hold failures the abort itself caused (each device call
         // ends in DeviceTimeout): record nothing. The job runs again, on another worker or after a
         // restart, and the idempotency keys keep the items already done from acting twice.
-        if (!leaseLost) await this.jobs.release(job.id, this.owner, now());
+        if (!leaseLost && !control.again) await this.jobs.release(job.id, this.owner, now());
         return;
       }
       if (outcome === undefined) return;

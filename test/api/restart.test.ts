@@ -315,41 +315,47 @@ describe("jobs across crashes and restarts", () => {
     }
   });
 
-  test("a job interrupted more than maxAttempts (5) times ends as an error without running again", async () => {
-    const s = await startServer({ BLOCKPLANE_JOB_LEASE_MS: "300" });
-    try {
-      const kind = uniqueKind("abandoned");
-      let runs = 0;
-      s.bp.jobs.register(kind, async (_p, ctx) => {
-        runs++;
-        await deviceWait(ctx.signal);
-        return { done: items(1), failures: [] };
-      });
-      const url = await enqueue(s, kind);
-      await waitProgress(s, url, "processing");
-      // As if five workers had claimed it and died, the last one's lease now expired.
-      await s.bp.store.db
-        .updateTable("jobs")
-        .set({ attempts: 5, lease_owner: "worker-dead", lease_until: 0 })
-        .where("id", "=", idOf(url))
-        .execute();
+  // With a short lease this worker's renewal finds the lease lost first; with a long one the next
+  // poll claims the job back while its first run still goes on, which must yield to the claim.
+  for (const [leaseMs, found] of [
+    ["300", "by the lease renewal"],
+    ["60000", "by a claim while the first run goes on"],
+  ] as const)
+    test(`a job interrupted more than maxAttempts (5) times ends as an error without running again (found ${found})`, async () => {
+      const s = await startServer({ BLOCKPLANE_JOB_LEASE_MS: leaseMs });
+      try {
+        const kind = uniqueKind("abandoned");
+        let runs = 0;
+        s.bp.jobs.register(kind, async (_p, ctx) => {
+          runs++;
+          await deviceWait(ctx.signal);
+          return { done: items(1), failures: [] };
+        });
+        const url = await enqueue(s, kind);
+        await waitProgress(s, url, "processing");
+        // As if five workers had claimed it and died, the last one's lease now expired.
+        await s.bp.store.db
+          .updateTable("jobs")
+          .set({ attempts: 5, lease_owner: "worker-dead", lease_until: 0 })
+          .where("id", "=", idOf(url))
+          .execute();
 
-      const st = await s.waitJob(url);
-      assert.deepEqual(st, {
-        id: idOf(url),
-        progress: "completed",
-        status: "error",
-        affectedResources: [],
-        operationDetails: [],
-        errorResource: url,
-        errorMessage: "The operation was interrupted 5 times and was abandoned.",
-      });
-      assert.equal(runs, 1, "the abandoned job's handler did not run again");
-      assert.equal((await jobRow(s.bp.store.db, idOf(url)))?.lease_owner, null);
-    } finally {
-      await s.close();
-    }
-  });
+        const st = await s.waitJob(url);
+        assert.deepEqual(st, {
+          id: idOf(url),
+          progress: "completed",
+          status: "error",
+          affectedResources: [],
+          operationDetails: [],
+          errorResource: url,
+          errorMessage: "The operation was interrupted 5 times and was abandoned.",
+        });
+        assert.equal(runs, 1, "the abandoned job's handler did not run again");
+        assert.equal((await jobRow(s.bp.store.db, idOf(url)))?.lease_owner, null);
+      } finally {
+        await s.close();
+      }
+    });
 
   test("a graceful shutdown gives running jobs back, and another instance takes them at once", async () => {
     // A lease of a minute: only the release lets the other instance in within the test's time.
