@@ -2106,6 +2106,7 @@ export interface paths {
                                 errorCode?: {
                                     SSB1: string;
                                     SSB2: string;
+                                    errorCode?: string;
                                 };
                                 requestId?: string;
                             }[];
@@ -10387,6 +10388,7 @@ export interface components {
             errorCode?: {
                 SSB1: string;
                 SSB2: string;
+                errorCode?: string;
             };
             requestId?: string;
         };

@@ -30,6 +30,7 @@ import {
   type StoredError,
   storeError,
 } from "../domain/errors.ts";
+import { MESSAGE_IDS } from "../domain/message-ids.ts";
 import type { Store } from "../store/db.ts";
 import { type FaultRule, FaultRules, parseCrashPoint, resourceTypeOf, windowEnd } from "./fault-rules.ts";
 import { type CallOptions, type Device, type ItemResult, type Operation, wrapOperations } from "./port.ts";
@@ -98,7 +99,7 @@ function errorOf(rule: FaultRule, now: number): BlockplaneError | undefined {
       );
     case "fail-item":
       return new DeviceRefused(rule.message ?? "The storage system refused the operation.", {
-        messageId: "KART30000-E",
+        messageId: MESSAGE_IDS.commandFailed.id,
         errorCode: rule.errorCode ?? { SSB1: "2e11", SSB2: "ffff" },
       });
     default:

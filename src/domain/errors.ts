@@ -3,10 +3,15 @@
  * maps each kind to its status code and the error body of the API. Nothing here knows HTTP.
  */
 
-/** SSB codes the storage system reports for an error it raised itself (hex strings). */
+/**
+ * SSB codes the storage system reports for an error it raised itself (hex strings), and on the
+ * full API the return code of the command it ran (`errorCode`, e.g. "EX_ENOOBJ"), which clients
+ * may branch on too.
+ */
 export interface SsbCode {
   SSB1: string;
   SSB2: string;
+  errorCode?: string;
 }
 
 export interface ErrorDetail {

@@ -4,7 +4,12 @@
  * are created, and each volume's own command-status reports its outcome.
  */
 
-import type { SavingSetting, VolumeCreate, VolumeSavingChange } from "../device/port/volumes.ts";
+import type {
+  SavingSetting,
+  VolumeCreate,
+  VolumeIdRange,
+  VolumeSavingChange,
+} from "../device/port/volumes.ts";
 import { BlockplaneError } from "../domain/errors.ts";
 import { fromItems, type JobsService, oneItem, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
 import { poolUrl } from "./pools.ts";
@@ -34,6 +39,8 @@ export interface VolumeCreateParams {
   nicknameParam?: NicknameParam;
   savingSetting: SavingSetting;
   isDataReductionShareEnabled: boolean;
+  /** Where the new volumes' IDs may lie (the full API's ldevId, or startLdevId–endLdevId). */
+  idRange?: VolumeIdRange;
 }
 
 /** The nicknames of `number` volumes created with `param`: base name plus zero-padded number. */
@@ -67,6 +74,7 @@ export function registerVolumeJobs(jobs: JobsService): void {
       nickname,
       savingSetting: p.savingSetting,
       isDataReductionShareEnabled: p.isDataReductionShareEnabled,
+      ...(p.idRange ? { idRange: p.idRange } : {}),
     }));
     let results: Awaited<ReturnType<typeof ctx.device.createVolumes>>;
     try {

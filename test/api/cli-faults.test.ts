@@ -102,7 +102,7 @@ describe("blockplane faults", { timeout: 180_000 }, () => {
     const refused = await apiGet(`${SIMPLE}/storage`);
     assert.equal(refused.status, 503);
     assert.equal(refused.headers["retry-after"], "7");
-    assert.equal(refused.body.messageId, "KART70000-E");
+    assert.equal(refused.body.messageId, "KART00003-E");
 
     const removed = await json(["faults", "delete", "busy-storage"]);
     assert.deepEqual(removed.operationDetails, [

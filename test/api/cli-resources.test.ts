@@ -147,7 +147,7 @@ describe("blockplane resource commands", { timeout: 180_000 }, () => {
 
     const gone = await cli(["pools", "get", poolId]);
     assert.equal(gone.code, 1);
-    assert.match(gone.stderr, /^blockplane: .*does not exist.*\[KART40050-E\]/);
+    assert.match(gone.stderr, /^blockplane: .*does not exist.*\[KART30013-E\]/);
     assert.equal(gone.stdout, "");
   });
 

@@ -371,7 +371,8 @@ describe("HTTP contract", () => {
         const path = `${SIMPLE}/no-such-objects`;
         const r = await s.get(`${path}?x=1`, { token });
         assertError(r, 404, path);
-        assert.equal(r.body.messageId, "KART40050-E");
+        // No resource at this URL: never an ID clients read as "locked" and retry for hours.
+        assert.equal(r.body.messageId, "KART20009-E");
       });
     }
 
@@ -383,6 +384,7 @@ describe("HTTP contract", () => {
       const path = `${SIMPLE}/command-status/999999`;
       const r = await s.get(path);
       assertError(r, 404, path);
+      assert.equal(r.body.messageId, "KART30013-E");
     });
 
     test("an absent user with a well-formed ID", async () => {
@@ -400,7 +402,7 @@ describe("HTTP contract", () => {
       test(`Accept "${accept}" is 406`, async () => {
         const r = await s.get(STORAGE, { headers: { accept } });
         assertError(r, 406, STORAGE);
-        assert.equal(r.body.messageId, "KART40051-E");
+        assert.equal(r.body.messageId, "KART40060-E");
       });
     }
 
@@ -435,7 +437,7 @@ describe("HTTP contract", () => {
       test(`POST with Content-Type ${type} and a body is 415`, async () => {
         const r = await s.request("POST", USERS, { headers: { "content-type": type }, payload: "name=x" });
         assertError(r, 415, USERS);
-        assert.equal(r.body.messageId, "KART40052-E");
+        assert.equal(r.body.messageId, "KART40061-E");
       });
     }
 

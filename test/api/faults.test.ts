@@ -156,7 +156,7 @@ describe("fault injection", () => {
       const r = await s.get(`${SIMPLE}/storage`);
       assert.equal(r.status, 503);
       assert.equal(r.headers["retry-after"], "7");
-      assertErrorBody(r.body, `${SIMPLE}/storage`, "KART70000-E");
+      assertErrorBody(r.body, `${SIMPLE}/storage`, "KART00003-E");
       assert.match(r.body.message, /The server might be temporarily busy/);
       assert.equal((await s.get(`${SIMPLE}/storage`)).status, 200);
       assert.equal((await s.get(`${FAULTS}/${rule.id}`)).body.remaining, 0);
@@ -383,7 +383,7 @@ describe("fault injection", () => {
       const r = await s.get(`${SIMPLE}/ports`);
       assert.equal(r.status, 503);
       assert.equal(r.headers["retry-after"], "3");
-      assert.equal(r.body.errorResponses[0].messageId, "KART70000-E");
+      assert.equal(r.body.errorResponses[0].messageId, "KART00003-E");
       assert.match(r.body.errorResponses[0].message, RETRY_PHRASE);
       assert.equal(r.body.partialSuccessResponses.length, 8);
       assert.ok(r.body.partialSuccessResponses.every((p: { protocol: string }) => p.protocol === "FC"));

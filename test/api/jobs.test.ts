@@ -117,7 +117,7 @@ describe("command-status lifecycle", () => {
       solution: "Add capacity to the pool.",
     });
     const busy = new Busy("The volume 12 is busy. Please wait for a while and try again.", 5, {
-      messageId: "KART70000-E",
+      messageId: "KART00003-E",
       errorCode: { SSB1: "2e10", SSB2: "0200" },
       solution: "Please wait for a while and try again.",
     });
@@ -146,7 +146,7 @@ describe("command-status lifecycle", () => {
       errorResponses: [
         {
           errorSource: `${SIMPLE}/volumes/12`,
-          messageId: "KART70000-E",
+          messageId: "KART00003-E",
           message: busy.message,
           solution: "Please wait for a while and try again.",
           errorCode: { SSB1: "2e10", SSB2: "0200" },

@@ -19,7 +19,7 @@ const RETRY_PHRASE = /wait for a while and try again/;
 
 function assertBusyBody(body: Record<string, unknown>, source: string, reason: RegExp) {
   assert.equal(body.errorSource, source);
-  assert.equal(body.messageId, "KART70000-E");
+  assert.equal(body.messageId, "KART00003-E");
   assert.match(String(body.message), reason);
   assert.match(String(body.message), RETRY_PHRASE);
   assert.equal(typeof body.requestId, "string");

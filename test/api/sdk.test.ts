@@ -193,7 +193,7 @@ describe("SDK", { timeout: 120_000 }, () => {
     assert.equal(gone.ok, false);
     assert.ok(!gone.ok);
     assert.equal(gone.status, 404);
-    assert.equal(gone.error?.messageId, "KART40050-E");
+    assert.equal(gone.error?.messageId, "KART30013-E");
     assert.equal(gone.error?.errorSource, `${S}/pools/${poolId}`);
   });
 

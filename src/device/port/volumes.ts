@@ -11,6 +11,12 @@ export const MAX_NICKNAME_LENGTH = 32;
 
 export type SavingSetting = "DISABLE" | "COMPRESSION" | "DEDUPLICATION_AND_COMPRESSION";
 
+/** The volume IDs a new volume may take, both ends included; min = max names one ID. */
+export interface VolumeIdRange {
+  min: number;
+  max: number;
+}
+
 /** One volume to create. */
 export interface VolumeCreate {
   poolId: number;
@@ -18,6 +24,8 @@ export interface VolumeCreate {
   nickname: string;
   savingSetting: SavingSetting;
   isDataReductionShareEnabled: boolean;
+  /** Where the new volume's ID may lie; the lowest free ID of the array by default. */
+  idRange?: VolumeIdRange;
 }
 
 /**
@@ -96,8 +104,9 @@ export interface VolumesPort {
   /** NotFound when absent. */
   getVolume(id: number, opts: CallOptions): Promise<VolumeDetail>;
   /**
-   * Creates volumes at the lowest free IDs, in one transaction: an item the array refuses (pool
-   * full, no free ID) fails alone and the others are created. Answers one result per item, in
+   * Creates volumes at the lowest free IDs (within each item's `idRange`), in one transaction: an
+   * item the array refuses (pool full, no free ID, its one ID taken) fails alone and the others are
+   * created. Answers one result per item, in
    * order, with the new volume's ID. `opts.opKey` covers the whole batch. Throws when the batch as
    * a whole is refused (its pool does not exist).
    */

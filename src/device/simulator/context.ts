@@ -14,6 +14,7 @@ import {
   type StoredError,
   storeError,
 } from "../../domain/errors.ts";
+import { MESSAGE_IDS } from "../../domain/message-ids.ts";
 import { type Db, forUpdate, type Store } from "../../store/db.ts";
 import type { CallOptions } from "../port.ts";
 
@@ -33,7 +34,7 @@ type Recorded = { ok: true; value: unknown } | { ok: false; error: StoredError }
  * request that conflicts with the array's state, so it answers 400 unless `asBadRequest` is false.
  */
 export function refused(message: string, errorCode: SsbCode, asBadRequest = true): DeviceRefused {
-  return new DeviceRefused(message, { messageId: "KART30000-E", errorCode }, asBadRequest);
+  return new DeviceRefused(message, { messageId: MESSAGE_IDS.commandFailed.id, errorCode }, asBadRequest);
 }
 
 /** Throws DeviceTimeout when the caller's deadline has passed; called before any change is made. */

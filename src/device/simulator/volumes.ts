@@ -4,12 +4,14 @@
  * A volume reserves its whole capacity in its pool when it is created or expanded (no overcommit,
  * see simulator/pools.ts); its used capacity starts at 0 because nothing has been written.
  *
- * Refusals of the array (messageId KART30000-E; SSB codes Blockplane chose):
+ * Refusals of the array (messageId KART30000-E; SSB codes Blockplane chose, except the two of
+ * volume IDs, which are the real array's as Cinder's Hitachi driver reads them):
  * | rule                                                   | SSB1 | SSB2 |
  * |--------------------------------------------------------|------|------|
  * | the pool does not exist                                | 2e30 | 0001 |
  * | the pool capacity is insufficient (create, expand)     | 2e30 | 0002 |
- * | no free volume ID (65,280 volumes)                     | 2e30 | 0003 |
+ * | no free volume ID (in the array, or in the range asked) | 2e11 | 2209 |
+ * | the one volume ID asked for is in use                  | 2e22 | 0001 |
  * | capacity would exceed 268,435,456 MiB (expand)         | 2e30 | 0004 |
  * | the volume is connected to servers (LUN paths; delete) | 2e30 | 0005 |
  * | the volume has snapshots or is a mapped snapshot       | 2e30 | 0006 |
@@ -27,6 +29,7 @@ import {
   type VolumeCreate,
   type VolumeDetail,
   type VolumeFilter,
+  type VolumeIdRange,
   type VolumeList,
   type VolumePage,
   type VolumeSavingChange,
@@ -39,7 +42,8 @@ import { containsText } from "./pools.ts";
 export const VOLUME_REFUSALS = {
   noPool: { SSB1: "2e30", SSB2: "0001" },
   poolFull: { SSB1: "2e30", SSB2: "0002" },
-  noFreeId: { SSB1: "2e30", SSB2: "0003" },
+  noFreeId: { SSB1: "2e11", SSB2: "2209" },
+  idInUse: { SSB1: "2e22", SSB2: "0001" },
   tooLarge: { SSB1: "2e30", SSB2: "0004" },
   connected: { SSB1: "2e30", SSB2: "0005" },
   hasSnapshots: { SSB1: "2e30", SSB2: "0006" },
@@ -66,14 +70,23 @@ export async function usedByPool(tx: Db, poolIds: number[]): Promise<Map<number,
 
 /** Yields the free volume IDs in increasing order, from one read of the used ones. */
 export async function freeIds(tx: Db): Promise<() => number | undefined> {
-  const used = (await tx.selectFrom("volumes").select("id").orderBy("id").execute()).map((r) => Number(r.id));
-  let candidate = 0;
-  let u = 0;
-  return () => {
-    while (candidate <= MAX_VOLUME_ID) {
-      while (u < used.length && (used[u] as number) < candidate) u++;
-      const id = candidate++;
-      if (u < used.length && used[u] === id) continue;
+  const next = await freeIdsWithin(tx);
+  return () => next({ min: 0, max: MAX_VOLUME_ID });
+}
+
+/**
+ * Yields, for a range asked each time, the lowest free volume ID in it that was not yielded
+ * before, from one read of the used ones; undefined when the range has none left.
+ */
+async function freeIdsWithin(tx: Db): Promise<(range: VolumeIdRange) => number | undefined> {
+  const used = new Set((await tx.selectFrom("volumes").select("id").execute()).map((r) => Number(r.id)));
+  // Where the search of each range start resumes: IDs below it are taken or yielded already.
+  const resume = new Map<number, number>();
+  return ({ min, max }) => {
+    for (let id = Math.max(min, resume.get(min) ?? min); id <= Math.min(max, MAX_VOLUME_ID); id++) {
+      if (used.has(id)) continue;
+      used.add(id);
+      resume.set(min, id + 1);
       return id;
     }
     return undefined;
@@ -282,7 +295,7 @@ export function volumesOps(ctx: SimContext): VolumesPort {
         const free = new Map(
           pools.map((p) => [Number(p.id), Number(p.total_capacity) - (used.get(Number(p.id)) ?? 0)]),
         );
-        const nextId = await freeIds(tx);
+        const nextId = await freeIdsWithin(tx);
         const now = ctx.now();
 
         const outcomes: Outcome[] = [];
@@ -293,12 +306,16 @@ export function volumesOps(ctx: SimContext): VolumesPort {
             outcomes.push({ ok: false, error: storeError(refused(POOL_FULL, VOLUME_REFUSALS.poolFull)) });
             continue;
           }
-          const id = nextId();
+          const range = item.idRange ?? { min: 0, max: MAX_VOLUME_ID };
+          const id = nextId(range);
           if (id === undefined) {
-            const err = refused(
-              `No more volumes can be created: every volume ID (0-${MAX_VOLUME_ID}) is in use.`,
-              VOLUME_REFUSALS.noFreeId,
-            );
+            const err =
+              range.min === range.max
+                ? refused(`The volume ID ${range.min} is in use.`, VOLUME_REFUSALS.idInUse)
+                : refused(
+                    `No more volumes can be created: every volume ID (${range.min}-${range.max}) is in use.`,
+                    VOLUME_REFUSALS.noFreeId,
+                  );
             outcomes.push({ ok: false, error: storeError(err) });
             continue;
           }

@@ -15,6 +15,7 @@ import {
   type SsbCode,
   UnsupportedMediaType,
 } from "../../domain/errors.ts";
+import { MESSAGE_IDS } from "../../domain/message-ids.ts";
 
 /** The error object of the API: the body of every 4xx/5xx answer. */
 export interface ErrorBody {
@@ -34,45 +35,49 @@ interface KindContract {
   solution?: string;
 }
 
-/** Status code, default message ID and solution of each error kind. */
+/** Status code, default message ID (domain/message-ids.ts) and solution of each error kind. */
 export const CONTRACT: Record<ErrorKind, KindContract> = {
-  invalid: { status: 400, messageId: "KART40048-E", solution: "Correct the request, and then try again." },
+  invalid: {
+    status: 400,
+    messageId: MESSAGE_IDS.invalidRequest.id,
+    solution: "Correct the request, and then try again.",
+  },
   unauthenticated: {
     status: 401,
-    messageId: "KART40046-E",
+    messageId: MESSAGE_IDS.unauthenticated.id,
     solution: "Specify valid credentials, and then try again.",
   },
   forbidden: {
     status: 403,
-    messageId: "KART40049-E",
+    messageId: MESSAGE_IDS.forbidden.id,
     solution: "Ask an administrator for a role that allows this operation.",
   },
   "not-found": {
     status: 404,
-    messageId: "KART40050-E",
+    messageId: MESSAGE_IDS.objectNotFound.id,
     solution: "Check the URL and the object ID, and then try again.",
   },
   "not-acceptable": {
     status: 406,
-    messageId: "KART40051-E",
+    messageId: MESSAGE_IDS.notAcceptable.id,
     solution: "Accept application/json, and then try again.",
   },
   "unsupported-media": {
     status: 415,
-    messageId: "KART40052-E",
+    messageId: MESSAGE_IDS.unsupportedMediaType.id,
     solution: "Send the body as application/json.",
   },
   internal: {
     status: 500,
-    messageId: "KART30000-E",
+    messageId: MESSAGE_IDS.internal.id,
     solution: "Contact the administrator with the request ID.",
   },
-  "device-refused": { status: 500, messageId: "KART30000-E" },
-  busy: { status: 503, messageId: "KART70000-E", solution: `Please ${PHRASES.retry}.` },
-  maintenance: { status: 503, messageId: "KART70001-E", solution: `Please ${PHRASES.retry}.` },
+  "device-refused": { status: 500, messageId: MESSAGE_IDS.commandFailed.id },
+  busy: { status: 503, messageId: MESSAGE_IDS.serverBusy.id, solution: `Please ${PHRASES.retry}.` },
+  maintenance: { status: 503, messageId: MESSAGE_IDS.maintenance.id, solution: `Please ${PHRASES.retry}.` },
   "device-timeout": {
     status: 504,
-    messageId: "KART70002-E",
+    messageId: MESSAGE_IDS.deviceTimeout.id,
     solution: `The storage system did not answer in time; ${PHRASES.retry}.`,
   },
 };
@@ -123,7 +128,9 @@ function fromFastify(err: FastifyError): BlockplaneError | undefined {
       : field
         ? `"${field}" ${first?.message}`
         : (first?.message ?? "is invalid");
-    return new InvalidRequest(`${part.name} is invalid: ${subject}.`, { cause: err.message });
+    // A field the body may not carry has an ID of its own on the real API.
+    const messageId = extra && where === "body" ? { messageId: MESSAGE_IDS.unsupportedParameter.id } : {};
+    return new InvalidRequest(`${part.name} is invalid: ${subject}.`, { cause: err.message, ...messageId });
   }
   switch (err.code) {
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
@@ -145,8 +152,13 @@ function fromFastify(err: FastifyError): BlockplaneError | undefined {
       return new InvalidRequest("The Content-Type header is not valid.");
   }
   if (err instanceof SyntaxError || err.statusCode === 400) return new InvalidRequest(err.message);
-  if (err.statusCode === 404) return new NotFound("The requested URL was not found.");
+  if (err.statusCode === 404) return urlNotFound("The requested URL was not found.");
   return undefined;
+}
+
+/** 404 for a URL no route serves: an ID of its own, distinct from an absent object's. */
+export function urlNotFound(message: string): NotFound {
+  return new NotFound(message, { messageId: MESSAGE_IDS.urlNotFound.id });
 }
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {

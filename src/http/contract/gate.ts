@@ -17,12 +17,12 @@
  */
 import type { FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from "fastify";
 import type { Config } from "../../config.ts";
-import { NotFound } from "../../domain/errors.ts";
 import type { AccountsService } from "../../services/accounts.ts";
 import type { MaintenanceService } from "../../services/maintenance.ts";
 import type { App } from "../app.ts";
 import { accessOf, authenticate } from "./auth.ts";
 import { LoadMonitor, needsArray, overloaded, shuttingDown } from "./availability.ts";
+import { urlNotFound } from "./errors.ts";
 import { checkAccept, defaultContentType } from "./negotiation.ts";
 
 declare module "fastify" {
@@ -93,6 +93,6 @@ export function registerGate(app: App, deps: GateDeps): void {
   app.setNotFoundHandler((request, reply) => {
     available(reply, request, true);
     checkAccept(request);
-    throw new NotFound(`The requested URL ${request.url.split("?")[0]} was not found.`);
+    throw urlNotFound(`The requested URL ${request.url.split("?")[0]} was not found.`);
   });
 }

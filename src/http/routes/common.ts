@@ -23,7 +23,9 @@ export const ErrorBodySchema = Type.Object({
   message: Type.String(),
   cause: Type.Optional(Type.String()),
   solution: Type.Optional(Type.String()),
-  errorCode: Type.Optional(Type.Object({ SSB1: Type.String(), SSB2: Type.String() })),
+  errorCode: Type.Optional(
+    Type.Object({ SSB1: Type.String(), SSB2: Type.String(), errorCode: Type.Optional(Type.String()) }),
+  ),
   requestId: Type.Optional(Type.String()),
 });
 
