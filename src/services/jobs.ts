@@ -19,7 +19,9 @@ import {
   type StoredError,
   storeError,
 } from "../domain/errors.ts";
-import type { JobRow, JobsStore } from "../store/jobs.ts";
+import type { JobRequest, JobRow, JobsStore } from "../store/jobs.ts";
+
+export type { JobRequest };
 
 export const SIMPLE_OBJECTS = "/ConfigurationManager/simple/v1/objects";
 
@@ -88,6 +90,15 @@ export interface JobStatus {
   status?: "normal" | "error";
   done: ExecutionResult[];
   failures: ItemFailure[];
+}
+
+/** A job's status with who started it, when, and by which request. */
+export interface JobDetails extends JobStatus {
+  userId: number | null;
+  createdAt: number;
+  /** The last change of the job's row: its completion, once completed. */
+  updatedAt: number;
+  request: JobRequest | null;
 }
 
 interface StoredOutcome {
@@ -221,9 +232,14 @@ export class JobsService {
     return this.handlers.get(kind) as JobHandler<unknown> | undefined;
   }
 
-  /** Records a job for the worker and answers its id. */
-  async enqueue(kind: string, params: unknown, userId: number | null): Promise<number> {
-    const [id] = await this.record(kind, 1, () => this.jobs.insert(kind, params, userId, this.options.now()));
+  /**
+   * Records a job for the worker and answers its id. `request` is the HTTP request that started it,
+   * kept for the full API's job object.
+   */
+  async enqueue(kind: string, params: unknown, userId: number | null, request?: JobRequest): Promise<number> {
+    const [id] = await this.record(kind, 1, () =>
+      this.jobs.insert(kind, params, userId, this.options.now(), request),
+    );
     return id as number;
   }
 
@@ -232,10 +248,16 @@ export class JobsService {
    * command-status id per item, in item order: each reports its job's progress until the job
    * completes, then its own item's outcome. One transaction: all the statuses or none.
    */
-  enqueueItems(kind: string, params: unknown, userId: number | null, items: number): Promise<number[]> {
+  enqueueItems(
+    kind: string,
+    params: unknown,
+    userId: number | null,
+    items: number,
+    request?: JobRequest,
+  ): Promise<number[]> {
     if (!Number.isInteger(items) || items < 1) throw new InternalError(`a job of ${items} items`);
     return this.record(kind, items, () =>
-      this.jobs.insertItems(kind, params, userId, this.options.now(), items),
+      this.jobs.insertItems(kind, params, userId, this.options.now(), items, request),
     );
   }
 
@@ -302,16 +324,32 @@ export class JobsService {
 
   /** Where job `id` stands, if `userId` started it (any job, for `userId` undefined). */
   async status(id: number, userId: number | undefined): Promise<JobStatus> {
+    return toJobStatus(await this.row(id, userId));
+  }
+
+  /**
+   * Where job `id` stands with what the full API's job object reports besides: who started it,
+   * when, by which request, and when it last changed (its completion, once completed).
+   */
+  async details(id: number, userId: number | undefined): Promise<JobDetails> {
+    const job = await this.row(id, userId);
+    return {
+      ...toJobStatus(job),
+      userId: job.userId,
+      createdAt: job.createdAt,
+      updatedAt: job.updatedAt,
+      request: job.request,
+    };
+  }
+
+  private async row(id: number, userId: number | undefined): Promise<JobRow> {
     const job = await this.jobs.getStatus(id);
     if (!job || (userId !== undefined && job.userId !== userId)) throw notFound(id);
     if (job.progress !== "completed" && job.leaderProgress !== undefined) {
       // An item's status follows its job until the job records every item's outcome.
-      return toJobStatus({
-        ...job,
-        progress: job.leaderProgress === "completed" ? "processing" : job.leaderProgress,
-      });
+      return { ...job, progress: job.leaderProgress === "completed" ? "processing" : job.leaderProgress };
     }
-    return toJobStatus(job);
+    return job;
   }
 
   /**

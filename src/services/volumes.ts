@@ -18,6 +18,7 @@ export const VOLUME_JOBS = {
   create: "volumes.create",
   setSaving: "volumes.set-saving-setting",
   expand: "volumes.expand",
+  discardZeroPages: "volumes.discard-zero-pages",
   delete: "volumes.delete",
 } as const;
 
@@ -108,6 +109,14 @@ export function registerVolumeJobs(jobs: JobsService): void {
   jobs.register<VolumeExpandParams>(VOLUME_JOBS.expand, (p, ctx) =>
     oneItem(ctx, volumeUrl(p.id), async (opts) => {
       await ctx.device.expandVolume(p.id, p.capacity, opts);
+      return succeeded("UPDATE", "Volume", p.id, volumeUrl(p.id));
+    }),
+  );
+  // The simulated array keeps no zero pages apart (a volume's used capacity is what was written):
+  // returning them to the pool finds none, once the volume is known to exist.
+  jobs.register<VolumeIdParams>(VOLUME_JOBS.discardZeroPages, (p, ctx) =>
+    oneItem(ctx, volumeUrl(p.id), async (opts) => {
+      await ctx.device.getVolume(p.id, opts);
       return succeeded("UPDATE", "Volume", p.id, volumeUrl(p.id));
     }),
   );

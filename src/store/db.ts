@@ -52,6 +52,8 @@ export interface JobsTable {
   updated_at: number;
   /** Of an item's own status: the job that runs it (null for a job). */
   leader_id: number | null;
+  /** JSON: the request that started the job ({method, url, body}); null when not recorded. */
+  request?: string | null;
   /** Of a multi-resource job and its items' statuses: the item's index (0 for the job; else null). */
   item: number | null;
 }

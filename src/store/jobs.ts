@@ -23,6 +23,15 @@ export interface JobRow {
   leaderId: number | null;
   /** Of a multi-resource job (0) and its items' statuses (1…): the item's index. */
   item: number | null;
+  /** The request that started the job, when it was recorded (the job's own row only). */
+  request: JobRequest | null;
+}
+
+/** The HTTP request that started a job, as the full API's job object reports it. */
+export interface JobRequest {
+  method: string;
+  url: string;
+  body: unknown;
 }
 
 /** The outcome recorded in a status row: its status and its result JSON. */
@@ -46,6 +55,7 @@ type Row = {
   updated_at: number;
   leader_id: number | null;
   item: number | null;
+  request?: string | null;
 };
 
 /** Rows per statement when a job's item statuses are written (within every dialect's parameter limit). */
@@ -67,6 +77,7 @@ function toJob(r: Row): JobRow {
     updatedAt: Number(r.updated_at),
     leaderId: r.leader_id === null || r.leader_id === undefined ? null : Number(r.leader_id),
     item: r.item ?? null,
+    request: typeof r.request === "string" ? (JSON.parse(r.request) as JobRequest) : null,
   };
 }
 
@@ -76,10 +87,16 @@ export class JobsStore {
     this.db = store.db;
   }
 
-  async insert(kind: string, params: unknown, userId: number | null, now: number): Promise<number> {
+  async insert(
+    kind: string,
+    params: unknown,
+    userId: number | null,
+    now: number,
+    request?: JobRequest,
+  ): Promise<number> {
     const r = await this.db
       .insertInto("jobs")
-      .values(newRow(kind, JSON.stringify(params), userId, now, null, null))
+      .values(newRow(kind, JSON.stringify(params), userId, now, null, null, request))
       .returning("id")
       .executeTakeFirstOrThrow();
     return Number(r.id);
@@ -96,11 +113,12 @@ export class JobsStore {
     userId: number | null,
     now: number,
     items: number,
+    request?: JobRequest,
   ): Promise<number[]> {
     return this.db.transaction().execute(async (tx) => {
       const leader = await tx
         .insertInto("jobs")
-        .values(newRow(kind, JSON.stringify(params), userId, now, null, 0))
+        .values(newRow(kind, JSON.stringify(params), userId, now, null, 0, request))
         .returning("id")
         .executeTakeFirstOrThrow();
       const leaderId = Number(leader.id);
@@ -332,8 +350,10 @@ function newRow(
   now: number,
   leaderId: number | null,
   item: number | null,
+  request?: JobRequest,
 ) {
   return {
+    ...(request ? { request: JSON.stringify(request) } : {}),
     kind,
     params,
     user_id: userId,

@@ -86,5 +86,6 @@ export function shuttingDown(retryAfterSeconds: number): Busy {
  */
 export function needsArray(url: string): boolean {
   if (!url.startsWith("/ConfigurationManager/")) return false;
-  return !/\/objects\/(sessions|command-status)(\/|$)/.test(url);
+  // Sessions and job statuses are kept by this server, not the array: at either path form.
+  return !/\/objects\/(storages\/[^/]+\/)?(sessions|command-status|jobs)(\/|$)/.test(url);
 }

@@ -1,4 +1,6 @@
-/** Every route module, in the order they are registered. */
+/** Every route module, in the order they are registered: the simple face's, then the full API's. */
+
+import { v1Routes } from "../v1/index.ts";
 import { commandStatusRoutes } from "./command-status.ts";
 import type { RouteModule } from "./common.ts";
 import { connectionRoutes } from "./connections.ts";
@@ -30,4 +32,5 @@ export const ROUTES: RouteModule[] = [
   maintenanceRoutes,
   faultRoutes,
   healthRoutes,
+  v1Routes,
 ];

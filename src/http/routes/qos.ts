@@ -115,7 +115,7 @@ const VolumeQosSchema = Type.Object({
 });
 
 /** The state a change applies to, read back from the API's object. */
-function limitsOf({ threshold: t, alertSetting: a }: VolumeQos): QosLimits {
+export function limitsOf({ threshold: t, alertSetting: a }: VolumeQos): QosLimits {
   const all: QosLimits = {
     upperIops: t.upperIops,
     upperTransferRate: t.upperTransferRate,

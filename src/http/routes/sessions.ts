@@ -1,29 +1,19 @@
 /**
- * Sessions, created with Basic credentials, discarded by id, listed (your own; all of them for a
- * Security Administrator). Served at two paths that name a session differently:
- *
- * - the full API (`/ConfigurationManager/v1/objects/sessions`) answers `{token, sessionId}` with
- *   an integer session number, which DELETE takes;
- * - the simple API (`/ConfigurationManager/simple/v1/objects/sessions`, as VSP One Block
- *   Administrator clients use it) answers `sessionId` as a string that is the session's token
- *   itself, so a client may authenticate with `Session <sessionId>`. `token` carries the same
- *   value. DELETE takes that string or the session number; the list names sessions by number
- *   (as strings), never by token, so it shows nobody a credential.
+ * Sessions of the simple API, created with Basic credentials, discarded by id, listed (your own;
+ * all of them for a Security Administrator). The simple API
+ * (`/ConfigurationManager/simple/v1/objects/sessions`, as VSP One Block Administrator clients use
+ * it) answers `sessionId` as a string that is the session's token itself, so a client may
+ * authenticate with `Session <sessionId>`. `token` carries the same value. DELETE takes that string
+ * or the session number; the list names sessions by number (as strings), never by token, so it
+ * shows nobody a credential. The full API's sessions, named by number, are in v1/sessions.ts.
  */
 import { Type } from "typebox";
 import { InvalidRequest } from "../../domain/errors.ts";
 import { hasPermission } from "../../domain/roles.ts";
 import { principalOf } from "../contract/auth.ts";
-import {
-  Body,
-  ExecutionResultSchema,
-  errorResponses,
-  FULL_OBJECTS,
-  type RouteModule,
-  SIMPLE_OBJECTS,
-} from "./common.ts";
+import { Body, ExecutionResultSchema, errorResponses, type RouteModule, SIMPLE_OBJECTS } from "./common.ts";
 
-const CreateBody = Type.Union([
+export const CreateBody = Type.Union([
   Body({
     aliveTime: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 300, default: 300, description: "idle timeout in seconds" }),
@@ -35,13 +25,14 @@ const CreateBody = Type.Union([
   Type.Null(),
 ]);
 
-const FullSessionCreated = Type.Object({ token: Type.String(), sessionId: Type.Integer() });
 const SimpleSessionCreated = Type.Object({
   token: Type.String(),
   sessionId: Type.String({ description: "The session's token: authenticate with Session <sessionId>." }),
 });
 
-const SessionEntry = <T extends ReturnType<typeof Type.Integer> | ReturnType<typeof Type.String>>(id: T) =>
+export const SessionEntry = <T extends ReturnType<typeof Type.Integer> | ReturnType<typeof Type.String>>(
+  id: T,
+) =>
   Type.Object({
     sessionId: id,
     userId: Type.String({ description: "the user's name" }),
@@ -50,7 +41,7 @@ const SessionEntry = <T extends ReturnType<typeof Type.Integer> | ReturnType<typ
     aliveTime: Type.Integer(),
   });
 
-const MAX_SESSION_NUMBER = 2 ** 53 - 1;
+export const MAX_SESSION_NUMBER = 2 ** 53 - 1;
 const SESSION_NUMBER = /^\d{1,16}$/;
 const SESSION_TOKEN = /^[0-9a-f]{32}$/;
 
@@ -70,86 +61,80 @@ function simpleSessionRef(raw: string): { id: number } | { token: string } {
 export const sessionRoutes: RouteModule = (app, { accounts }) => {
   const tags = ["sessions"];
 
-  for (const simple of [true, false]) {
-    const base = simple ? SIMPLE_OBJECTS : FULL_OBJECTS;
+  const base = SIMPLE_OBJECTS;
 
-    app.post(
-      `${base}/sessions`,
-      {
-        config: { auth: "basic", permission: "view" },
-        schema: {
-          tags,
-          summary: simple
-            ? "Create a session (Basic authentication); sessionId is the token"
-            : "Create a session (Basic authentication)",
-          security: [{ basic: [] }],
-          body: Type.Optional(CreateBody),
-          response: { 200: simple ? SimpleSessionCreated : FullSessionCreated, ...errorResponses() },
+  app.post(
+    `${base}/sessions`,
+    {
+      config: { auth: "basic", permission: "view" },
+      schema: {
+        tags,
+        summary: "Create a session (Basic authentication); sessionId is the token",
+        security: [{ basic: [] }],
+        body: Type.Optional(CreateBody),
+        response: { 200: SimpleSessionCreated, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const aliveTime = request.body?.aliveTime ?? 300;
+      const created = await accounts.createSession(principalOf(request).user, aliveTime);
+      return { token: created.token, sessionId: created.token };
+    },
+  );
+
+  app.get(
+    `${base}/sessions`,
+    {
+      config: { permission: "view" },
+      schema: {
+        tags,
+        summary: "List live sessions (yours; all for a Security Administrator); never their tokens",
+        response: {
+          200: Type.Object({
+            data: Type.Array(SessionEntry(Type.String())),
+            count: Type.Integer(),
+          }),
+          ...errorResponses(),
         },
       },
-      async (request) => {
-        const aliveTime = request.body?.aliveTime ?? 300;
-        const created = await accounts.createSession(principalOf(request).user, aliveTime);
-        return simple ? { token: created.token, sessionId: created.token } : created;
-      },
-    );
+    },
+    async (request) => {
+      const caller = principalOf(request);
+      const sessions = await accounts.listSessions(caller, hasPermission(caller.user.roles, "security"));
+      const data = sessions.map((s) => ({ ...s, sessionId: String(s.sessionId) }));
+      return { data, count: data.length };
+    },
+  );
 
-    app.get(
-      `${base}/sessions`,
-      {
-        config: { permission: "view" },
-        schema: {
-          tags,
-          summary: "List live sessions (yours; all for a Security Administrator); never their tokens",
-          response: {
-            200: Type.Object({
-              data: Type.Array(SessionEntry(simple ? Type.String() : Type.Integer())),
-              count: Type.Integer(),
+  app.delete(
+    `${base}/sessions/:sessionId`,
+    {
+      config: { permission: "view" },
+      schema: {
+        tags,
+        summary: "Discard a session, named by its sessionId (token) or its number",
+        params: Type.Object(
+          {
+            sessionId: Type.String({
+              description: "the sessionId the creation answered, or the session number",
             }),
-            ...errorResponses(),
           },
-        },
+          { additionalProperties: false },
+        ),
+        response: { 200: ExecutionResultSchema, ...errorResponses() },
       },
-      async (request) => {
-        const caller = principalOf(request);
-        const sessions = await accounts.listSessions(caller, hasPermission(caller.user.roles, "security"));
-        const data = simple ? sessions.map((s) => ({ ...s, sessionId: String(s.sessionId) })) : sessions;
-        return { data, count: data.length };
-      },
-    );
-
-    app.delete(
-      `${base}/sessions/:sessionId`,
-      {
-        config: { permission: "view" },
-        schema: {
-          tags,
-          summary: simple
-            ? "Discard a session, named by its sessionId (token) or its number"
-            : "Discard a session",
-          params: Type.Object(
-            {
-              sessionId: simple
-                ? Type.String({ description: "the sessionId the creation answered, or the session number" })
-                : Type.Integer({ minimum: 1, maximum: MAX_SESSION_NUMBER }),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 200: ExecutionResultSchema, ...errorResponses() },
-        },
-      },
-      async (request, reply) => {
-        const caller = principalOf(request);
-        const raw = request.params.sessionId;
-        const ref = typeof raw === "number" ? { id: raw } : simpleSessionRef(raw);
-        await accounts.discardSession(caller, ref, hasPermission(caller.user.roles, "security"));
-        // The answer names the session as the request did: the caller owns that name already.
-        const name = String(raw);
-        return reply.code(200).send({
-          affectedResources: [`${base}/sessions/${name}`],
-          operationDetails: [{ operationType: "DELETE", resourceType: "Session", resourceId: name }],
-        });
-      },
-    );
-  }
+    },
+    async (request, reply) => {
+      const caller = principalOf(request);
+      const raw = request.params.sessionId;
+      const ref = simpleSessionRef(raw);
+      await accounts.discardSession(caller, ref, hasPermission(caller.user.roles, "security"));
+      // The answer names the session as the request did: the caller owns that name already.
+      const name = String(raw);
+      return reply.code(200).send({
+        affectedResources: [`${base}/sessions/${name}`],
+        operationDetails: [{ operationType: "DELETE", resourceType: "Session", resourceId: name }],
+      });
+    },
+  );
 };

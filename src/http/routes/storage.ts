@@ -1,16 +1,6 @@
-/** The storage system: its identity and totals, its health, and the full API's view of it. */
+/** The storage system of the simple API: its identity and totals, and its health. */
 import { Type } from "typebox";
-import type { StorageInfo } from "../../device/port/system.ts";
-import { NotFound } from "../../domain/errors.ts";
-import {
-  call,
-  errorResponses,
-  FULL_OBJECTS,
-  ListOf,
-  Query,
-  type RouteModule,
-  SIMPLE_OBJECTS,
-} from "./common.ts";
+import { call, errorResponses, Query, type RouteModule, SIMPLE_OBJECTS } from "./common.ts";
 import { SavingEffectsSchema } from "./pools.ts";
 
 const Storage = Type.Object({
@@ -62,62 +52,6 @@ const Health = Type.Object({
   }),
 });
 
-/** One storage system in the full API's list of them. */
-const StorageSummary = Type.Object({
-  storageDeviceId: Type.String(),
-  model: Type.String(),
-  serialNumber: Type.Integer(),
-  svpIp: Type.String(),
-  ctl1Ip: Type.String(),
-  ctl2Ip: Type.String(),
-});
-
-/** The full Configuration Manager API's storage object, as much of it as clients read. */
-const StorageInstance = Type.Object({
-  storageDeviceId: Type.String(),
-  model: Type.String(),
-  serialNumber: Type.Integer(),
-  svpIp: Type.String({ description: "the management service's address" }),
-  ctl1Ip: Type.String(),
-  ctl2Ip: Type.String(),
-  dkcMicroVersion: Type.String(),
-  detailDkcMicroVersion: Type.String(),
-  ctl1MicroVersion: Type.String(),
-  ctl2MicroVersion: Type.String(),
-  communicationModes: Type.Array(Type.Object({ communicationMode: Type.String() })),
-  isSecure: Type.Boolean(),
-  isCompressionAccelerationAvailable: Type.Optional(
-    Type.Boolean({ description: "with detailInfoType=compressionAcceleration" }),
-  ),
-});
-
-/** Details the full API's storage object adds on request; several may be given, comma-separated. */
-const DETAIL_INFO_TYPES = ["version", "compressionAcceleration"] as const;
-const DetailQuery = Query({
-  detailInfoType: Type.Optional(
-    Type.String({
-      pattern: `^(${DETAIL_INFO_TYPES.join("|")})(,(${DETAIL_INFO_TYPES.join("|")}))*$`,
-      description: "version, compressionAcceleration, or both comma-separated",
-    }),
-  ),
-});
-
-/** The full API names a storage system by model code and serial: "9" + 11 digits. */
-function storageDeviceId(s: StorageInfo): string {
-  return `9${s.serial.replace(/\D/g, "").padStart(11, "0")}`;
-}
-
-function summary(s: StorageInfo) {
-  return {
-    storageDeviceId: storageDeviceId(s),
-    model: s.modelName,
-    serialNumber: Number(s.serial.replace(/\D/g, "")),
-    svpIp: s.ipAddressIpv4Service ?? s.ipAddressIpv4Ctl1,
-    ctl1Ip: s.ipAddressIpv4Ctl1,
-    ctl2Ip: s.ipAddressIpv4Ctl2,
-  };
-}
-
 export const storageRoutes: RouteModule = (app, { device }) => {
   const tags = ["storage"];
   app.get(
@@ -151,75 +85,5 @@ export const storageRoutes: RouteModule = (app, { device }) => {
       },
     },
     async () => device.health(call()),
-  );
-
-  // Clients of the real API read this before they use the simple API, and check `model`.
-  const instance = async (detailInfoType: string | undefined) => {
-    const s = await device.storage({}, call());
-    const details = new Set(detailInfoType?.split(",") ?? []);
-    const compression = details.has("compressionAcceleration")
-      ? await device.storageFeatures(call())
-      : undefined;
-    return {
-      ...summary(s),
-      dkcMicroVersion: s.dkcMicroVersion,
-      detailDkcMicroVersion: s.dkcMicroVersion,
-      ctl1MicroVersion: s.dkcMicroVersion,
-      ctl2MicroVersion: s.dkcMicroVersion,
-      communicationModes: [{ communicationMode: "lanConnectionMode" }],
-      isSecure: true,
-      ...(compression ?? {}),
-    };
-  };
-
-  app.get(
-    `${FULL_OBJECTS}/storages/instance`,
-    {
-      schema: {
-        tags,
-        summary: "Get the storage system (full API form)",
-        querystring: DetailQuery,
-        response: { 200: StorageInstance, ...errorResponses() },
-      },
-    },
-    async (request) => instance(request.query.detailInfoType),
-  );
-
-  app.get(
-    `${FULL_OBJECTS}/storages`,
-    {
-      schema: {
-        tags,
-        summary: "List the storage systems (full API form): this one",
-        response: { 200: ListOf(StorageSummary), ...errorResponses() },
-      },
-    },
-    async () => {
-      const data = [summary(await device.storage({}, call()))];
-      return { data, count: data.length };
-    },
-  );
-
-  app.get(
-    `${FULL_OBJECTS}/storages/:storageDeviceId`,
-    {
-      schema: {
-        tags,
-        summary: "Get a storage system by its storage device ID (full API form)",
-        params: Type.Object(
-          { storageDeviceId: Type.String({ pattern: "^\\d{12}$", description: '"9" and 11 digits' }) },
-          { additionalProperties: false },
-        ),
-        querystring: DetailQuery,
-        response: { 200: StorageInstance, ...errorResponses() },
-      },
-    },
-    async (request) => {
-      const found = await instance(request.query.detailInfoType);
-      if (found.storageDeviceId !== request.params.storageDeviceId) {
-        throw new NotFound(`The storage system ${request.params.storageDeviceId} does not exist.`);
-      }
-      return found;
-    },
   );
 };

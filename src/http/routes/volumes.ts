@@ -47,7 +47,7 @@ const NICK_BODY = `[${NICK_CHAR}]([${NICK_CHAR} ]*[${NICK_CHAR}])?`;
 /** A base name; empty means no nickname (a client that always sends nicknameParam sends it so). */
 const BaseName = Type.String({ maxLength: MAX_NICKNAME_LENGTH, pattern: `^(${NICK_BODY})?$` });
 /** A new nickname: may be empty (no nickname); may not start with a hyphen. */
-const Nickname = Type.String({ maxLength: MAX_NICKNAME_LENGTH, pattern: `^((?!-)${NICK_BODY})?$` });
+export const Nickname = Type.String({ maxLength: MAX_NICKNAME_LENGTH, pattern: `^((?!-)${NICK_BODY})?$` });
 const Capacity = Type.Integer({
   minimum: MIN_VOLUME_CAPACITY,
   maximum: MAX_VOLUME_CAPACITY,
