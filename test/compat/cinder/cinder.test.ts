@@ -361,9 +361,60 @@ async function expectLun(face: SimpleFace, id: number | string, port: string, lu
   assert.deepEqual(onPort, lun === undefined ? [] : [lun], `LUNs of volume ${id} on ${port}`);
 }
 
+/** A Blockplane over TLS on a fresh data dir (the default array, seeded pool) and its fixture. */
+async function startArray(args: string[]) {
+  const dir = tempDir("blockplane-cinder-");
+  dirs.push(dir);
+  const { cert, key } = makeCertificate(dir);
+  // The default array, with its seeded pool: what `npm start` brings up.
+  const server = await startServerProcess({
+    dataDir: path.join(dir, "data"),
+    args: ["--tls-cert", cert, "--tls-key", key, ...args],
+    env: { BLOCKPLANE_ADMIN_PASSWORD: PASSWORD, BLOCKPLANE_ARRAY_MODEL: "", BLOCKPLANE_SEED_POOL: "" },
+  });
+  servers.push(server);
+  const face = new SimpleFace(server);
+  await face.login();
+  const fx = await readFixture(face);
+  return { dir, cert, server, face, fx };
+}
+
+/** The SETUP.json of drive.py for `server`; `extra` overrides or adds keys. */
+function writeSetup(
+  work: string,
+  server: ServerProcess,
+  cert: string,
+  fx: Fixture,
+  extra: Record<string, unknown> = {},
+): string {
+  fs.mkdirSync(work, { recursive: true });
+  const file = path.join(work, "setup.json");
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      san_ip: "127.0.0.1",
+      san_api_port: server.port,
+      san_login: "admin",
+      san_password: PASSWORD,
+      storage_id: fx.storageId,
+      pool: String(fx.poolId),
+      fc_ports: [fx.fcPort],
+      iscsi_ports: [fx.iscsiPort],
+      ca_file: cert,
+      manage_ldev: fx.manageLdev,
+      work_dir: work,
+      ...extra,
+    }),
+  );
+  return file;
+}
+
 const missing = driverMissing();
 const servers: ServerProcess[] = [];
 const dirs: string[] = [];
+const SKIP = {
+  skip: `python3-cinder is not installed here: ${missing}. Install it with apt-get install --no-install-recommends python3-cinder`,
+};
 after(async () => {
   for (const s of servers) await s.stop("SIGTERM", 10_000).catch(() => s.child.kill("SIGKILL"));
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -377,39 +428,9 @@ test(
       }
     : { timeout: RUN_TIMEOUT_MS + 120_000 },
   async (t) => {
-    const dir = tempDir("blockplane-cinder-");
-    dirs.push(dir);
-    const { cert, key } = makeCertificate(dir);
-    // The default array, with its seeded pool: what `npm start` brings up.
-    const server = await startServerProcess({
-      dataDir: path.join(dir, "data"),
-      args: ["--tls-cert", cert, "--tls-key", key],
-      env: { BLOCKPLANE_ADMIN_PASSWORD: PASSWORD, BLOCKPLANE_ARRAY_MODEL: "", BLOCKPLANE_SEED_POOL: "" },
-    });
-    servers.push(server);
-    const face = new SimpleFace(server);
-    await face.login();
-    const fx = await readFixture(face);
-
+    const { dir, cert, server, face, fx } = await startArray([]);
     const work = path.join(dir, "driver");
-    fs.mkdirSync(work);
-    const setupFile = path.join(work, "setup.json");
-    fs.writeFileSync(
-      setupFile,
-      JSON.stringify({
-        san_ip: "127.0.0.1",
-        san_api_port: server.port,
-        san_login: "admin",
-        san_password: PASSWORD,
-        storage_id: fx.storageId,
-        pool: String(fx.poolId),
-        fc_ports: [fx.fcPort],
-        iscsi_ports: [fx.iscsiPort],
-        ca_file: cert,
-        manage_ldev: fx.manageLdev,
-        work_dir: work,
-      }),
-    );
+    const setupFile = writeSetup(work, server, cert, fx);
     const run = await runDriver(setupFile);
     const driverLog = path.join(work, "driver.log");
     const tail = (text: string) => text.split("\n").slice(-30).join("\n");
@@ -444,5 +465,100 @@ test(
       `drive.py did not report every step (exit ${run.code}):\n${tail(run.stderr)}`,
     );
     assert.equal(run.code, 0, `drive.py exited with ${run.code}:\n${tail(run.stderr)}`);
+  },
+);
+
+/**
+ * The driver's error handling against the answers of a real array in trouble: a 404 fails the step
+ * at once (no retry), a 503 (busy) and a 504 (timeout) are retried until they pass. Each needs
+ * do_setup, so it waits for the same gap.
+ */
+const FAULTS_GAP = `needs fc.do_setup: ${KNOWN_GAPS["fc.do_setup"] ?? ""}`;
+const FAULT_STEPS = ["fc.do_setup", "fc.get_volume_stats", "manage_existing_get_size"];
+
+test(
+  "Cinder's Hitachi driver: a 404 fails fast, a 503 and a 504 are retried",
+  missing ? SKIP : { timeout: RUN_TIMEOUT_MS },
+  async (t) => {
+    const { dir, cert, server, face, fx } = await startArray([
+      "--faults",
+      "on",
+      "--device-timeout-ms",
+      "1000",
+    ]);
+    const poolPath = `${FULL}/storages/${fx.storageId}/pools/${fx.poolId}`;
+    const todo = KNOWN_GAPS["fc.do_setup"] ? { todo: FAULTS_GAP } : {};
+    // Retries one second apart, and a lock budget long enough that a 404 mistaken for "locked"
+    // would show as a slow failure rather than pass for a fast one.
+    const timeouts = { hitachi_exec_retry_interval: 1, hitachi_rest_timeout: 20, hitachi_lock_timeout: 5 };
+
+    // Once do_setup has failed, the other cases would only fail the same way, seconds later.
+    let setupFailure: string | undefined;
+    const runWith = async (name: string, rule: Record<string, unknown> | undefined, manageLdev: number) => {
+      if (setupFailure) assert.fail(`not run: fc.do_setup failed: ${setupFailure.split("\n")[0]}`);
+      if (rule) {
+        const r = await face.request("POST", "/blockplane/v1/faults", rule);
+        assert.ok(r.status === 200 || r.status === 201, `fault rule: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+      const run = await runDriver(
+        writeSetup(path.join(dir, name), server, cert, fx, {
+          steps: FAULT_STEPS,
+          manage_ldev: manageLdev,
+          timeouts,
+        }),
+      );
+      const byStep = Object.fromEntries(run.lines.map((l) => [l.step, l]));
+      const setup = byStep["fc.do_setup"];
+      if (!setup?.ok) setupFailure = setup ? describeFailure(setup) : "not reported";
+      assert.ok(setup?.ok, `fc.do_setup: ${setupFailure}`);
+      return byStep;
+    };
+
+    await t.test(
+      "GET ldevs/{id} of an absent LDEV (404) fails manage_existing_get_size at once",
+      todo,
+      async () => {
+        const steps = await runWith("absent", undefined, 65000);
+        const step = steps.manage_existing_get_size;
+        assert.ok(step && !step.ok, "manage_existing_get_size of an absent LDEV must fail");
+        assert.match(step.error ?? "", /KART30013-E/, "the answer names the object as absent");
+        assert.ok((step.seconds ?? 99) < 1, `failed after ${step.seconds} s: a retry happened`);
+      },
+    );
+
+    await t.test(
+      "GET pools/{id} answered 503 twice is retried and the stats come through",
+      todo,
+      async () => {
+        const rule = {
+          id: "pool-busy",
+          match: { method: "GET", path: poolPath },
+          action: "busy",
+          retryAfterSeconds: 1,
+          count: 2,
+        };
+        const steps = await runWith("busy", rule, fx.manageLdev);
+        const step = steps["fc.get_volume_stats"];
+        assert.ok(step?.ok, `fc.get_volume_stats: ${step ? describeFailure(step) : "not reported"}`);
+        assert.ok((step.seconds ?? 0) >= 2, `passed after ${step.seconds} s: the 503s were not retried`);
+        const left = await face.get("/blockplane/v1/faults/pool-busy");
+        assert.equal(left.body?.remaining ?? 0, 0, "both 503s were served");
+      },
+    );
+
+    await t.test("GET pools/{id} answered 504 once is retried and the stats come through", todo, async () => {
+      const rule = {
+        id: "pool-timeout",
+        match: { method: "GET", path: poolPath },
+        action: "timeout",
+        count: 1,
+      };
+      const steps = await runWith("timeout", rule, fx.manageLdev);
+      const step = steps["fc.get_volume_stats"];
+      assert.ok(step?.ok, `fc.get_volume_stats: ${step ? describeFailure(step) : "not reported"}`);
+      assert.ok((step.seconds ?? 0) >= 1, `passed after ${step.seconds} s: the 504 was not retried`);
+      const left = await face.get("/blockplane/v1/faults/pool-timeout");
+      assert.equal(left.body?.remaining ?? 0, 0, "the 504 was served");
+    });
   },
 );
