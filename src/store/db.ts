@@ -245,13 +245,15 @@ export interface Store {
 export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /** The last migration to run; all of them by default (only tests of an upgrade stop earlier). */
+  schemaUpTo?: string;
 }
 
 /** Opens the store named by the options and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
   try {
-    await migrate(store.db);
+    await migrate(store.db, options.schemaUpTo);
   } catch (err) {
     await store.close();
     throw err;

@@ -20,10 +20,14 @@ const MIGRATIONS: Record<string, Migration> = {
   "006_lun_paths": m006,
 };
 
+/**
+ * Runs the migrations not yet run, up to `upTo` (a migration's name; the last one by default: a
+ * store is only ever opened at the latest, `upTo` serves tests of an upgrade).
+ */
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
-export async function migrate(db: Kysely<any>): Promise<void> {
+export async function migrate(db: Kysely<any>, upTo?: string): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (upTo ? migrator.migrateTo(upTo) : migrator.migrateToLatest());
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${String(error)}`);
