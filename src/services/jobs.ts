@@ -22,6 +22,8 @@ import {
 import type { JobRow, JobsStore } from "../store/jobs.ts";
 
 export const SIMPLE_OBJECTS = "/ConfigurationManager/simple/v1/objects";
+/** Where the full Configuration Manager API (v1) names its objects. */
+export const FULL_OBJECTS = "/ConfigurationManager/v1/objects";
 
 export type OperationType = "CREATE" | "UPDATE" | "DELETE";
 
