@@ -9,13 +9,13 @@ import { openStore } from "../../src/store/db.ts";
 import { tempDir } from "../support/process.ts";
 import { freshDatabase } from "../support/server.ts";
 
-test("host groups, paths and connections of a store before 006 become host groups, initiators and LUN paths", async () => {
+test("host groups, paths and connections of a store before 007 become host groups, initiators and LUN paths", async () => {
   const pgUrl = process.env.BLOCKPLANE_TEST_DATABASE_URL || undefined;
   const place = {
     dataDir: tempDir("bp-upgrade-"),
     databaseUrl: pgUrl === undefined ? undefined : await freshDatabase(pgUrl),
   };
-  const old = await openStore({ ...place, schemaUpTo: "005_volume_compression_acceleration" });
+  const old = await openStore({ ...place, schemaUpTo: "006_job_requests" });
   try {
     // The rows an earlier version wrote for: FC ports CL1-A and CL2-A, server 3 with HBA w1 seen
     // through both (host groups 1 and 2), volume 7 connected at LUN 5, and iSCSI port CL1-B.

@@ -9,7 +9,7 @@ import * as m002 from "./002_command_statuses.ts";
 import * as m003 from "./003_volume_qos.ts";
 import * as m004 from "./004_profiles.ts";
 import * as m005 from "./005_volume_compression_acceleration.ts";
-import * as m006 from "./006_lun_paths.ts";
+import * as m007 from "./007_lun_paths.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": m001,
@@ -17,7 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "003_volume_qos": m003,
   "004_profiles": m004,
   "005_volume_compression_acceleration": m005,
-  "006_lun_paths": m006,
+  "007_lun_paths": m007,
 };
 
 /**
