@@ -4262,7 +4262,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a server with its HBAs, paths, host groups and volume connections
-         * @description keepLunConfig is accepted for compatibility; the LUNs live in the server's host groups, which go with it.
+         * @description With keepLunConfig the server's host groups stay on their ports, with their initiators and LUN paths, as host groups of no server that another server can take over (add-host-groups).
          */
         delete: {
             parameters: {

@@ -16,6 +16,7 @@
  */
 import type { BlockplaneError } from "../domain/errors.ts";
 import type { ConnectionsPort } from "./port/connections.ts";
+import type { HostGroupsPort } from "./port/host-groups.ts";
 import type { PoolsPort } from "./port/pools.ts";
 import type { PortsPort } from "./port/ports.ts";
 import type { QosPort } from "./port/qos.ts";
@@ -38,6 +39,7 @@ export interface Device
     PoolsPort,
     VolumesPort,
     ServersPort,
+    HostGroupsPort,
     PortsPort,
     ConnectionsPort,
     SnapshotsPort,

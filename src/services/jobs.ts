@@ -24,6 +24,8 @@ import type { JobRequest, JobRow, JobsStore } from "../store/jobs.ts";
 export type { JobRequest };
 
 export const SIMPLE_OBJECTS = "/ConfigurationManager/simple/v1/objects";
+/** Where the full Configuration Manager API (v1) names its objects. */
+export const FULL_OBJECTS = "/ConfigurationManager/v1/objects";
 
 export type OperationType = "CREATE" | "UPDATE" | "DELETE";
 

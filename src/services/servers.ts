@@ -125,6 +125,12 @@ export interface UpdateServerParams {
   id: number;
   change: ServerChange;
 }
+export interface DeleteServerParams {
+  id: number;
+  /** Leave the server's host groups, with their initiators and LUN paths, as groups of no server. */
+  keepLunConfig?: boolean;
+}
+
 export interface ServerIdParams {
   id: number;
 }
@@ -169,9 +175,9 @@ export function registerServerJobs(jobs: JobsService): void {
     }),
   );
 
-  jobs.register<ServerIdParams>(SERVER_JOBS.delete, (p, ctx) =>
+  jobs.register<DeleteServerParams>(SERVER_JOBS.delete, (p, ctx) =>
     oneItem(ctx, serverUrl(p.id), async (opts) => {
-      await ctx.device.deleteServer(p.id, opts);
+      await ctx.device.deleteServer(p.id, p.keepLunConfig === true, opts);
       return succeeded("DELETE", "Server", p.id, serverUrl(p.id));
     }),
   );

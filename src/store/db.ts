@@ -128,21 +128,42 @@ export interface HbasTable {
   kind: "wwn" | "iscsi";
 }
 
-export interface PathsTable {
-  server_id: number;
-  hba_name: string;
-  port_id: string;
-}
-
-/** A host group: one server seen through one port. */
+/**
+ * A host group: a port's view of some hosts, with the host mode the array presents LUNs in.
+ * `server_id` names the server it belongs to, or is null (a port's default group 0, a group left
+ * by a server deleted with keepLunConfig, one made through the full API).
+ */
 export interface HostGroupsTable {
-  server_id: number;
   port_id: string;
   host_group_number: number;
   host_group_name: string;
   target_iscsi_name: string | null;
+  host_mode: string;
+  /** JSON array of host mode option numbers, ascending. */
+  host_mode_options: string;
+  server_id: number | null;
 }
 
+/** An initiator (WWN or iSCSI name) registered in a host group; at most one group of a port. */
+export interface HostGroupInitiatorsTable {
+  port_id: string;
+  host_group_number: number;
+  name: string;
+  kind: "wwn" | "iscsi";
+}
+
+/** A LUN path: LUN `lun` of host group (port, number) is the volume. */
+export interface LunPathsTable {
+  port_id: string;
+  host_group_number: number;
+  lun: number;
+  volume_id: number;
+}
+
+/**
+ * A server's LUN per connected volume, presented in each of its host groups (their `lun_paths`
+ * mirror these rows); kept while the server has no host group yet.
+ */
 export interface ConnectionsTable {
   volume_id: number;
   server_id: number;
@@ -198,8 +219,9 @@ export interface Database {
   ports: PortsTable;
   servers: ServersTable;
   hbas: HbasTable;
-  paths: PathsTable;
   host_groups: HostGroupsTable;
+  host_group_initiators: HostGroupInitiatorsTable;
+  lun_paths: LunPathsTable;
   connections: ConnectionsTable;
   snapshots: SnapshotsTable;
   array_ops: ArrayOpsTable;
@@ -225,13 +247,15 @@ export interface Store {
 export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /** The last migration to run; all of them by default (only tests of an upgrade stop earlier). */
+  schemaUpTo?: string;
 }
 
 /** Opens the store named by the options and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
   try {
-    await migrate(store.db);
+    await migrate(store.db, options.schemaUpTo);
   } catch (err) {
     await store.close();
     throw err;

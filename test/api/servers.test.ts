@@ -755,8 +755,11 @@ describe("servers", () => {
       const invoke = (id: number, hostGroups: unknown[]) =>
         s.post(`${SERVERS}/${id}/actions/add-host-groups/invoke`, { hostGroups });
       await refused(await invoke(target, [{ portId: "CL1-A", hostGroupId: 254 }]), "a00b");
-      // Host group 0 is a real number (a port's first host group): the array, not the schema, decides.
-      await refused(await invoke(target, [{ portId: "CL1-A", hostGroupId: 0 }]), "a00b");
+      // Host group 0 is every port's default group, of no server: another reserved server takes it.
+      const other = await createServer({ serverNickname: nick(), isReserved: true });
+      await ok(await invoke(other, [{ portId: "CL4-B", hostGroupId: 0 }]));
+      const adopted = (await s.get(`${SERVERS}/${other}`)).body;
+      assert.deepEqual([adopted.protocol, adopted.isReserved, adopted.numberOfPaths], ["FC", false, 0]);
       await refused(await invoke(target, [{ portId: "CL9-A", hostGroupId: 1 }]), "a006");
       const name = (await s.get(`${SERVERS}/${source.id}`)).body.nickname;
       // The HBA also reaches the array through CL2-A: taking CL1-A alone would split it.
@@ -830,6 +833,57 @@ describe("servers", () => {
       assert.equal((await s.delete(`${SERVERS}/${id}`, { body: { other: true } })).status, 400);
       assert.equal((await s.delete(`${SERVERS}/${id}`, { body: { keepLunConfig: "yes" } })).status, 400);
       await ok(await s.delete(`${SERVERS}/${id}`, { body: { keepLunConfig: true } }));
+    });
+
+    test("keepLunConfig leaves the host groups, with their HBAs and LUNs, for another server to take", async () => {
+      const pool = await ok(
+        await s.post(`${SIMPLE}/pools`, {
+          name: nick("pool"),
+          drives: [{ driveTypeCode: "SNR5A-R960NC", dataDriveCount: 5, raidLevel: "RAID5" }],
+        }),
+      );
+      const poolId = Number(pool.operationDetails[0].resourceId);
+      const volumes = await ok(await s.post(`${SIMPLE}/volumes`, { capacity: 1024, number: 2, poolId }));
+      const volumeIds = volumes.operationDetails.map((d: { resourceId: string }) => Number(d.resourceId));
+      const source = await fcServerWithHba();
+      await ok(
+        await s.post(`${SERVERS}/${source.id}/paths`, { hbaWwn: source.hba, portIds: ["CL3-A", "CL4-A"] }),
+      );
+      await ok(await s.post(`${SIMPLE}/volume-server-connections`, { volumeIds, serverIds: [source.id] }));
+      const name = (await s.get(`${SERVERS}/${source.id}`)).body.nickname;
+      await ok(await s.delete(`${SERVERS}/${source.id}`, { body: { keepLunConfig: true } }));
+      assert.equal((await s.get(`${SERVERS}/${source.id}`)).status, 404);
+      assert.equal((await s.get(`${SERVERS}?hbaWwn=${source.hba}`)).body.count, 0);
+      // The volumes are still presented through the groups left behind: they cannot be deleted.
+      const kept = await job(await s.delete(`${SIMPLE}/volumes/${volumeIds[0]}`));
+      assert.deepEqual(kept.errorCode, { SSB1: "2e30", SSB2: "0005" }, JSON.stringify(kept));
+
+      const target = await createServer({ serverNickname: nick(), isReserved: true });
+      await ok(
+        await s.post(`${SERVERS}/${target}/actions/add-host-groups/invoke`, {
+          hostGroups: [
+            { portId: "CL3-A", hostGroupName: name },
+            { portId: "CL4-A", hostGroupName: name },
+          ],
+        }),
+      );
+      const taken = (await s.get(`${SERVERS}/${target}`)).body;
+      assert.deepEqual(
+        [taken.protocol, taken.isReserved, taken.numberOfPaths, taken.numberOfVolumes],
+        ["FC", false, 2, 2],
+      );
+      assert.deepEqual(taken.paths, [{ hbaWwn: source.hba, iscsiName: null, portIds: ["CL3-A", "CL4-A"] }]);
+      const conns = (await s.get(`${SIMPLE}/volume-server-connections?serverId=${target}`)).body.data;
+      assert.deepEqual(
+        conns.map((c: { volumeId: number; luns: unknown[] }) => [c.volumeId, c.luns]),
+        volumeIds.map((v: number, i: number) => [
+          v,
+          [
+            { lun: i, portId: "CL3-A" },
+            { lun: i, portId: "CL4-A" },
+          ],
+        ]),
+      );
     });
 
     test("a server's volumes count in its capacities and go with it", async () => {

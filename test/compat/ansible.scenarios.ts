@@ -827,36 +827,32 @@ const serverScenarios: Scenario[] = [
       `${S}/servers/{serverId}/paths/${WWN},CL2-A`,
     ),
   ]),
-  {
-    ...scenario(SM, "add host groups (by name and by id)", [
-      // Host groups that belong to no server: a server's own (named after its nickname, numbered
-      // from 1 on each port), left behind when the server is deleted with keepLunConfig.
-      ...serverFixture("hg-src", "FC", "sourceId"),
-      jobs("fixture: hba", `${S}/servers/{sourceId}/hbas`, { hbas: [{ hbaWwn: WWN }] }),
-      job("fixture: paths", "POST", `${S}/servers/{sourceId}/paths`, {
-        portIds: ["CL3-A", "CL4-A"],
-        hbaWwn: WWN,
-      }),
-      job("fixture: delete it keeping its LUN configuration", "DELETE", `${S}/servers/{sourceId}`, {
-        keepLunConfig: true,
-      }),
-      ...serverFixture("fc-6", "FC"),
-      job(
-        `${SM} add_host_groups: POST add-host-groups`,
-        "POST",
-        `${S}/servers/{serverId}/actions/add-host-groups/invoke`,
-        {
-          hostGroups: [
-            { portId: "CL3-A", hostGroupName: "hg-src" },
-            { portId: "CL4-A", hostGroupId: 1 },
-          ],
-        },
-      ),
-      ...serverDetails(SM),
-    ]),
-    knownGap:
-      "a server deleted with keepLunConfig keeps no host group, and no port has its default host group 0, so no host group free of a server exists to add",
-  },
+  scenario(SM, "add host groups (by name and by id)", [
+    // Host groups that belong to no server: a server's own (named after its nickname, numbered
+    // from 1 on each port), left behind when the server is deleted with keepLunConfig.
+    ...serverFixture("hg-src", "FC", "sourceId"),
+    jobs("fixture: hba", `${S}/servers/{sourceId}/hbas`, { hbas: [{ hbaWwn: WWN }] }),
+    job("fixture: paths", "POST", `${S}/servers/{sourceId}/paths`, {
+      portIds: ["CL3-A", "CL4-A"],
+      hbaWwn: WWN,
+    }),
+    job("fixture: delete it keeping its LUN configuration", "DELETE", `${S}/servers/{sourceId}`, {
+      keepLunConfig: true,
+    }),
+    ...serverFixture("fc-6", "FC"),
+    job(
+      `${SM} add_host_groups: POST add-host-groups`,
+      "POST",
+      `${S}/servers/{serverId}/actions/add-host-groups/invoke`,
+      {
+        hostGroups: [
+          { portId: "CL3-A", hostGroupName: "hg-src" },
+          { portId: "CL4-A", hostGroupId: 1 },
+        ],
+      },
+    ),
+    ...serverDetails(SM),
+  ]),
   scenario(SM, "sync host group names with the nickname", [
     ...serverFixture("fc-7", "FC"),
     job(

@@ -126,8 +126,11 @@ export interface ServersPort {
   /** Registers a server at the lowest free ID; refused when the nickname is taken or no ID is free. */
   createServer(spec: ServerCreate, opts: CallOptions): Promise<number>;
   updateServer(id: number, change: ServerChange, opts: CallOptions): Promise<void>;
-  /** Deletes the server with its HBAs, paths, host groups and volume connections. */
-  deleteServer(id: number, opts: CallOptions): Promise<void>;
+  /**
+   * Deletes the server with its HBAs, paths and volume connections, and its host groups, unless
+   * `keepLunConfig`: then they stay, with their initiators and LUN paths, as groups of no server.
+   */
+  deleteServer(id: number, keepLunConfig: boolean, opts: CallOptions): Promise<void>;
 
   listHbas(serverId: number, opts: CallOptions): Promise<Hba[]>;
   /** NotFound when the server has no such HBA. */

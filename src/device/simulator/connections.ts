@@ -14,6 +14,7 @@ import {
 } from "../port/connections.ts";
 import type { CallOptions } from "../port.ts";
 import { checkDeadline, refused, type SimContext, transact } from "./context.ts";
+import { presentConnection, withdrawConnection } from "./lun-paths.ts";
 import { containsText } from "./pools.ts";
 
 /**
@@ -22,11 +23,13 @@ import { containsText } from "./pools.ts";
  * |----------------------------------------------------|------|------|
  * | the volume is already connected to the server      | 2e32 | 0001 |
  * | the server has no free LUN (2048 LUNs in use)      | 2e32 | 0002 |
+ * | the LUN asked for is another volume's              | 2e32 | 0003 |
  * An absent volume or server is NotFound.
  */
 export const CONNECTION_REFUSALS = {
   alreadyConnected: { SSB1: "2e32", SSB2: "0001" },
   noFreeLun: { SSB1: "2e32", SSB2: "0002" },
+  lunInUse: { SSB1: "2e32", SSB2: "0003" },
 } as const satisfies Record<string, SsbCode>;
 
 interface ConnectionRow {
@@ -86,15 +89,17 @@ function wholeVolumes<T extends { volume_id: number }>(page: T[], next: T | unde
   return cut.length > 0 ? cut : page;
 }
 
+/** The connection of a volume to a server, as a query. */
+function find(tx: Db, volumeId: number, serverId: number) {
+  return tx
+    .selectFrom("connections")
+    .select(["volume_id", "server_id", "lun"])
+    .where("volume_id", "=", volumeId)
+    .where("server_id", "=", serverId);
+}
+
 export function connectionsOps(ctx: SimContext): ConnectionsPort {
   const db = ctx.store.db;
-
-  const find = (tx: Db, volumeId: number, serverId: number) =>
-    tx
-      .selectFrom("connections")
-      .select(["volume_id", "server_id", "lun"])
-      .where("volume_id", "=", volumeId)
-      .where("server_id", "=", serverId);
 
   return {
     async listConnections(filter: ConnectionFilter, opts: CallOptions): Promise<ConnectionList> {
@@ -135,43 +140,7 @@ export function connectionsOps(ctx: SimContext): ConnectionsPort {
 
     createConnection(volumeId: number, serverId: number, opts: CallOptions): Promise<Connection> {
       return transact(ctx, opts, async (tx) => {
-        // The volume and server rows are locked so neither is deleted while the LUN is assigned,
-        // and two connections to one server do not take the same LUN.
-        const volume = await forUpdate(
-          ctx.store,
-          tx.selectFrom("volumes").select("id").where("id", "=", volumeId),
-        ).executeTakeFirst();
-        if (!volume) throw new NotFound(`The volume ${volumeId} does not exist.`);
-        const server = await forUpdate(
-          ctx.store,
-          tx.selectFrom("servers").select("id").where("id", "=", serverId),
-        ).executeTakeFirst();
-        if (!server) throw new NotFound(`The server ${serverId} does not exist.`);
-        if (await find(tx, volumeId, serverId).executeTakeFirst()) {
-          throw refused(
-            `The volume ${volumeId} is already connected to the server ${serverId}.`,
-            CONNECTION_REFUSALS.alreadyConnected,
-          );
-        }
-        const used = await tx
-          .selectFrom("connections")
-          .select("lun")
-          .where("server_id", "=", serverId)
-          .orderBy("lun")
-          .execute();
-        const lun = lowestFree(
-          used.map((u) => Number(u.lun)),
-          0,
-          MAX_LUN,
-        );
-        if (lun === undefined) {
-          throw refused(
-            `The server ${serverId} has no free LUN: all ${MAX_LUN + 1} LUN numbers are in use.`,
-            CONNECTION_REFUSALS.noFreeLun,
-          );
-        }
-        const row = { volume_id: volumeId, server_id: serverId, lun };
-        await tx.insertInto("connections").values(row).execute();
+        const row = await connectVolume(ctx, tx, volumeId, serverId);
         return (await withLuns(tx, [row]))[0] as Connection;
       });
     },
@@ -180,12 +149,75 @@ export function connectionsOps(ctx: SimContext): ConnectionsPort {
       return transact(ctx, opts, async (tx) => {
         const row = await forUpdate(ctx.store, find(tx, volumeId, serverId)).executeTakeFirst();
         if (!row) throw new NotFound(`The volume ${volumeId} is not connected to the server ${serverId}.`);
-        await tx
-          .deleteFrom("connections")
-          .where("volume_id", "=", volumeId)
-          .where("server_id", "=", serverId)
-          .execute();
+        await disconnectVolume(tx, volumeId, serverId);
       });
     },
   };
+}
+
+/**
+ * Connects a volume to a server, inside a change of the array: at `lun` when given (refused when
+ * another volume has it), else at the server's lowest free LUN; presented at once in each of the
+ * server's host groups.
+ */
+export async function connectVolume(
+  ctx: SimContext,
+  tx: Db,
+  volumeId: number,
+  serverId: number,
+  lun?: number,
+): Promise<ConnectionRow> {
+  // The volume and server rows are locked so neither is deleted while the LUN is assigned, and
+  // two connections to one server do not take the same LUN.
+  const volume = await forUpdate(
+    ctx.store,
+    tx.selectFrom("volumes").select("id").where("id", "=", volumeId),
+  ).executeTakeFirst();
+  if (!volume) throw new NotFound(`The volume ${volumeId} does not exist.`);
+  const server = await forUpdate(
+    ctx.store,
+    tx.selectFrom("servers").select("id").where("id", "=", serverId),
+  ).executeTakeFirst();
+  if (!server) throw new NotFound(`The server ${serverId} does not exist.`);
+  if (await find(tx, volumeId, serverId).executeTakeFirst()) {
+    throw refused(
+      `The volume ${volumeId} is already connected to the server ${serverId}.`,
+      CONNECTION_REFUSALS.alreadyConnected,
+    );
+  }
+  const used = (
+    await tx
+      .selectFrom("connections")
+      .select("lun")
+      .where("server_id", "=", serverId)
+      .orderBy("lun")
+      .execute()
+  ).map((u) => Number(u.lun));
+  if (lun !== undefined && used.includes(lun)) {
+    throw refused(
+      `LUN ${lun} of the server ${serverId} is already used by another volume.`,
+      CONNECTION_REFUSALS.lunInUse,
+    );
+  }
+  const chosen = lun ?? lowestFree(used, 0, MAX_LUN);
+  if (chosen === undefined) {
+    throw refused(
+      `The server ${serverId} has no free LUN: all ${MAX_LUN + 1} LUN numbers are in use.`,
+      CONNECTION_REFUSALS.noFreeLun,
+    );
+  }
+  const row = { volume_id: volumeId, server_id: serverId, lun: chosen };
+  await tx.insertInto("connections").values(row).execute();
+  await presentConnection(tx, serverId, volumeId, chosen);
+  return row;
+}
+
+/** Disconnects a volume from a server (its LUN paths in the server's groups go with it). */
+export async function disconnectVolume(tx: Db, volumeId: number, serverId: number): Promise<void> {
+  await withdrawConnection(tx, serverId, volumeId);
+  await tx
+    .deleteFrom("connections")
+    .where("volume_id", "=", volumeId)
+    .where("server_id", "=", serverId)
+    .execute();
 }

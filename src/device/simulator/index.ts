@@ -7,6 +7,7 @@ import type { Store } from "../../store/db.ts";
 import type { Device } from "../port.ts";
 import { connectionsOps } from "./connections.ts";
 import type { SimContext } from "./context.ts";
+import { hostGroupsOps } from "./host-groups.ts";
 import { poolsOps } from "./pools.ts";
 import { portsOps } from "./ports.ts";
 import { qosOps } from "./qos.ts";
@@ -27,6 +28,7 @@ export async function createSimulator(store: Store, options: SimulatorOptions): 
   return {
     ...systemOps(ctx),
     ...serversOps(ctx),
+    ...hostGroupsOps(ctx),
     ...portsOps(ctx),
     ...connectionsOps(ctx),
     ...snapshotsOps(ctx),

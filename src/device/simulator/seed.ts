@@ -3,8 +3,11 @@
  * (profiles.ts), and, when --seed-pool is on, one usable pool. Written once, in one transaction, the
  * first time the store is opened; later starts keep state.
  */
+
+import { hostModeOf } from "../../domain/os-types.ts";
 import type { Db } from "../../store/db.ts";
 import type { SimContext } from "./context.ts";
+import { defaultGroupName } from "./lun-paths.ts";
 import type { ArrayProfile } from "./profiles.ts";
 
 export type { DriveType } from "./profiles.ts";
@@ -133,6 +136,18 @@ export function factoryRows(profile: ArrayProfile, serial: string, seedPool: boo
       settings: JSON.stringify(nvmeTcpDefaults(i)),
     })),
   ];
+  // Every FC and iSCSI port comes with its default host group 0, of no server.
+  const hostGroups = ports
+    .filter((p) => p.protocol !== "NVME_TCP")
+    .map((p) => ({
+      port_id: p.id,
+      host_group_number: 0,
+      host_group_name: defaultGroupName(p.id),
+      target_iscsi_name: p.iscsi_name,
+      host_mode: hostModeOf("Linux"),
+      host_mode_options: "[]",
+      server_id: null,
+    }));
   const pools = [];
   const spec = profile.seedPool;
   const type = profile.drives.find((d) => d.code === spec.driveTypeCode);
@@ -158,7 +173,7 @@ export function factoryRows(profile: ArrayProfile, serial: string, seedPool: boo
       parity_group_type: spec.parityGroupType,
     });
   }
-  return { drives, ports, pools };
+  return { drives, ports, pools, hostGroups };
 }
 
 /**
@@ -202,5 +217,6 @@ export async function seedArray(ctx: SimContext): Promise<void> {
     if (rows.pools.length > 0) await tx.insertInto("pools").values(rows.pools).execute();
     await tx.insertInto("drives").values(rows.drives).execute();
     await tx.insertInto("ports").values(rows.ports).execute();
+    await tx.insertInto("host_groups").values(rows.hostGroups).execute();
   });
 }

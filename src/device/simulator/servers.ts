@@ -8,11 +8,15 @@
  *   protocol; paths go through existing ports of the server's protocol;
  * - a server has one host group per port it has paths through, numbered lowest free from 1 to 254
  *   on that port; the last path through a port takes the host group with it;
+ * - a path is the server's HBA registered in its host group on the port (`host_group_initiators`),
+ *   and an initiator is in at most one host group of a port (see lun-paths.ts for the host group
+ *   rules both API faces share);
  * - iSCSI target names are unique in the array.
  * Every change runs under the array's configuration lock (`transact` takes it), so that checks and
  * writes of concurrent changes (on PostgreSQL, several instances) never interleave.
  */
 import { NotFound, type SsbCode } from "../../domain/errors.ts";
+import { osTypeOf } from "../../domain/os-types.ts";
 import type { Db } from "../../store/db.ts";
 import {
   type Hba,
@@ -35,6 +39,15 @@ import {
 } from "../port/servers.ts";
 import type { CallOptions } from "../port.ts";
 import { checkDeadline, refused, type SimContext, transact } from "./context.ts";
+import {
+  defaultTargetName,
+  dropGroup,
+  freeHostGroupNumber,
+  insertGroup,
+  meshServer,
+  serverGroupMode,
+  serverGroups,
+} from "./lun-paths.ts";
 
 /** SSB codes of the refusals of this area (SSB1 2e11: configuration change refused). */
 export const REFUSED = {
@@ -67,17 +80,6 @@ export function hostGroupName(nickname: string): string {
   return nickname.slice(0, HOST_GROUP_NAME_MAX);
 }
 
-/**
- * The default iSCSI target name of host group `n` on a port: the port's own name ends in the
- * three hex digits of host group 0, which are replaced by those of `n`.
- */
-export function defaultTargetName(portIscsiName: string, n: number): string {
-  const suffix = n.toString(16).padStart(3, "0");
-  return /[0-9a-f]{3}$/.test(portIscsiName)
-    ? `${portIscsiName.slice(0, -3)}${suffix}`
-    : `${portIscsiName}.${suffix}`;
-}
-
 function hbaNames(kind: string, name: string): Pick<ServerHbaPaths, "hbaWwn" | "iscsiName"> {
   return kind === "wwn" ? { hbaWwn: name, iscsiName: null } : { hbaWwn: null, iscsiName: name };
 }
@@ -98,31 +100,32 @@ async function serverRow(tx: Db, id: number): Promise<ServerRow> {
 
 /** Removes the server's host groups through which no path of it runs any more. */
 async function dropEmptyHostGroups(tx: Db, serverId: number): Promise<void> {
-  const used = await tx
-    .selectFrom("paths")
-    .select("port_id")
-    .distinct()
+  const empty = await tx
+    .selectFrom("host_groups")
+    .select(["port_id", "host_group_number"])
     .where("server_id", "=", serverId)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("host_group_initiators as i")
+            .select("i.name")
+            .whereRef("i.port_id", "=", "host_groups.port_id")
+            .whereRef("i.host_group_number", "=", "host_groups.host_group_number"),
+        ),
+      ),
+    )
     .execute();
-  let q = tx.deleteFrom("host_groups").where("server_id", "=", serverId);
-  if (used.length > 0)
-    q = q.where(
-      "port_id",
-      "not in",
-      used.map((u) => u.port_id),
-    );
-  await q.execute();
+  for (const g of empty) await dropGroup(tx, g.port_id, Number(g.host_group_number));
 }
 
-/** The lowest host group number free on a port, or undefined when the port is full. */
-async function freeHostGroupNumber(tx: Db, portId: string): Promise<number | undefined> {
-  const taken = new Set(
-    (
-      await tx.selectFrom("host_groups").select("host_group_number").where("port_id", "=", portId).execute()
-    ).map((r) => Number(r.host_group_number)),
-  );
-  for (let n = 1; n <= MAX_HOST_GROUP_NUMBER; n++) if (!taken.has(n)) return n;
-  return undefined;
+/** The paths of servers: their HBAs registered in their host groups. */
+function serverPaths(tx: Db) {
+  return tx
+    .selectFrom("host_group_initiators as i")
+    .innerJoin("host_groups as g", (j) =>
+      j.onRef("g.port_id", "=", "i.port_id").onRef("g.host_group_number", "=", "i.host_group_number"),
+    );
 }
 
 export function serversOps(ctx: SimContext): ServersPort {
@@ -133,11 +136,10 @@ export function serversOps(ctx: SimContext): ServersPort {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
     const [paths, capacity] = await Promise.all([
-      db
-        .selectFrom("paths")
-        .select((e) => ["server_id", e.fn.countAll<number>().as("n")])
-        .where("server_id", "in", ids)
-        .groupBy("server_id")
+      serverPaths(db)
+        .select((e) => ["g.server_id", e.fn.countAll<number>().as("n")])
+        .where("g.server_id", "in", ids)
+        .groupBy("g.server_id")
         .execute(),
       db
         .selectFrom("connections")
@@ -178,21 +180,20 @@ export function serversOps(ctx: SimContext): ServersPort {
     if (name !== undefined) q = q.where("name", "=", name);
     const hbas = await q.orderBy("name").execute();
     if (hbas.length === 0) return [];
-    const paths = await db
-      .selectFrom("paths")
-      .select(["hba_name", "port_id"])
-      .where("server_id", "=", serverId)
+    const paths = await serverPaths(db)
+      .select(["i.name", "i.port_id"])
+      .where("g.server_id", "=", serverId)
       .where(
-        "hba_name",
+        "i.name",
         "in",
         hbas.map((h) => h.name),
       )
-      .orderBy("port_id")
+      .orderBy("i.port_id")
       .execute();
     return hbas.map((h) => ({
       serverId,
       ...hbaNames(h.kind, h.name),
-      portIds: paths.filter((p) => p.hba_name === h.name).map((p) => p.port_id),
+      portIds: paths.filter((p) => p.name === h.name).map((p) => p.port_id),
     }));
   }
 
@@ -340,17 +341,33 @@ export function serversOps(ctx: SimContext): ServersPort {
           })
           .where("id", "=", id)
           .execute();
+        if (osChange) {
+          // The OS type is the host mode of the server's host groups.
+          const updated = await serverRow(tx, id);
+          const mode = serverGroupMode(updated.os_type, updated.os_type_options);
+          await tx
+            .updateTable("host_groups")
+            .set({ host_mode: mode.hostMode, host_mode_options: JSON.stringify(mode.hostModeOptions) })
+            .where("server_id", "=", id)
+            .execute();
+        }
       });
     },
 
-    async deleteServer(id: number, opts: CallOptions): Promise<void> {
+    async deleteServer(id: number, keepLunConfig: boolean, opts: CallOptions): Promise<void> {
       await transact(ctx, opts, async (tx) => {
         await serverRow(tx, id);
-        // Children first: connections hold no cascading key, and the others are removed explicitly
-        // so that no dialect's foreign-key settings decide what is left behind.
+        // Children first, explicitly, so that no dialect's foreign-key settings decide what is
+        // left behind.
+        if (keepLunConfig) {
+          // The host groups stay on their ports, with their initiators and LUN paths, as groups
+          // of no server (which another server can take over with add-host-groups).
+          await tx.updateTable("host_groups").set({ server_id: null }).where("server_id", "=", id).execute();
+        } else {
+          for (const g of await serverGroups(tx, id))
+            await dropGroup(tx, g.port_id, Number(g.host_group_number));
+        }
         await tx.deleteFrom("connections").where("server_id", "=", id).execute();
-        await tx.deleteFrom("paths").where("server_id", "=", id).execute();
-        await tx.deleteFrom("host_groups").where("server_id", "=", id).execute();
         await tx.deleteFrom("hbas").where("server_id", "=", id).execute();
         await tx.deleteFrom("servers").where("id", "=", id).execute();
       });
@@ -406,7 +423,20 @@ export function serversOps(ctx: SimContext): ServersPort {
           .where("name", "=", name)
           .executeTakeFirst();
         if (!found) throw new NotFound(`The server ${serverId} has no HBA ${name}.`);
-        await tx.deleteFrom("paths").where("server_id", "=", serverId).where("hba_name", "=", name).execute();
+        await tx
+          .deleteFrom("host_group_initiators")
+          .where("name", "=", name)
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom("host_groups as g")
+                .select("g.port_id")
+                .whereRef("g.port_id", "=", "host_group_initiators.port_id")
+                .whereRef("g.host_group_number", "=", "host_group_initiators.host_group_number")
+                .where("g.server_id", "=", serverId),
+            ),
+          )
+          .execute();
         await tx.deleteFrom("hbas").where("name", "=", name).execute();
         await dropEmptyHostGroups(tx, serverId);
       });
@@ -437,16 +467,16 @@ export function serversOps(ctx: SimContext): ServersPort {
           .select(["id", "protocol", "iscsi_name"])
           .where("id", "in", portIds)
           .execute();
-        const existing = new Set(
-          (
-            await tx
-              .selectFrom("paths")
-              .select("port_id")
-              .where("server_id", "=", serverId)
-              .where("hba_name", "=", hba.name)
-              .execute()
-          ).map((p) => p.port_id),
-        );
+        // Where the initiator is registered already: in this server's groups (a path that exists)
+        // or in a group of no server on that port.
+        const registered = await tx
+          .selectFrom("host_group_initiators as i")
+          .innerJoin("host_groups as g", (j) =>
+            j.onRef("g.port_id", "=", "i.port_id").onRef("g.host_group_number", "=", "i.host_group_number"),
+          )
+          .select(["i.port_id", "g.server_id", "g.host_group_number"])
+          .where("i.name", "=", hba.name)
+          .execute();
         // Every rule is checked for every port before anything is written.
         for (const portId of portIds) {
           const port = ports.find((p) => p.id === portId);
@@ -457,17 +487,22 @@ export function serversOps(ctx: SimContext): ServersPort {
               REFUSED.protocolMismatch,
             );
           }
-          if (existing.has(portId)) {
+          const there = registered.find((r) => r.port_id === portId);
+          if (there && Number(there.server_id) === serverId) {
             throw refused(
               `The path from ${hba.name} through port ${portId} already exists.`,
               REFUSED.pathExists,
             );
           }
+          if (there) {
+            throw refused(
+              `The HBA ${hba.name} is registered in host group ${there.host_group_number} of port ${portId}, which belongs to no server: add that host group to the server instead.`,
+              REFUSED.hbaInUse,
+            );
+          }
         }
-        const groups = new Set(
-          (
-            await tx.selectFrom("host_groups").select("port_id").where("server_id", "=", serverId).execute()
-          ).map((g) => g.port_id),
+        const groups = new Map(
+          (await serverGroups(tx, serverId)).map((g) => [g.port_id, Number(g.host_group_number)]),
         );
         // Host groups are numbered in the order the request names the ports.
         for (const portId of portIds) {
@@ -480,21 +515,26 @@ export function serversOps(ctx: SimContext): ServersPort {
               REFUSED.hostGroupLimit,
             );
           }
-          await tx
-            .insertInto("host_groups")
-            .values({
-              server_id: serverId,
-              port_id: port.id,
-              host_group_number: n,
-              host_group_name: hostGroupName(server.nickname),
-              target_iscsi_name:
-                port.protocol === "iSCSI" ? defaultTargetName(port.iscsi_name ?? "", n) : null,
-            })
-            .execute();
+          await insertGroup(tx, {
+            portId: port.id,
+            number: n,
+            name: hostGroupName(server.nickname),
+            targetIscsiName: port.protocol === "iSCSI" ? defaultTargetName(port.iscsi_name ?? "", n) : null,
+            ...serverGroupMode(server.os_type, server.os_type_options),
+            serverId,
+          });
+          groups.set(port.id, n);
         }
         await tx
-          .insertInto("paths")
-          .values(portIds.map((port_id) => ({ server_id: serverId, hba_name: hba.name, port_id })))
+          .insertInto("host_group_initiators")
+          .values(
+            portIds.map((port_id) => ({
+              port_id,
+              host_group_number: groups.get(port_id) as number,
+              name: hba.name,
+              kind: hba.kind,
+            })),
+          )
           .execute();
         return portIds.map((portId) => toPath(serverId, hba.kind, hba.name, portId));
       });
@@ -508,17 +548,15 @@ export function serversOps(ctx: SimContext): ServersPort {
     ): Promise<ServerPath> {
       checkDeadline(opts);
       await serverRow(db, serverId);
-      const row = await db
-        .selectFrom("paths")
-        .innerJoin("hbas", "hbas.name", "paths.hba_name")
-        .select(["hbas.kind", "paths.hba_name", "paths.port_id"])
-        .where("paths.server_id", "=", serverId)
-        .where("paths.hba_name", "=", hbaName)
-        .where("paths.port_id", "=", portId)
+      const row = await serverPaths(db)
+        .select(["i.kind", "i.name", "i.port_id"])
+        .where("g.server_id", "=", serverId)
+        .where("i.name", "=", hbaName)
+        .where("i.port_id", "=", portId)
         .executeTakeFirst();
       if (!row)
         throw new NotFound(`The server ${serverId} has no path from ${hbaName} through port ${portId}.`);
-      return toPath(serverId, row.kind, row.hba_name, row.port_id);
+      return toPath(serverId, row.kind, row.name, row.port_id);
     },
 
     async deleteServerPath(
@@ -529,11 +567,17 @@ export function serversOps(ctx: SimContext): ServersPort {
     ): Promise<void> {
       await transact(ctx, opts, async (tx) => {
         await serverRow(tx, serverId);
-        const removed = await tx
-          .deleteFrom("paths")
+        const group = await tx
+          .selectFrom("host_groups")
+          .select("host_group_number")
           .where("server_id", "=", serverId)
-          .where("hba_name", "=", hbaName)
           .where("port_id", "=", portId)
+          .executeTakeFirst();
+        const removed = await tx
+          .deleteFrom("host_group_initiators")
+          .where("port_id", "=", portId)
+          .where("host_group_number", "=", group ? Number(group.host_group_number) : -1)
+          .where("name", "=", hbaName)
           .executeTakeFirst();
         if (Number(removed.numDeletedRows) === 0) {
           throw new NotFound(`The server ${serverId} has no path from ${hbaName} through port ${portId}.`);
@@ -612,13 +656,15 @@ export function serversOps(ctx: SimContext): ServersPort {
     async addHostGroups(serverId: number, refs: HostGroupRef[], opts: CallOptions): Promise<void> {
       await transact(ctx, opts, async (tx) => {
         const target = await serverRow(tx, serverId);
-        const own = new Set(
-          (
-            await tx.selectFrom("host_groups").select("port_id").where("server_id", "=", serverId).execute()
-          ).map((g) => g.port_id),
-        );
+        const own = new Set((await serverGroups(tx, serverId)).map((g) => g.port_id));
         let protocol = target.protocol;
-        const moving: { serverId: number; portId: string }[] = [];
+        const moving: {
+          serverId: number | null;
+          portId: string;
+          number: number;
+          hostMode: string;
+          options: string;
+        }[] = [];
         for (const ref of refs) {
           const port = await tx
             .selectFrom("ports")
@@ -634,7 +680,7 @@ export function serversOps(ctx: SimContext): ServersPort {
           }
           let q = tx
             .selectFrom("host_groups")
-            .select(["server_id", "host_group_number"])
+            .select(["server_id", "host_group_number", "host_mode", "host_mode_options"])
             .where("port_id", "=", ref.portId);
           q =
             ref.hostGroupId !== undefined
@@ -650,7 +696,8 @@ export function serversOps(ctx: SimContext): ServersPort {
               REFUSED.hostGroupConflict,
             );
           }
-          const source = Number((found[0] as { server_id: number }).server_id);
+          const group = found[0] as (typeof found)[number];
+          const source = group.server_id === null ? null : Number(group.server_id);
           if (source === serverId) {
             throw refused(
               `The host group ${what} already belongs to server ${serverId}.`,
@@ -669,48 +716,110 @@ export function serversOps(ctx: SimContext): ServersPort {
               REFUSED.protocolMismatch,
             );
           }
-          protocol = port.protocol;
+          protocol = port.protocol as ServerProtocol;
           own.add(ref.portId);
-          moving.push({ serverId: source, portId: ref.portId });
+          moving.push({
+            serverId: source,
+            portId: ref.portId,
+            number: Number(group.host_group_number),
+            hostMode: group.host_mode,
+            options: group.host_mode_options,
+          });
         }
 
-        // HBAs move with the host groups they are in; one that also reaches the array through a
-        // host group that stays behind would be split between two servers.
-        const movingKey = new Set(moving.map((m) => `${m.serverId}|${m.portId}`));
-        const sources = [...new Set(moving.map((m) => m.serverId))];
-        const sourcePaths = await tx
-          .selectFrom("paths")
-          .select(["server_id", "hba_name", "port_id"])
-          .where("server_id", "in", sources)
+        // Initiators move with the host groups they are in and become HBAs of the server. One of
+        // another server that also reaches the array through a host group that stays behind would
+        // be split between two servers.
+        const movingKey = new Set(moving.map((m) => `${m.portId}|${m.number}`));
+        const registered = await serverPaths(tx)
+          .select(["i.name", "i.kind", "i.port_id", "i.host_group_number", "g.server_id"])
+          .where(
+            "i.name",
+            "in",
+            tx
+              .selectFrom("host_group_initiators as m")
+              .select("m.name")
+              .where((eb) =>
+                eb.or(
+                  moving.map((m) =>
+                    eb.and([eb("m.port_id", "=", m.portId), eb("m.host_group_number", "=", m.number)]),
+                  ),
+                ),
+              ),
+          )
           .execute();
-        const movingHbas = new Set(
-          sourcePaths.filter((p) => movingKey.has(`${p.server_id}|${p.port_id}`)).map((p) => p.hba_name),
+        const movingInitiators = registered.filter((r) =>
+          movingKey.has(`${r.port_id}|${r.host_group_number}`),
         );
-        for (const p of sourcePaths) {
-          if (movingHbas.has(p.hba_name) && !movingKey.has(`${p.server_id}|${p.port_id}`)) {
+        for (const r of registered) {
+          const staying = !movingKey.has(`${r.port_id}|${r.host_group_number}`);
+          if (staying && r.server_id !== null && Number(r.server_id) !== serverId) {
             throw refused(
-              `The HBA ${p.hba_name} also reaches the array through port ${p.port_id} of server ${p.server_id}: add that host group too.`,
+              `The HBA ${r.name} also reaches the array through port ${r.port_id} of server ${r.server_id}: add that host group too.`,
               REFUSED.hostGroupConflict,
             );
           }
         }
+        const wanted = protocol === "FC" ? "wwn" : "iscsi";
+        const names = [...new Set(movingInitiators.map((r) => r.name))];
+        const owners =
+          names.length === 0
+            ? []
+            : await tx.selectFrom("hbas").select(["name", "server_id"]).where("name", "in", names).execute();
+        const ownerOf = new Map(owners.map((o) => [o.name, Number(o.server_id)]));
+        const sources = new Set(moving.flatMap((m) => (m.serverId === null ? [] : [m.serverId])));
+        for (const name of names) {
+          const owner = ownerOf.get(name);
+          if (owner !== undefined && owner !== serverId && !sources.has(owner)) {
+            throw refused(`The HBA ${name} is already registered to server ${owner}.`, REFUSED.hbaInUse);
+          }
+        }
 
-        // The LUNs of a host group go with it: the target sees the volumes its sources see.
+        for (const r of movingInitiators) {
+          if (r.kind !== wanted) {
+            throw refused(
+              `The initiator ${r.name} of host group ${r.port_id} #${r.host_group_number} does not fit server ${serverId}'s protocol.`,
+              REFUSED.protocolMismatch,
+            );
+          }
+        }
+
+        // The LUNs of a host group go with it: the target sees the volumes its sources see. A
+        // server's group carries the server's connections; a group of no server, its LUN paths.
         const targetLuns = await tx
           .selectFrom("connections")
           .select(["volume_id", "lun"])
           .where("server_id", "=", serverId)
           .execute();
-        const sourceLuns = await tx
-          .selectFrom("connections")
-          .select(["volume_id", "lun"])
-          .where("server_id", "in", sources)
-          .orderBy("volume_id")
-          .execute();
+        const fromServers =
+          sources.size === 0
+            ? []
+            : await tx
+                .selectFrom("connections")
+                .select(["volume_id", "lun"])
+                .where("server_id", "in", [...sources])
+                .orderBy("volume_id")
+                .execute();
+        const freeGroups = moving.filter((m) => m.serverId === null);
+        const fromFreeGroups =
+          freeGroups.length === 0
+            ? []
+            : await tx
+                .selectFrom("lun_paths")
+                .select(["volume_id", "lun"])
+                .where((eb) =>
+                  eb.or(
+                    freeGroups.map((m) =>
+                      eb.and([eb("port_id", "=", m.portId), eb("host_group_number", "=", m.number)]),
+                    ),
+                  ),
+                )
+                .orderBy("volume_id")
+                .execute();
         const byVolume = new Map(targetLuns.map((c) => [Number(c.volume_id), Number(c.lun)]));
         const usedLuns = new Set(targetLuns.map((c) => Number(c.lun)));
         const newLuns: { volume_id: number; server_id: number; lun: number }[] = [];
-        for (const c of sourceLuns) {
+        for (const c of [...fromServers, ...fromFreeGroups]) {
           const volume = Number(c.volume_id);
           const lun = Number(c.lun);
           if (byVolume.has(volume)) continue;
@@ -725,42 +834,44 @@ export function serversOps(ctx: SimContext): ServersPort {
           newLuns.push({ volume_id: volume, server_id: serverId, lun });
         }
 
+        // A reserved shell takes its protocol and OS settings from the first host group it gets;
+        // a server with an OS type sets it on the groups it takes.
+        const first = moving[0];
+        const settings =
+          target.protocol === "Undefined" && first
+            ? { os_type: osTypeOf(first.hostMode), os_type_options: first.options }
+            : { os_type: target.os_type, os_type_options: target.os_type_options };
+        const mode = serverGroupMode(settings.os_type, settings.os_type_options);
         for (const m of moving) {
           await tx
             .updateTable("host_groups")
-            .set({ server_id: serverId })
-            .where("server_id", "=", m.serverId)
+            .set({
+              server_id: serverId,
+              host_mode: mode.hostMode,
+              host_mode_options: JSON.stringify(mode.hostModeOptions),
+            })
             .where("port_id", "=", m.portId)
-            .execute();
-          await tx
-            .updateTable("paths")
-            .set({ server_id: serverId })
-            .where("server_id", "=", m.serverId)
-            .where("port_id", "=", m.portId)
+            .where("host_group_number", "=", m.number)
             .execute();
         }
-        if (movingHbas.size > 0) {
-          await tx
-            .updateTable("hbas")
-            .set({ server_id: serverId })
-            .where("name", "in", [...movingHbas])
-            .execute();
+        for (const name of names) {
+          const kind = movingInitiators.find((r) => r.name === name)?.kind ?? wanted;
+          if (ownerOf.has(name)) {
+            await tx.updateTable("hbas").set({ server_id: serverId }).where("name", "=", name).execute();
+          } else {
+            await tx.insertInto("hbas").values({ name, server_id: serverId, kind }).execute();
+          }
         }
         if (newLuns.length > 0) await tx.insertInto("connections").values(newLuns).execute();
         if (target.protocol === "Undefined" && protocol !== "Undefined") {
-          // A reserved shell takes its protocol and OS settings from the first host groups it gets.
-          const first = await serverRow(tx, moving[0]?.serverId ?? serverId);
           await tx
             .updateTable("servers")
-            .set({
-              protocol,
-              os_type: first.os_type === "Undefined" ? "Linux" : first.os_type,
-              os_type_options: first.os_type_options,
-              is_reserved: 0,
-            })
+            .set({ protocol, ...settings, is_reserved: 0 })
             .where("id", "=", serverId)
             .execute();
         }
+        // Every group the server now has presents every one of its connections.
+        await meshServer(tx, serverId);
       });
     },
 

@@ -223,19 +223,11 @@ export function volumesOps(ctx: SimContext): VolumesPort {
   const lunsOf = precompiledRead(ctx.store, 1, (id: number) =>
     db
       .selectFrom("connections")
-      .innerJoin(
-        (eb) =>
-          eb
-            .selectFrom("paths")
-            .select(["paths.server_id", "paths.port_id"])
-            .union(eb.selectFrom("host_groups").select(["host_groups.server_id", "host_groups.port_id"]))
-            .as("seen"),
-        (join) => join.onRef("seen.server_id", "=", "connections.server_id"),
-      )
-      .select(["connections.lun", "connections.server_id", "seen.port_id"])
+      .innerJoin("host_groups", "host_groups.server_id", "connections.server_id")
+      .select(["connections.lun", "connections.server_id", "host_groups.port_id"])
       .where("connections.volume_id", "=", id)
       .orderBy("connections.server_id")
-      .orderBy("seen.port_id"),
+      .orderBy("host_groups.port_id"),
   );
 
   async function lockVolume(tx: Db, id: number) {
@@ -408,15 +400,23 @@ export function volumesOps(ctx: SimContext): VolumesPort {
     deleteVolume(id: number, opts: CallOptions): Promise<void> {
       return transact(ctx, opts, async (tx) => {
         await lockVolume(tx, id);
-        const connected = await tx
-          .selectFrom("connections")
-          .select("server_id")
-          .where("volume_id", "=", id)
-          .limit(1)
-          .executeTakeFirst();
+        // A server's connection, or a LUN path in a host group of no server.
+        const connected =
+          (await tx
+            .selectFrom("connections")
+            .select("server_id")
+            .where("volume_id", "=", id)
+            .limit(1)
+            .executeTakeFirst()) ??
+          (await tx
+            .selectFrom("lun_paths")
+            .select("lun")
+            .where("volume_id", "=", id)
+            .limit(1)
+            .executeTakeFirst());
         if (connected) {
           throw refused(
-            `The volume ${id} is connected to a server. Remove its connections (LUN paths), and then try again.`,
+            `The volume ${id} is connected to a server or a host group. Remove its connections (LUN paths), and then try again.`,
             VOLUME_REFUSALS.connected,
           );
         }

@@ -6,11 +6,10 @@ import type { FastifyReply } from "fastify";
 import { type Static, type TSchema, Type } from "typebox";
 import { UNCANCELLED } from "../../device/deadline.ts";
 import { BlockplaneError, InvalidRequest, PartialFailure } from "../../domain/errors.ts";
-import { type ExecutionResult, SIMPLE_OBJECTS, statusResource } from "../../services/jobs.ts";
+import { type ExecutionResult, FULL_OBJECTS, SIMPLE_OBJECTS, statusResource } from "../../services/jobs.ts";
 import type { App, AppDeps } from "../app.ts";
 
-export { SIMPLE_OBJECTS };
-export const FULL_OBJECTS = "/ConfigurationManager/v1/objects";
+export { FULL_OBJECTS, SIMPLE_OBJECTS };
 export const OWN = "/blockplane/v1";
 
 /** A route module registers its routes on the app. */

@@ -264,7 +264,7 @@ export const serverRoutes: RouteModule = (app, { device, jobs }) => {
         tags,
         summary: "Delete a server with its HBAs, paths, host groups and volume connections",
         description:
-          "keepLunConfig is accepted for compatibility; the LUNs live in the server's host groups, which go with it.",
+          "With keepLunConfig the server's host groups stay on their ports, with their initiators and LUN paths, as host groups of no server that another server can take over (add-host-groups).",
         params: idParams(MAX_SERVER_ID),
         body: Type.Optional(
           Type.Union([Body({ keepLunConfig: Type.Optional(Type.Boolean()) }), Type.Null()]),
@@ -275,7 +275,8 @@ export const serverRoutes: RouteModule = (app, { device, jobs }) => {
     async (request, reply) => {
       const { id } = request.params;
       await device.getServer(id, call());
-      return accepted(reply, await enqueue(SERVER_JOBS.delete, { id }, request));
+      const keepLunConfig = request.body?.keepLunConfig === true;
+      return accepted(reply, await enqueue(SERVER_JOBS.delete, { id, keepLunConfig }, request));
     },
   );
 

@@ -10,6 +10,7 @@ import * as m003 from "./003_volume_qos.ts";
 import * as m004 from "./004_profiles.ts";
 import * as m005 from "./005_volume_compression_acceleration.ts";
 import * as m006 from "./006_job_requests.ts";
+import * as m007 from "./007_lun_paths.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": m001,
@@ -18,12 +19,17 @@ const MIGRATIONS: Record<string, Migration> = {
   "004_profiles": m004,
   "005_volume_compression_acceleration": m005,
   "006_job_requests": m006,
+  "007_lun_paths": m007,
 };
 
+/**
+ * Runs the migrations not yet run, up to `upTo` (a migration's name; the last one by default: a
+ * store is only ever opened at the latest, `upTo` serves tests of an upgrade).
+ */
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
-export async function migrate(db: Kysely<any>): Promise<void> {
+export async function migrate(db: Kysely<any>, upTo?: string): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (upTo ? migrator.migrateTo(upTo) : migrator.migrateToLatest());
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${String(error)}`);
