@@ -89,6 +89,8 @@ const V1_NAMES: [RegExp, (m: RegExpExecArray) => string][] = [
 ];
 
 export function v1ResourceOf(simpleUrl: string, prefix: string): string {
+  // A resource the services name by its v1 URL already (host groups, LUN paths): in the form asked.
+  if (simpleUrl.startsWith(`${V1_OBJECTS}/`)) return `${prefix}${simpleUrl.slice(V1_OBJECTS.length)}`;
   if (!simpleUrl.startsWith(SIMPLE_OBJECTS)) return simpleUrl;
   const rest = simpleUrl.slice(SIMPLE_OBJECTS.length);
   for (const [pattern, rename] of V1_NAMES) {

@@ -5,6 +5,7 @@
  */
 import type { RouteModule } from "../routes/common.ts";
 import { storageScopeCheck, V1_OBJECTS } from "./contract.ts";
+import { hostGroupRoutes } from "./host-groups.ts";
 import { jobRoutes, readJobWait, V1Jobs } from "./jobs.ts";
 import { ldevRoutes } from "./ldevs.ts";
 import { poolRoutes } from "./pools.ts";
@@ -22,6 +23,7 @@ const MODULES: V1Module[] = [
   ldevRoutes,
   () => poolRoutes,
   () => portRoutes,
+  hostGroupRoutes,
 ];
 
 export const v1Routes: RouteModule = (app, deps) => {

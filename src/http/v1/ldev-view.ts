@@ -3,7 +3,9 @@
  * an LDEV number no volume has is the API's undefined LDEV (`emulationType` "NOT DEFINED"), which
  * clients read to learn that a number is free or a volume gone.
  */
+
 import { type Static, Type } from "typebox";
+import type { LunPath } from "../../device/port/host-groups.ts";
 import type { VolumeQos } from "../../device/port/qos.ts";
 import type { SavingSetting, Volume } from "../../device/port/volumes.ts";
 import { BLOCKS_PER_MIB, byteFormatOf } from "./capacity.ts";
@@ -68,18 +70,19 @@ export const LdevSchema = Type.Object({
 export type Ldev = Static<typeof LdevSchema>;
 export type LdevPort = Static<typeof LdevPortSchema>;
 
-/**
- * The LU paths of a volume as LDEV `ports` ({portId, hostGroupNumber, hostGroupName, lun}). Host
- * groups are modelled with servers and connections; until their numbers are read here, a volume
- * shows none.
- */
-export function ldevPortsOf(_volume: Volume): LdevPort[] {
-  return [];
+/** The LUN paths of a volume as LDEV `ports` ({portId, hostGroupNumber, hostGroupName, lun}). */
+export function ldevPortsOf(paths: LunPath[]): LdevPort[] {
+  return paths.map(({ portId, hostGroupNumber, hostGroupName, lun }) => ({
+    portId,
+    hostGroupNumber,
+    hostGroupName,
+    lun,
+  }));
 }
 
-/** A volume as an LDEV. */
-export function ldevOf(volume: Volume): Ldev {
-  const ports = ldevPortsOf(volume);
+/** A volume as an LDEV, with its LUN paths. */
+export function ldevOf(volume: Volume, paths: LunPath[]): Ldev {
+  const ports = ldevPortsOf(paths);
   const saving = volume.savingSetting;
   const attributes = ["CVS", "HDP"];
   if (volume.isDataReductionShareEnabled) attributes.push("DRS");

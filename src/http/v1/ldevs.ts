@@ -143,7 +143,7 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
 
     /** An LDEV with its QoS when asked (detailInfoType=qos). */
     const withDetail = async (volume: Volume, qos: boolean): Promise<Ldev> => {
-      const ldev = ldevOf(volume);
+      const ldev = ldevOf(volume, await device.listLunPaths({ volumeId: volume.id }, call()));
       if (qos) ldev.qos = ldevQosOf(await device.getVolumeQos(volume.id, call()));
       return ldev;
     };
