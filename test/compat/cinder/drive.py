@@ -413,9 +413,16 @@ class Run:
         coordination.COORDINATOR.stop()
 
 
+# With DRIVE_LOCKSTEP=1 each reported step waits for a line on stdin before the next one runs, so
+# that the caller can check the array's state as that step left it.
+LOCKSTEP = os.environ.get("DRIVE_LOCKSTEP") == "1"
+
+
 def report(line):
     sys.stdout.write(json.dumps(line) + "\n")
     sys.stdout.flush()
+    if LOCKSTEP:
+        sys.stdin.readline()
 
 
 def main():
