@@ -30,6 +30,9 @@ export HV_ENABLE_TELEMETRY=false HV_ENABLE_AUDIT_LOG=false
 export HV_ANSIBLE_LOG_LEVEL=DEBUG HV_ANSIBLE_LOG_PATH="$OUT/logs"
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 export ANSIBLE_DEPRECATION_WARNINGS=false ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=true
+# Native templating keeps a templated number a number in the bodies the playbooks send (as
+# ansible-core 2.19 does by default); a template that is only "{{ a }},{{ b }}" would become a list.
+export ANSIBLE_JINJA2_NATIVE=true
 export ANSIBLE_CALLBACK_PLUGINS="$HERE/callback_plugins" ANSIBLE_STDOUT_CALLBACK=task_results
 
 SERVER_PID=""
