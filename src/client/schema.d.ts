@@ -6671,7 +6671,7 @@ export interface paths {
         put?: never;
         /**
          * Connect volumes to servers
-         * @description Asynchronous and multi-resource: every volume is connected to every server, each pair an item of the job, at the server's lowest free LUN (0-2047), presented on every port of the server. A pair already connected, or whose volume or server does not exist, fails alone. The answer lists one statusResource per pair, volume by volume, each to every server; each command-status names its pair in operationDetails (resourceId "volumeId,serverId") or reports its failure.
+         * @description Asynchronous and multi-resource: every volume is connected to every server, each pair an item of the job, at the server's lowest free LUN (0-2047), presented on every port of the server. A pair already connected, or whose volume or server does not exist, fails alone. An ID may also be written as decimal text ("7"), as the array reads it. The answer lists one statusResource per pair, volume by volume, each to every server; each command-status names its pair in operationDetails (resourceId "volumeId,serverId") or reports its failure.
          */
         post: {
             parameters: {
@@ -6683,8 +6683,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        volumeIds: number[];
-                        serverIds: number[];
+                        volumeIds: (number | string)[];
+                        serverIds: (number | string)[];
                     };
                 };
             };

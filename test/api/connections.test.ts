@@ -94,6 +94,16 @@ describe("volume-server connections", () => {
       assert.deepEqual(noPath.body.luns, []);
     });
 
+    test("IDs written as decimal text connect the same pairs as numbers", async () => {
+      // A volume just created is named by the ID cut from its affectedResources: text.
+      const [v1] = take(1) as [number];
+      const job = await ok(await s.post(CONNECTIONS, { volumeIds: [String(v1)], serverIds: [fc] }));
+      assert.deepEqual(ids(job), [`${v1},${fc}`]);
+      assert.equal((await s.get(`${CONNECTIONS}/${v1},${fc}`)).status, 200);
+      const both = await s.post(CONNECTIONS, { volumeIds: [String(v1)], serverIds: [String(bare)] });
+      assert.deepEqual(ids(await ok(both)), [`${v1},${bare}`]);
+    });
+
     test("a freed LUN is the next one given", async () => {
       const [v1, v2, v3] = take(3) as [number, number, number];
       await ok(await connect([v1, v2], [bare]));
@@ -160,7 +170,12 @@ describe("volume-server connections", () => {
       ["volume ID 65280", { volumeIds: [65280], serverIds: [0] }, 400],
       ["volume ID 65279", { volumeIds: [65279], serverIds: [4095] }, 202],
       ["server ID 4096", { volumeIds: [0], serverIds: [4096] }, 400],
-      ["server ID as text", { volumeIds: [0], serverIds: ["1"] }, 400],
+      ["volume ID as text out of range", { volumeIds: ["65280"], serverIds: [0] }, 400],
+      ["server ID as text out of range", { volumeIds: [0], serverIds: ["4096"] }, 400],
+      ["volume ID as hexadecimal text", { volumeIds: ["0x10"], serverIds: [0] }, 400],
+      ["volume ID as empty text", { volumeIds: [""], serverIds: [0] }, 400],
+      ["volume ID as signed text", { volumeIds: ["-1"], serverIds: [0] }, 400],
+      ["one volume as number and as text", { volumeIds: [1, "1"], serverIds: [0] }, 400],
       ["volume ID 1.5", { volumeIds: [1.5], serverIds: [0] }, 400],
       ["duplicate volume IDs", { volumeIds: [1, 1], serverIds: [0] }, 400],
       ["duplicate server IDs", { volumeIds: [1], serverIds: [0, 0] }, 400],

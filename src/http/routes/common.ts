@@ -42,6 +42,30 @@ export function IntId(min: number, max: number, description?: string) {
   return Type.Integer({ minimum: min, maximum: max, ...(description ? { description } : {}) });
 }
 
+/**
+ * An object ID in a body list that may also come as decimal text: the array reads ["7"] as [7],
+ * and clients send the IDs they cut from affectedResources as they are. idsOf() turns the list
+ * into numbers and checks the text's range, which a pattern cannot.
+ */
+export function IdOrText(min: number, max: number) {
+  return Type.Union([Type.Integer({ minimum: min, maximum: max }), Type.String({ pattern: "^\\d{1,10}$" })], {
+    description: `An integer in [${min}, ${max}], or the same as decimal text.`,
+  });
+}
+
+/** The numbers of a list of IdOrText values: each within [min, max], none named twice. */
+export function idsOf(values: (number | string)[], field: string, min: number, max: number): number[] {
+  const ids = values.map(Number);
+  const outside = ids.findIndex((n) => n < min || n > max);
+  if (outside >= 0)
+    throw new InvalidRequest(
+      `The request body is invalid: "${field}.${outside}" must be between ${min} and ${max}.`,
+    );
+  if (new Set(ids).size !== ids.length)
+    throw new InvalidRequest(`The request body is invalid: "${field}" names an ID twice.`);
+  return ids;
+}
+
 /** Path parameters of a route with one integer `id`. */
 export function idParams(max: number, min = 0) {
   return Type.Object({ id: IntId(min, max) }, { additionalProperties: false });

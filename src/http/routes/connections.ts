@@ -15,6 +15,8 @@ import {
   Body,
   call,
   errorResponses,
+  IdOrText,
+  idsOf,
   ListOf,
   parseCompositeId,
   Query,
@@ -31,7 +33,6 @@ const MAX_PAGE = 2048;
 const MAX_VOLUMES_PER_REQUEST = 1000;
 const MAX_SERVERS_PER_REQUEST = 64;
 
-const VolumeId = Type.Integer({ minimum: 0, maximum: MAX_VOLUME_ID });
 const ServerId = Type.Integer({ minimum: 0, maximum: MAX_SERVER_ID });
 
 const ConnectionSchema = Type.Object({
@@ -54,8 +55,16 @@ const ListQuery = Query({
 });
 
 const CreateBody = Body({
-  volumeIds: Type.Array(VolumeId, { minItems: 1, maxItems: MAX_VOLUMES_PER_REQUEST, uniqueItems: true }),
-  serverIds: Type.Array(ServerId, { minItems: 1, maxItems: MAX_SERVERS_PER_REQUEST, uniqueItems: true }),
+  volumeIds: Type.Array(IdOrText(0, MAX_VOLUME_ID), {
+    minItems: 1,
+    maxItems: MAX_VOLUMES_PER_REQUEST,
+    uniqueItems: true,
+  }),
+  serverIds: Type.Array(IdOrText(0, MAX_SERVER_ID), {
+    minItems: 1,
+    maxItems: MAX_SERVERS_PER_REQUEST,
+    uniqueItems: true,
+  }),
 });
 
 const IdParams = Type.Object({ id: Type.String({ description: '"volumeId,serverId"' }) });
@@ -131,6 +140,7 @@ export const connectionRoutes: RouteModule = (app, { device, jobs }) => {
           "Asynchronous and multi-resource: every volume is connected to every server, each pair an item " +
           "of the job, at the server's lowest free LUN (0-2047), presented on every port of the server. " +
           "A pair already connected, or whose volume or server does not exist, fails alone. " +
+          'An ID may also be written as decimal text ("7"), as the array reads it. ' +
           "The answer lists one statusResource per pair, volume by volume, each to every server; each " +
           'command-status names its pair in operationDetails (resourceId "volumeId,serverId") or reports its failure.',
         body: CreateBody,
@@ -138,7 +148,8 @@ export const connectionRoutes: RouteModule = (app, { device, jobs }) => {
       },
     },
     async (request, reply) => {
-      const { volumeIds, serverIds } = request.body;
+      const volumeIds = idsOf(request.body.volumeIds, "volumeIds", 0, MAX_VOLUME_ID);
+      const serverIds = idsOf(request.body.serverIds, "serverIds", 0, MAX_SERVER_ID);
       const ids = await jobs.enqueueItems(
         CONNECTION_JOBS.create,
         { volumeIds, serverIds },

@@ -7,7 +7,7 @@
 #   run.sh volume server                            only these playbooks (names under playbooks/)
 #   TABLE_ONLY=1 run.sh [playbooks…]                 print the table of the last run again
 #
-# Needs: ansible-playbook (ansible-core, with ansible.posix for the json callback), jq, openssl,
+# Needs: ansible-playbook (ansible-core; results come from callback_plugins/task_results.py), jq, openssl,
 # and the collection installed under $ANSIBLE_COLLECTIONS_PATH (default /work/ansible-collections)
 # as ansible_collections/hitachivantara/vspone_block.
 # Output: $OUT (default /tmp/bp-ansible-run): one <playbook>.json per playbook, table.md, and
@@ -30,6 +30,10 @@ export HV_ENABLE_TELEMETRY=false HV_ENABLE_AUDIT_LOG=false
 export HV_ANSIBLE_LOG_LEVEL=DEBUG HV_ANSIBLE_LOG_PATH="$OUT/logs"
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 export ANSIBLE_DEPRECATION_WARNINGS=false ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=true
+# Native templating keeps a templated number a number in the bodies the playbooks send (as
+# ansible-core 2.19 does by default); a template that is only "{{ a }},{{ b }}" would become a list.
+export ANSIBLE_JINJA2_NATIVE=true
+export ANSIBLE_CALLBACK_PLUGINS="$HERE/callback_plugins" ANSIBLE_STDOUT_CALLBACK=task_results
 
 SERVER_PID=""
 stop_server() { if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi; }
@@ -57,7 +61,7 @@ echo "server: https://${BP_ADDRESS:-}  output: $OUT"
 RUN_ID="${RUN_ID:-$(date +%s | tail -c 6)}"
 for pb in "${ORDER[@]}"; do
   [ -n "${TABLE_ONLY:-}" ] && break
-  ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook "$HERE/playbooks/$pb.yml" \
+  ansible-playbook "$HERE/playbooks/$pb.yml" \
     -e "bp_address=$BP_ADDRESS" -e "bp_user=$BP_USER" -e "bp_password=$BP_PASSWORD" -e "run_id=$RUN_ID" \
     >"$OUT/$pb.json" 2>"$OUT/$pb.stderr"
 done
