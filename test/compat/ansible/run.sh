@@ -98,5 +98,9 @@ done
   done
 } | tee "$OUT/table.md"
 python3 "$HERE/digest.py" "$OUT/logs/hv_vspone_block_modules.log" >"$OUT/requests.txt" 2>/dev/null
-grep -c '| ok |' "$OUT/table.md" | sed 's/^/ok: /'
-grep -c '| failed' "$OUT/table.md" | sed 's/^/failed: /'
+ok_count="$(grep -c '| ok |' "$OUT/table.md" || true)"
+failed_count="$(grep -c '| failed' "$OUT/table.md" || true)"
+echo "ok: $ok_count"
+echo "failed: $failed_count"
+# The exit status says whether every operation was green.
+[ "$failed_count" -eq 0 ]
