@@ -104,7 +104,7 @@ describe("v1 host groups, initiators and LUN paths", () => {
       ldevId: ldev,
     });
     assert.equal(again.state, "Failed");
-    assert.deepEqual([again.error.errorCode.SSB1, again.error.errorCode.SSB2], ["B958", "015A"]);
+    assert.deepEqual([again.error.errorCode.SSB1, again.error.errorCode.SSB2], ["b958", "015a"]);
     // Another LDEV at a LUN taken: B958/0947.
     const other = await volume();
     const taken = await change("POST", `${scoped}/luns`, {
@@ -113,7 +113,7 @@ describe("v1 host groups, initiators and LUN paths", () => {
       ldevId: other,
       lun: 0,
     });
-    assert.deepEqual([taken.error.errorCode.SSB1, taken.error.errorCode.SSB2], ["B958", "0947"]);
+    assert.deepEqual([taken.error.errorCode.SSB1, taken.error.errorCode.SSB2], ["b958", "0947"]);
 
     const luns = await s.get(
       `${scoped}/luns?portId=CL2-A&hostGroupNumber=${gid}&isBasicLunInformation=False`,

@@ -8,8 +8,8 @@
  * clients branch on), else one of Blockplane's in 2e11/a0xx (see servers.ts):
  * | rule                                                   | SSB1 | SSB2 |
  * |--------------------------------------------------------|------|------|
- * | the volume already has a LUN path in the host group    | B958 | 015A |
- * | the LUN is another volume's in the host group          | B958 | 0947 |
+ * | the volume already has a LUN path in the host group    | b958 | 015a |
+ * | the LUN is another volume's in the host group          | b958 | 0947 |
  * | the port has no host groups (NVMe/TCP) or is absent    | 2e11 | a006 |
  * | the host group name or number is taken on the port    | 2e11 | a00c |
  * | the port holds 255 host groups                         | 2e11 | a009 |
@@ -45,8 +45,8 @@ import {
 import { REFUSED as SERVER_REFUSED } from "./servers.ts";
 
 export const LUN_PATH_REFUSALS = {
-  pathDefined: { SSB1: "B958", SSB2: "015A" },
-  lunTaken: { SSB1: "B958", SSB2: "0947" },
+  pathDefined: { SSB1: "b958", SSB2: "015a" },
+  lunTaken: { SSB1: "b958", SSB2: "0947" },
 } as const satisfies Record<string, SsbCode>;
 
 const DEFAULT_HOST_MODE = "LINUX/IRIX";
