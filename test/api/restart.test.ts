@@ -36,6 +36,7 @@ import {
 import {
   ADMIN_PASSWORD,
   basic,
+  FULL,
   freshDatabase,
   SIMPLE,
   startServer,
@@ -400,6 +401,60 @@ describe("jobs across crashes and restarts", () => {
         1,
         "a graceful release is not an attempt",
       );
+    } finally {
+      await b?.close();
+      await a.close();
+    }
+  });
+
+  test("a change held on the full API when its server stops is answered as it stands; another instance finishes its job", async () => {
+    const settings = { BLOCKPLANE_JOB_LEASE_MS: "60000", BLOCKPLANE_FAULTS: "on" };
+    const a = await startServer(settings);
+    let b: TestServer | undefined;
+    try {
+      const pool = await a.post(`${SIMPLE}/pools`, {
+        name: "held-pool",
+        drives: [{ driveTypeCode: "SNR5A-R960NC", dataDriveCount: 5, raidLevel: "RAID5" }],
+      });
+      const poolId = Number((await a.waitJob(pool.body)).operationDetails[0].resourceId);
+      const rule = await a.post("/blockplane/v1/faults", {
+        match: { operation: "createVolumes" },
+        action: "latency",
+        latencyMs: 5000,
+        count: 1,
+      });
+      assert.equal(rule.status, 200, rule.text);
+      // Held until its job completes (up to a minute), as Cinder asks for every change.
+      const answer = a.post(
+        `${FULL}/ldevs`,
+        { byteFormatCapacity: "1G", poolId },
+        { headers: { "response-job-status": "Completed;", "response-max-wait": "60" } },
+      );
+      for (let i = 0; i < 200; i++) {
+        const running = await a.bp.store.db
+          .selectFrom("jobs")
+          .select("id")
+          .where("progress", "=", "processing")
+          .where("kind", "like", "volume%")
+          .executeTakeFirst();
+        if (running) break;
+        await sleep(10);
+      }
+      await a.bp.close();
+      const held = await answer;
+      assert.equal(held.status, 202, held.text);
+      assert.notEqual(held.body.status, "Completed", "answered as the job stood when the server stopped");
+
+      b = await startServer({ ...settings, ...sameStore(a) });
+      let job = held.body;
+      for (let i = 0; i < 500 && job.status !== "Completed"; i++) {
+        await sleep(20);
+        job = (await b.get(`${FULL}/jobs/${held.body.jobId}`)).body;
+      }
+      assert.equal(job.state, "Succeeded", JSON.stringify(job));
+      const ldev = Number((job.affectedResources[0] as string).split("/").pop());
+      assert.equal((await b.get(`${SIMPLE}/volumes/${ldev}`)).status, 200, "the volume exists, made once");
+      assert.equal((await b.get(`${SIMPLE}/volumes?poolId=${poolId}`)).body.count, 1);
     } finally {
       await b?.close();
       await a.close();

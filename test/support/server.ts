@@ -70,7 +70,7 @@ export async function startServer(
   const env: Record<string, string> = {
     BLOCKPLANE_DATA_DIR: dataDir,
     BLOCKPLANE_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    BLOCKPLANE_LOG_LEVEL: "silent",
+    BLOCKPLANE_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     // The test runner shares this process's event loop: its own work would read as server overload.
     BLOCKPLANE_OVERLOAD_EVENT_LOOP_DELAY_MS: "0",
     // The array the tests assume unless they ask for another: a VSP E1090 with no pool.

@@ -132,6 +132,8 @@ export function jobRequestOf(request: FastifyRequest): JobRequest {
 /** Answers the jobs of the v1 face: at once, or held until they complete (see jobWaitOf). */
 export class V1Jobs {
   private closing = false;
+  /** The pauses of held answers between two reads, each woken by close(). */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly jobs: JobsService,
@@ -141,6 +143,20 @@ export class V1Jobs {
   /** Held answers stop waiting: the server is shutting down and answers each job as it stands. */
   close(): void {
     this.closing = true;
+    for (const wake of this.sleepers) wake();
+  }
+
+  /** Waits `ms`, or until the server closes. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   /** The name of the job's user, as the caller may learn it. */
@@ -166,7 +182,9 @@ export class V1Jobs {
       const deadline = Date.now() + wait.maxWaitMs;
       let pause = FIRST_POLL_MS;
       while (job.progress !== "completed" && !this.closing && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, deadline - Date.now())));
+        await this.pause(Math.min(pause, deadline - Date.now()));
+        // Closing, the job is answered as last read: the store may be closing too.
+        if (this.closing) break;
         pause = Math.min(pause * 2, MAX_POLL_MS);
         job = await this.jobs.details(jobId, undefined);
       }
