@@ -108,16 +108,21 @@ async function groupPort(tx: Db, portId: string) {
   return port;
 }
 
-async function groupRow(tx: Db, portId: string, n: number): Promise<GroupRow> {
-  await groupPort(tx, portId);
-  const row = await tx
+/** A host group and its port; NotFound when either is absent. */
+async function groupAndPort(tx: Db, portId: string, n: number) {
+  const port = await groupPort(tx, portId);
+  const group: GroupRow | undefined = await tx
     .selectFrom("host_groups")
     .selectAll()
     .where("port_id", "=", portId)
     .where("host_group_number", "=", n)
     .executeTakeFirst();
-  if (!row) throw new NotFound(`The host group ${portId},${n} does not exist.`);
-  return row;
+  if (!group) throw new NotFound(`The host group ${portId},${n} does not exist.`);
+  return { group, port };
+}
+
+async function groupRow(tx: Db, portId: string, n: number): Promise<GroupRow> {
+  return (await groupAndPort(tx, portId, n)).group;
 }
 
 async function checkNameFree(tx: Db, portId: string, name: string, except?: number): Promise<void> {
@@ -234,8 +239,7 @@ export function hostGroupsOps(ctx: SimContext): HostGroupsPort {
 
     async updateHostGroup(portId, n, change: HostGroupChange, opts) {
       await transact(ctx, opts, async (tx) => {
-        const group = await groupRow(tx, portId, n);
-        const port = await groupPort(tx, portId);
+        const { group, port } = await groupAndPort(tx, portId, n);
         if (change.hostGroupName !== undefined) await checkNameFree(tx, portId, change.hostGroupName, n);
         if (change.iscsiName !== undefined && change.iscsiName !== group.target_iscsi_name) {
           if (port.protocol !== "iSCSI") {
@@ -264,19 +268,11 @@ export function hostGroupsOps(ctx: SimContext): HostGroupsPort {
 
     async deleteHostGroup(portId, n, opts) {
       await transact(ctx, opts, async (tx) => {
-        const group = await groupRow(tx, portId, n);
-        if (group.server_id !== null) {
-          // The server's connections stay: its other groups still present them.
-          await dropGroup(tx, portId, n);
-          return;
-        }
-        if (n !== 0) {
-          await dropGroup(tx, portId, n);
-          return;
-        }
-        // A port's default group is reset, never removed.
-        const port = await groupPort(tx, portId);
-        await dropGroup(tx, portId, 0);
+        const { group, port } = await groupAndPort(tx, portId, n);
+        // A server's group goes (its connections stay: its other groups still present them), as
+        // does any other but a port's default group 0, which is reset, never removed.
+        await dropGroup(tx, portId, n);
+        if (group.server_id !== null || n !== 0) return;
         await insertGroup(tx, {
           portId,
           number: 0,
@@ -310,8 +306,7 @@ export function hostGroupsOps(ctx: SimContext): HostGroupsPort {
 
     async addInitiator(portId, n, kind, name, opts) {
       await transact(ctx, opts, async (tx) => {
-        const group = await groupRow(tx, portId, n);
-        const port = await groupPort(tx, portId);
+        const { group, port } = await groupAndPort(tx, portId, n);
         const fits = kind === "wwn" ? port.protocol === "FC" : port.protocol === "iSCSI";
         if (!fits) {
           throw refused(
