@@ -11329,6 +11329,8 @@ export interface paths {
                                 mpBladeId?: number;
                                 resourceGroupId: number;
                                 poolId?: number;
+                                /** @description the snapshot pool of the Thin Image pair whose S-VOL this LDEV is */
+                                snapshotPoolId?: number;
                                 isFullAllocationEnabled?: boolean;
                                 isAluaEnabled: boolean;
                                 dataReductionMode?: string;
@@ -11647,6 +11649,8 @@ export interface paths {
                                 mpBladeId?: number;
                                 resourceGroupId: number;
                                 poolId?: number;
+                                /** @description the snapshot pool of the Thin Image pair whose S-VOL this LDEV is */
+                                snapshotPoolId?: number;
                                 isFullAllocationEnabled?: boolean;
                                 isAluaEnabled: boolean;
                                 dataReductionMode?: string;
@@ -11962,6 +11966,8 @@ export interface paths {
                             mpBladeId?: number;
                             resourceGroupId: number;
                             poolId?: number;
+                            /** @description the snapshot pool of the Thin Image pair whose S-VOL this LDEV is */
+                            snapshotPoolId?: number;
                             isFullAllocationEnabled?: boolean;
                             isAluaEnabled: boolean;
                             dataReductionMode?: string;
@@ -12406,6 +12412,8 @@ export interface paths {
                             mpBladeId?: number;
                             resourceGroupId: number;
                             poolId?: number;
+                            /** @description the snapshot pool of the Thin Image pair whose S-VOL this LDEV is */
+                            snapshotPoolId?: number;
                             isFullAllocationEnabled?: boolean;
                             isAluaEnabled: boolean;
                             dataReductionMode?: string;
@@ -19543,6 +19551,2788 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Thin Image pairs: of a P-VOL (with muNumber: one), of an S-VOL, of a group, or all */
+        get: {
+            parameters: {
+                query?: {
+                    pvolLdevId?: number;
+                    svolLdevId?: number;
+                    muNumber?: number;
+                    /** @description At most 32 characters; no "/" or "\", not only dots. */
+                    snapshotGroupName?: string;
+                    detailInfoType?: "retention";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description <pvolLdevId>,<muNumber> */
+                                snapshotId: string;
+                                snapshotGroupName: string;
+                                snapshotPoolId: number;
+                                /** @description the role of the LDEV the list was asked for (S-VOL with svolLdevId) */
+                                primaryOrSecondary: "P-VOL" | "S-VOL";
+                                /** @description PAIR until split, PSUS once split, PSUE when broken */
+                                status: string;
+                                pvolLdevId: number;
+                                muNumber: number;
+                                /** @description absent while the pair has no S-VOL */
+                                svolLdevId?: number;
+                                isConsistencyGroup: boolean;
+                                isWrittenInSvol: boolean;
+                                isClone: boolean;
+                                canCascade: boolean;
+                                isRedirectOnWrite: boolean;
+                                snapshotDataReadOnly: boolean;
+                                /** @description YYYY-MM-DDThh:mm:ss, once split */
+                                splitTime?: string;
+                                /** @description P-VOL view: N (no expansion running) */
+                                pvolProcessingStatus?: string;
+                                /** @description S-VOL view: N (no expansion running) */
+                                svolProcessingStatus?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Make a Thin Image pair of a P-VOL onto an S-VOL: a snapshot, or a clone */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description At most 32 characters; no "/" or "\", not only dots. */
+                        snapshotGroupName: string;
+                        snapshotPoolId: number;
+                        pvolLdevId: number;
+                        svolLdevId?: number;
+                        /** @description accepted; pairs are not in consistency groups here */
+                        isConsistencyGroup?: boolean;
+                        /** @description true: fix the snapshot data at once (PSUS) */
+                        autoSplit?: boolean;
+                        isClone?: boolean;
+                        /** @description with isClone: end the pair once the data is copied */
+                        clonesAutomation?: boolean;
+                        /** @description accepted; a copy is instant on the simulated array */
+                        copySpeed?: "slower" | "medium" | "faster";
+                        canCascade?: boolean;
+                        /** @description accepted */
+                        isDataReductionForceCopy?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages/{storageDeviceId}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Thin Image pairs: of a P-VOL (with muNumber: one), of an S-VOL, of a group, or all */
+        get: {
+            parameters: {
+                query?: {
+                    pvolLdevId?: number;
+                    svolLdevId?: number;
+                    muNumber?: number;
+                    /** @description At most 32 characters; no "/" or "\", not only dots. */
+                    snapshotGroupName?: string;
+                    detailInfoType?: "retention";
+                };
+                header?: never;
+                path: {
+                    /** @description 12 digits; only this array's is served */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description <pvolLdevId>,<muNumber> */
+                                snapshotId: string;
+                                snapshotGroupName: string;
+                                snapshotPoolId: number;
+                                /** @description the role of the LDEV the list was asked for (S-VOL with svolLdevId) */
+                                primaryOrSecondary: "P-VOL" | "S-VOL";
+                                /** @description PAIR until split, PSUS once split, PSUE when broken */
+                                status: string;
+                                pvolLdevId: number;
+                                muNumber: number;
+                                /** @description absent while the pair has no S-VOL */
+                                svolLdevId?: number;
+                                isConsistencyGroup: boolean;
+                                isWrittenInSvol: boolean;
+                                isClone: boolean;
+                                canCascade: boolean;
+                                isRedirectOnWrite: boolean;
+                                snapshotDataReadOnly: boolean;
+                                /** @description YYYY-MM-DDThh:mm:ss, once split */
+                                splitTime?: string;
+                                /** @description P-VOL view: N (no expansion running) */
+                                pvolProcessingStatus?: string;
+                                /** @description S-VOL view: N (no expansion running) */
+                                svolProcessingStatus?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Make a Thin Image pair of a P-VOL onto an S-VOL: a snapshot, or a clone */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 12 digits; only this array's is served */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description At most 32 characters; no "/" or "\", not only dots. */
+                        snapshotGroupName: string;
+                        snapshotPoolId: number;
+                        pvolLdevId: number;
+                        svolLdevId?: number;
+                        /** @description accepted; pairs are not in consistency groups here */
+                        isConsistencyGroup?: boolean;
+                        /** @description true: fix the snapshot data at once (PSUS) */
+                        autoSplit?: boolean;
+                        isClone?: boolean;
+                        /** @description with isClone: end the pair once the data is copied */
+                        clonesAutomation?: boolean;
+                        /** @description accepted; a copy is instant on the simulated array */
+                        copySpeed?: "slower" | "medium" | "faster";
+                        canCascade?: boolean;
+                        /** @description accepted */
+                        isDataReductionForceCopy?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/snapshots/{snapshotId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a Thin Image pair */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description <pvolLdevId>,<muNumber> */
+                            snapshotId: string;
+                            snapshotGroupName: string;
+                            snapshotPoolId: number;
+                            /** @description the role of the LDEV the list was asked for (S-VOL with svolLdevId) */
+                            primaryOrSecondary: "P-VOL" | "S-VOL";
+                            /** @description PAIR until split, PSUS once split, PSUE when broken */
+                            status: string;
+                            pvolLdevId: number;
+                            muNumber: number;
+                            /** @description absent while the pair has no S-VOL */
+                            svolLdevId?: number;
+                            isConsistencyGroup: boolean;
+                            isWrittenInSvol: boolean;
+                            isClone: boolean;
+                            canCascade: boolean;
+                            isRedirectOnWrite: boolean;
+                            snapshotDataReadOnly: boolean;
+                            /** @description YYYY-MM-DDThh:mm:ss, once split */
+                            splitTime?: string;
+                            /** @description P-VOL view: N (no expansion running) */
+                            pvolProcessingStatus?: string;
+                            /** @description S-VOL view: N (no expansion running) */
+                            svolProcessingStatus?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a Thin Image pair (its S-VOL stays, as an ordinary volume) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never> | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages/{storageDeviceId}/snapshots/{snapshotId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a Thin Image pair */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                    /** @description 12 digits; only this array's is served */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description <pvolLdevId>,<muNumber> */
+                            snapshotId: string;
+                            snapshotGroupName: string;
+                            snapshotPoolId: number;
+                            /** @description the role of the LDEV the list was asked for (S-VOL with svolLdevId) */
+                            primaryOrSecondary: "P-VOL" | "S-VOL";
+                            /** @description PAIR until split, PSUS once split, PSUE when broken */
+                            status: string;
+                            pvolLdevId: number;
+                            muNumber: number;
+                            /** @description absent while the pair has no S-VOL */
+                            svolLdevId?: number;
+                            isConsistencyGroup: boolean;
+                            isWrittenInSvol: boolean;
+                            isClone: boolean;
+                            canCascade: boolean;
+                            isRedirectOnWrite: boolean;
+                            snapshotDataReadOnly: boolean;
+                            /** @description YYYY-MM-DDThh:mm:ss, once split */
+                            splitTime?: string;
+                            /** @description P-VOL view: N (no expansion running) */
+                            pvolProcessingStatus?: string;
+                            /** @description S-VOL view: N (no expansion running) */
+                            svolProcessingStatus?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a Thin Image pair (its S-VOL stays, as an ordinary volume) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                    /** @description 12 digits; only this array's is served */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never> | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/snapshots/{snapshotId}/actions/split/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Fix a pair's snapshot data (PAIR to PSUS) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: Record<string, never>;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages/{storageDeviceId}/snapshots/{snapshotId}/actions/split/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Fix a pair's snapshot data (PAIR to PSUS) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                    /** @description 12 digits; only this array's is served */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: Record<string, never>;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/snapshots/{snapshotId}/actions/restore/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Write a pair's snapshot data back to its P-VOL (ends in PSUS, or PAIR with autoSplit false) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: {
+                            autoSplit?: boolean;
+                        };
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages/{storageDeviceId}/snapshots/{snapshotId}/actions/restore/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Write a pair's snapshot data back to its P-VOL (ends in PSUS, or PAIR with autoSplit false) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                    /** @description 12 digits; only this array's is served */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: {
+                            autoSplit?: boolean;
+                        };
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/snapshots/{snapshotId}/actions/assign-volume/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Make an LDEV the S-VOL of a pair that has none */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: {
+                            svolLdevId: number;
+                        };
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages/{storageDeviceId}/snapshots/{snapshotId}/actions/assign-volume/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Make an LDEV the S-VOL of a pair that has none */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                    /** @description 12 digits; only this array's is served */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: {
+                            svolLdevId: number;
+                        };
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/snapshots/{snapshotId}/actions/unassign-volume/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Release a pair's S-VOL (it stays, as an ordinary volume) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: Record<string, never>;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages/{storageDeviceId}/snapshots/{snapshotId}/actions/unassign-volume/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Release a pair's S-VOL (it stays, as an ordinary volume) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                    /** @description 12 digits; only this array's is served */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: Record<string, never>;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/snapshots/{snapshotId}/actions/clone/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Copy a clone pair's data to its S-VOL and end the pair */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: {
+                            /** @description accepted; a copy is instant on the simulated array */
+                            copySpeed?: "slower" | "medium" | "faster";
+                        };
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ConfigurationManager/v1/objects/storages/{storageDeviceId}/snapshots/{snapshotId}/actions/clone/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Copy a clone pair's data to its S-VOL and end the pair */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description <pvolLdevId>,<muNumber> */
+                    snapshotId: string;
+                    /** @description 12 digits; only this array's is served */
+                    storageDeviceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        parameters?: {
+                            /** @description accepted; a copy is instant on the simulated array */
+                            copySpeed?: "slower" | "medium" | "faster";
+                        };
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobId: number;
+                            self: string;
+                            /** @description the name of the user who started the job */
+                            userId: string;
+                            status: "Initializing" | "Running" | "Completed";
+                            state: "Queued" | "Started" | "StartedWithErrors" | "Succeeded" | "Failed" | "Unknown";
+                            createdTime: string;
+                            updatedTime: string;
+                            /** @description present once completed */
+                            completedTime?: string;
+                            request: {
+                                requestUrl: string;
+                                requestMethod: string;
+                                /** @description the request's body as JSON text; empty without one */
+                                requestBody: string;
+                            };
+                            affectedResources: string[];
+                            error?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                    };
+                };
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

@@ -71,6 +71,7 @@ const RESOURCE_OF: [RegExp, string][] = [
   [/HostGroup/, "Server"],
   [/Connection/, "VolumeServerConnection"],
   [/Snapshot/, "Snapshot"],
+  [/Pair/, "Snapshot"],
   [/Volume/, "Volume"],
   [/Pool/, "Pool"],
   [/Drive/, "Drive"],

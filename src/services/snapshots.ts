@@ -1,10 +1,19 @@
 /**
  * Snapshots and snapshot groups: the asynchronous operations. Taking snapshots (one item per
  * param) and deleting a snapshot group (one item per member) are multi-resource: an item the array
- * refuses fails alone. Map, restore and delete act on one snapshot.
+ * refuses fails alone. Map, restore and delete act on one snapshot, and so do the full API's
+ * operations on a Thin Image pair (the same snapshot, named by P-VOL and MU number).
  */
-import type { SnapshotCreate, SnapshotKey } from "../device/port/snapshots.ts";
-import { type ExecutionResult, eachItem, type JobsService, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
+import type { PairCreate, SnapshotCreate, SnapshotKey } from "../device/port/snapshots.ts";
+import type { CallOptions, Device } from "../device/port.ts";
+import {
+  type ExecutionResult,
+  eachItem,
+  type JobsService,
+  oneItem,
+  SIMPLE_OBJECTS,
+  succeeded,
+} from "./jobs.ts";
 import { volumeUrl } from "./volumes.ts";
 
 export const SNAPSHOT_JOBS = {
@@ -13,6 +22,11 @@ export const SNAPSHOT_JOBS = {
   restore: "snapshots.restore",
   delete: "snapshots.delete",
   deleteGroup: "snapshot-groups.delete",
+  createPair: "pairs.create",
+  split: "pairs.split",
+  assignVolume: "pairs.assignVolume",
+  unassignVolume: "pairs.unassignVolume",
+  clone: "pairs.clone",
 } as const;
 
 export const SNAPSHOTS_URL = `${SIMPLE_OBJECTS}/snapshots`;
@@ -29,6 +43,13 @@ export interface SnapshotParams {
 }
 export interface SnapshotMapParams extends SnapshotParams {
   poolId: number;
+}
+export interface SnapshotRestoreParams extends SnapshotParams {
+  /** false: the pair stays in PAIR after the copy back (the full API's choice). */
+  autoSplit?: boolean;
+}
+export interface PairAssignParams extends SnapshotParams {
+  volumeId: number;
 }
 export interface SnapshotGroupDeleteParams {
   name: string;
@@ -86,12 +107,38 @@ export function registerSnapshotJobs(jobs: JobsService): void {
     }),
   );
 
-  jobs.register<SnapshotParams>(SNAPSHOT_JOBS.restore, (p, ctx) =>
+  jobs.register<SnapshotRestoreParams>(SNAPSHOT_JOBS.restore, (p, ctx) =>
     eachItem(ctx, [p], urlOf, async (s, opts) => {
-      await ctx.device.restoreSnapshot(s.masterVolumeId, s.snapshotId, opts);
+      await ctx.device.restoreSnapshot(s.masterVolumeId, s.snapshotId, s.autoSplit ?? true, opts);
       return snapshotResult("UPDATE", s, undefined);
     }),
   );
+
+  jobs.register<PairCreate>(SNAPSHOT_JOBS.createPair, (p, ctx) =>
+    oneItem(ctx, SNAPSHOTS_URL, async (opts) =>
+      snapshotResult("CREATE", await ctx.device.createPair(p, opts), undefined),
+    ),
+  );
+
+  /** A job of one pair operation that answers the pair as updated. */
+  const onePair = <P extends SnapshotParams>(
+    kind: string,
+    act: (p: P, opts: CallOptions, device: Device) => Promise<unknown>,
+  ) =>
+    jobs.register<P>(kind, (p, ctx) =>
+      oneItem(ctx, urlOf(p), async (opts) => {
+        await act(p, opts, ctx.device);
+        return snapshotResult("UPDATE", p, undefined);
+      }),
+    );
+  onePair(SNAPSHOT_JOBS.split, (p, opts, d) => d.splitPair(p.masterVolumeId, p.snapshotId, opts));
+  onePair<PairAssignParams>(SNAPSHOT_JOBS.assignVolume, (p, opts, d) =>
+    d.assignPairVolume(p.masterVolumeId, p.snapshotId, p.volumeId, opts),
+  );
+  onePair(SNAPSHOT_JOBS.unassignVolume, (p, opts, d) =>
+    d.unassignPairVolume(p.masterVolumeId, p.snapshotId, opts),
+  );
+  onePair(SNAPSHOT_JOBS.clone, (p, opts, d) => d.clonePair(p.masterVolumeId, p.snapshotId, opts));
 
   jobs.register<SnapshotParams>(SNAPSHOT_JOBS.delete, (p, ctx) =>
     eachItem(ctx, [p], urlOf, async (s, opts) => {

@@ -181,6 +181,8 @@ export interface SnapshotsTable {
   mapped_volume_id: number | null;
   root_volume_id: number;
   used_capacity: number;
+  /** 1 when the pair may be the base of a cascade (full API `canCascade`). */
+  can_cascade: number;
 }
 
 /** Outcomes of device operations by idempotency key, so a job re-run after a crash does not act twice. */

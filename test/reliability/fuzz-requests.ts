@@ -252,7 +252,8 @@ function paramMayBeValid(route: RouteEntry, name: string, schema: Schema, v: str
   if (constrainsText(schema)) return textFits(schema, v);
   if (name === "hba") return /^[0-9A-Fa-f]{16}$/.test(v) || /^(iqn|eui)\./i.test(v);
   if (name === "pathId") return v.includes(",") && /CL[1-9]-[A-Z]$/.test(v);
-  if (/\/(volume-server-connections|snapshots)\/:id/.test(route.url)) return /^\d+,\d+$/.test(v);
+  if (/\/(volume-server-connections\/:id|snapshots\/:(id|snapshotId))\b/.test(route.url))
+    return /^\d+,\d+$/.test(v);
   if (/\/snapshot-groups\/:name/.test(route.url)) {
     return [...v].length <= 32 && /^(?!\.+$)[^/\\\p{Cc}]+$/u.test(v);
   }

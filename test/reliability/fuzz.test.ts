@@ -123,7 +123,7 @@ function realValues(ids: Record<string, string[]>): RealValues {
     if (name === "location") return ids.drive ?? [];
     if (/\/snapshot-groups\/:name/.test(url)) return ids.group ?? [];
     if (/\/volume-server-connections\/:id/.test(url)) return ids.connection ?? [];
-    if (/\/snapshots\/:id/.test(url)) return ids.snapshot ?? [];
+    if (/\/snapshots\/:(id|snapshotId)\b/.test(url)) return ids.snapshot ?? [];
     if (/\/command-status\/:id/.test(url)) return ids.job ?? [];
     if (/\/users\/:id/.test(url)) return ids.user ?? [];
     if (/\/pools\/:id/.test(url)) return ids.pool ?? [];

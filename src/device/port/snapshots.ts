@@ -34,9 +34,9 @@ export interface Snapshot {
   id: string;
   masterVolumeId: number;
   snapshotId: number;
-  /** Pair status: "PSUS" once taken (split), "PSUE" when broken. */
-  status: string;
-  /** YYYY-MM-DDThh:mm:ssZ */
+  /** Pair status: "PAIR" until split, "PSUS" once taken (split), "PSUE" when broken. */
+  status: PairStatus;
+  /** YYYY-MM-DDThh:mm:ssZ: when the snapshot data was fixed (the split), or the pair made. */
   snapshotDate: string;
   snapshotGroupName: string;
   /** The volume the snapshot is mapped to; absent while unmapped. */
@@ -48,13 +48,20 @@ export interface Snapshot {
   type: SnapshotType;
   /** Hours the snapshot is still protected from deletion; 0 when no retention is set. */
   retentionPeriod: number;
+  /** Whether the pair may be the base of a cascade (a snapshot of its mapped volume). */
+  canCascade: boolean;
 }
+
+/** Statuses a pair of the simulated array takes. */
+export type PairStatus = "PAIR" | "PSUS" | "PSUE";
 
 /** A snapshot's key: [masterVolumeId, snapshotId]. */
 export type SnapshotKey = [number, number];
 
 export interface SnapshotFilter {
   masterVolumeId?: number;
+  /** The snapshot mapped to this volume (the pair whose S-VOL it is). */
+  mappedVolumeId?: number;
   /** Inclusive bounds on the snapshot date, ms since the epoch. */
   snapshotDateFrom?: number;
   snapshotDateTo?: number;
@@ -63,6 +70,34 @@ export interface SnapshotFilter {
   /** The first key to return, in (masterVolumeId, snapshotId) order. */
   startId: SnapshotKey;
   count: number;
+}
+
+/**
+ * A Thin Image pair as the full API makes it: onto an S-VOL the client made (or none yet), split at
+ * once or left in PAIR, a snapshot or a clone.
+ */
+export interface PairCreate {
+  pvolId: number;
+  /** The S-VOL: a volume of the P-VOL's capacity in no other pair. Absent: assigned later. */
+  svolId?: number;
+  /** Where the snapshot data goes. */
+  poolId: number;
+  snapshotGroupName: string;
+  /** true: the data is fixed at once (PSUS); false: the pair stays in PAIR until split. */
+  autoSplit: boolean;
+  canCascade: boolean;
+  /**
+   * A clone: the P-VOL's data is copied whole to the S-VOL. `automatic`: the pair ends once the
+   * copy is done, leaving the S-VOL an independent volume; otherwise it waits for `clonePair`.
+   */
+  clone?: { automatic: boolean };
+}
+
+/** How a volume takes part in pairs: as a P-VOL of some, as the S-VOL of one. */
+export interface PairRole {
+  isPrimary: boolean;
+  /** The snapshot pool of the pair whose S-VOL the volume is. */
+  secondaryOf?: { masterVolumeId: number; snapshotId: number; poolId: number };
 }
 
 export interface SnapshotList {
@@ -105,8 +140,39 @@ export interface SnapshotsPort {
     poolId: number,
     opts: CallOptions,
   ): Promise<Snapshot>;
-  /** Writes the snapshot's data back to its master volume; the pair ends in PSUS. */
-  restoreSnapshot(masterVolumeId: number, snapshotId: number, opts: CallOptions): Promise<Snapshot>;
+  /**
+   * Writes the snapshot's data back to its master volume. The pair ends in PSUS, or in PAIR when
+   * `autoSplit` is false (the full API's choice; the simple face always splits).
+   */
+  restoreSnapshot(
+    masterVolumeId: number,
+    snapshotId: number,
+    autoSplit: boolean,
+    opts: CallOptions,
+  ): Promise<Snapshot>;
+  /**
+   * Makes a Thin Image pair (see PairCreate) at the P-VOL's lowest free MU number. NotFound when
+   * the P-VOL or S-VOL does not exist; DeviceRefused when the snapshot pool does not exist, the
+   * S-VOL cannot be one (capacity, already in a pair, the P-VOL itself), the P-VOL has a pair in
+   * the group or no free MU number. An automatic clone answers the pair as it ended: status PSUS,
+   * already gone from the array.
+   */
+  createPair(spec: PairCreate, opts: CallOptions): Promise<Snapshot>;
+  /** Fixes the snapshot data of a pair in PAIR (now PSUS). DeviceRefused when not in PAIR. */
+  splitPair(masterVolumeId: number, snapshotId: number, opts: CallOptions): Promise<Snapshot>;
+  /** Makes `volumeId` the pair's S-VOL. DeviceRefused when it has one or the volume cannot be one. */
+  assignPairVolume(
+    masterVolumeId: number,
+    snapshotId: number,
+    volumeId: number,
+    opts: CallOptions,
+  ): Promise<Snapshot>;
+  /** Releases the pair's S-VOL, which stays as an ordinary volume. DeviceRefused when it has none. */
+  unassignPairVolume(masterVolumeId: number, snapshotId: number, opts: CallOptions): Promise<Snapshot>;
+  /** Copies a clone pair's data to its S-VOL and ends the pair. DeviceRefused when not a clone. */
+  clonePair(masterVolumeId: number, snapshotId: number, opts: CallOptions): Promise<void>;
+  /** The pair roles of the given volumes; a volume in no pair is absent from the map. */
+  pairRolesOf(volumeIds: number[], opts: CallOptions): Promise<Map<number, PairRole>>;
   /** Deletes the pair. A mapped volume stays, as an ordinary volume. NotFound when absent. */
   deleteSnapshot(masterVolumeId: number, snapshotId: number, opts: CallOptions): Promise<void>;
   /** Names of every snapshot group, in name order. */

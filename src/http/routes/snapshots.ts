@@ -39,7 +39,7 @@ const PoolId = Type.Integer({ minimum: 0, maximum: MAX_SNAPSHOT_POOL_ID });
 
 /** A group name can be used in a URL path: no "/" or "\", not dots only, no control characters. */
 const GROUP_NAME = /^(?!\.+$)[^/\\\p{Cc}]+$/u;
-const GroupName = Type.String({
+export const GroupName = Type.String({
   minLength: 1,
   maxLength: MAX_GROUP_NAME_LENGTH,
   pattern: GROUP_NAME.source,
@@ -112,7 +112,7 @@ const SnapshotGroupSchema = Type.Object({
   hasNext: Type.Boolean(),
 });
 
-function parseSnapshotId(raw: string): SnapshotKey {
+export function parseSnapshotId(raw: string): SnapshotKey {
   return parseCompositeId(raw, "snapshot", [
     [0, MAX_VOLUME_ID],
     [0, MAX_SNAPSHOT_ID],

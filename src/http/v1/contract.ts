@@ -86,6 +86,8 @@ const V1_NAMES: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^\/volumes\/(\d+)$/, (m) => `/ldevs/${m[1]}`],
   [/^\/volumes$/, () => "/ldevs"],
   [/^\/pools\/(\d+)$/, (m) => `/pools/${m[1]}`],
+  [/^\/snapshots\/(\d+),(\d+)$/, (m) => `/snapshots/${m[1]},${m[2]}`],
+  [/^\/snapshots$/, () => "/snapshots"],
 ];
 
 export function v1ResourceOf(simpleUrl: string, prefix: string): string {

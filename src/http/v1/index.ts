@@ -11,6 +11,7 @@ import { ldevRoutes } from "./ldevs.ts";
 import { poolRoutes } from "./pools.ts";
 import { portRoutes } from "./ports.ts";
 import { sessionRoutes } from "./sessions.ts";
+import { snapshotRoutes } from "./snapshots.ts";
 import { storageRoutes } from "./storages.ts";
 
 /** A v1 resource module: its routes, given how the face answers jobs. */
@@ -24,6 +25,7 @@ const MODULES: V1Module[] = [
   () => poolRoutes,
   () => portRoutes,
   hostGroupRoutes,
+  snapshotRoutes,
 ];
 
 export const v1Routes: RouteModule = (app, deps) => {

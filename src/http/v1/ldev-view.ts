@@ -7,6 +7,7 @@
 import { type Static, Type } from "typebox";
 import type { LunPath } from "../../device/port/host-groups.ts";
 import type { VolumeQos } from "../../device/port/qos.ts";
+import type { PairRole } from "../../device/port/snapshots.ts";
 import type { SavingSetting, Volume } from "../../device/port/volumes.ts";
 import { BLOCKS_PER_MIB, byteFormatOf } from "./capacity.ts";
 
@@ -59,6 +60,9 @@ export const LdevSchema = Type.Object({
   mpBladeId: Type.Optional(Type.Integer()),
   resourceGroupId: Type.Integer(),
   poolId: Type.Optional(Type.Integer()),
+  snapshotPoolId: Type.Optional(
+    Type.Integer({ description: "the snapshot pool of the Thin Image pair whose S-VOL this LDEV is" }),
+  ),
   isFullAllocationEnabled: Type.Optional(Type.Boolean()),
   isAluaEnabled: Type.Boolean(),
   dataReductionMode: Type.Optional(Type.String()),
@@ -80,11 +84,15 @@ export function ldevPortsOf(paths: LunPath[]): LdevPort[] {
   }));
 }
 
-/** A volume as an LDEV, with its LUN paths. */
-export function ldevOf(volume: Volume, paths: LunPath[]): Ldev {
+/**
+ * A volume as an LDEV, with its LUN paths and its part in Thin Image pairs: a P-VOL or S-VOL has
+ * the attribute HTI (clients wait for it to go after deleting a pair), an S-VOL its snapshot pool.
+ */
+export function ldevOf(volume: Volume, paths: LunPath[], role: PairRole | undefined): Ldev {
   const ports = ldevPortsOf(paths);
   const saving = volume.savingSetting;
   const attributes = ["CVS", "HDP"];
+  if (role) attributes.push("HTI");
   if (volume.isDataReductionShareEnabled) attributes.push("DRS");
   return {
     ldevId: volume.id,
@@ -101,6 +109,7 @@ export function ldevOf(volume: Volume, paths: LunPath[]): Ldev {
     mpBladeId: 0,
     resourceGroupId: 0,
     poolId: volume.poolId,
+    ...(role?.secondaryOf ? { snapshotPoolId: role.secondaryOf.poolId } : {}),
     isFullAllocationEnabled: false,
     isAluaEnabled: false,
     dataReductionMode: modeOf(saving),

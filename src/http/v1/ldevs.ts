@@ -141,11 +141,20 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
     /** The volume of an LDEV that must exist for a change: 404 before anything is queued. */
     const volumeOf = (ldevId: number) => device.getVolume(ldevId, call());
 
-    /** An LDEV with its QoS when asked (detailInfoType=qos). */
-    const withDetail = async (volume: Volume, qos: boolean): Promise<Ldev> => {
-      const ldev = ldevOf(volume, await device.listLunPaths({ volumeId: volume.id }, call()));
-      if (qos) ldev.qos = ldevQosOf(await device.getVolumeQos(volume.id, call()));
-      return ldev;
+    /** LDEVs of the volumes, with their QoS when asked (detailInfoType=qos). */
+    const withDetail = async (volumes: Volume[], qos: boolean): Promise<Ldev[]> => {
+      const roles = await device.pairRolesOf(
+        volumes.map((v) => v.id),
+        call(),
+      );
+      const ldevs: Ldev[] = [];
+      for (const volume of volumes) {
+        const paths = await device.listLunPaths({ volumeId: volume.id }, call());
+        const ldev = ldevOf(volume, paths, roles.get(volume.id));
+        if (qos) ldev.qos = ldevQosOf(await device.getVolumeQos(volume.id, call()));
+        ldevs.push(ldev);
+      }
+      return ldevs;
     };
 
     /** Defined LDEVs from `head`, at most `count`, in one pool or all. */
@@ -196,8 +205,7 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
             return { data, count: data.length };
           }
           const volumes = await definedFrom(head, count, q.poolId);
-          const data = [];
-          for (const v of volumes) data.push(await withDetail(v, q.detailInfoType === "qos"));
+          const data = await withDetail(volumes, q.detailInfoType === "qos");
           return { data, count: data.length };
         },
       );
@@ -268,7 +276,8 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
         async (request) => {
           const { ldevId } = request.params;
           try {
-            return await withDetail(await volumeOf(ldevId), request.query.detailInfoType === "qos");
+            const [ldev] = await withDetail([await volumeOf(ldevId)], request.query.detailInfoType === "qos");
+            return ldev;
           } catch (err) {
             if (err instanceof NotFound) return undefinedLdev(ldevId);
             throw err;

@@ -11,6 +11,7 @@ import * as m004 from "./004_profiles.ts";
 import * as m005 from "./005_volume_compression_acceleration.ts";
 import * as m006 from "./006_job_requests.ts";
 import * as m007 from "./007_lun_paths.ts";
+import * as m008 from "./008_snapshot_pairs.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": m001,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "005_volume_compression_acceleration": m005,
   "006_job_requests": m006,
   "007_lun_paths": m007,
+  "008_snapshot_pairs": m008,
 };
 
 /**

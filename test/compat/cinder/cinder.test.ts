@@ -38,12 +38,7 @@ const RUN_TIMEOUT_MS = 8 * 60_000;
  * Steps that only could not run because one of these failed need no entry: they are todo as
  * "blocked". Remove an entry as soon as its step passes.
  */
-const KNOWN_GAPS: Record<string, string> = {
-  create_snapshot:
-    "POST snapshots (a Thin Image pair onto an existing S-VOL) is not served on the full API yet",
-  create_cloned_volume:
-    "POST snapshots with isClone (a Thin Image clone onto an existing S-VOL) is not served on the full API yet",
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 interface StepLine {
   step: string;
@@ -260,6 +255,11 @@ function describeFailure(line: StepLine): string {
 const noDashes = (id: string) => id.replace(/-/g, "");
 
 /** The LDEV of the volume create_volume made, which the later steps work on. */
+/** The S-VOL of the snapshot create_snapshot took, when it passed. */
+function snapshotVolumes(results: Record<string, StepLine>): string[] {
+  return results.create_snapshot ? [results.create_snapshot.result.provider_location] : [];
+}
+
 function mainVolume(results: Record<string, StepLine>): string {
   const made = results.create_volume;
   assert.ok(made, "create_volume did not pass");
@@ -297,17 +297,26 @@ const STATE_CHECKS: Record<
   async extend_volume(face, _fx, line) {
     await expectVolume(face, line.result.provider_location, 2048);
   },
-  async create_snapshot(face, _fx, line) {
+  async create_snapshot(face, _fx, line, results) {
+    // The S-VOL the driver made, and on the simple face a snapshot of the volume mapped to it.
     await expectVolume(face, line.result.provider_location, 2048);
+    await expectSnapshots(face, mainVolume(results), [line.result.provider_location]);
   },
-  async create_volume_from_snapshot(face, _fx, line) {
+  async create_volume_from_snapshot(face, _fx, line, results) {
     await expectVolume(face, line.result.provider_location, 2048, noDashes(line.result.id));
+    // A clone: no pair is left once copied, and the snapshot it came from stays.
+    await expectSnapshots(face, line.result.provider_location, []);
+    for (const svol of snapshotVolumes(results)) await expectSnapshots(face, svol, []);
+    await expectSnapshots(face, mainVolume(results), snapshotVolumes(results));
   },
-  async create_cloned_volume(face, _fx, line) {
+  async create_cloned_volume(face, _fx, line, results) {
     await expectVolume(face, line.result.provider_location, 2048, noDashes(line.result.id));
+    await expectSnapshots(face, line.result.provider_location, []);
+    await expectSnapshots(face, mainVolume(results), snapshotVolumes(results));
   },
   async revert_to_snapshot(face, _fx, _line, results) {
     await expectVolume(face, mainVolume(results), 2048);
+    await expectSnapshots(face, mainVolume(results), snapshotVolumes(results));
   },
   async "fc.initialize_connection"(face, fx, line, results) {
     assert.equal(line.result.driver_volume_type, "fibre_channel");
@@ -350,8 +359,9 @@ const STATE_CHECKS: Record<
   async delete_cloned_volume(face, _fx, line) {
     await expectGone(face, line.result.provider_location);
   },
-  async delete_snapshot(face, _fx, line) {
+  async delete_snapshot(face, _fx, line, results) {
     await expectGone(face, line.result.provider_location);
+    await expectSnapshots(face, mainVolume(results), []);
   },
   async delete_volume(face, _fx, line) {
     await expectGone(face, line.result.provider_location);
@@ -371,6 +381,26 @@ async function expectVolume(
   if (nickname !== undefined)
     assert.equal(r.body.nickname, nickname, `volume ${id} nickname (the LDEV label)`);
   if (poolId !== undefined) assert.equal(r.body.poolId, poolId, `volume ${id} pool`);
+}
+
+/**
+ * The snapshots of volume `id` on the simple face are split (PSUS) and mapped to exactly the
+ * volumes `mapped` (the S-VOLs the driver made), in any order.
+ */
+async function expectSnapshots(face: SimpleFace, id: number | string, mapped: (number | string)[]) {
+  const r = await face.get(`${SIMPLE}/snapshots?masterVolumeId=${id}`);
+  assert.equal(r.status, 200, `snapshots of volume ${id}: ${JSON.stringify(r.body)}`);
+  // biome-ignore lint/suspicious/noExplicitAny: a snapshot of the simple API
+  const snapshots: any[] = r.body.data;
+  assert.deepEqual(
+    snapshots.map((x) => x.mappedVolumeId).sort(),
+    mapped.map(Number).sort(),
+    `snapshots of volume ${id}: ${JSON.stringify(snapshots)}`,
+  );
+  for (const x of snapshots) {
+    assert.equal(x.status, "PSUS", JSON.stringify(x));
+    assert.equal(x.type, "Mapped Snapshot", JSON.stringify(x));
+  }
 }
 
 async function expectGone(face: SimpleFace, id: number | string): Promise<void> {
