@@ -11,6 +11,14 @@ import path from "node:path";
 import SQLite from "better-sqlite3";
 import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect } from "kysely";
 import pg from "pg";
+import {
+  checkSqliteStore,
+  checkStoreFile,
+  damaged,
+  isDamage,
+  MIGRATION_TABLE,
+  StoreUnusable,
+} from "./integrity.ts";
 import { migrate } from "./migrations/index.ts";
 import { mainConnection, readConnection } from "./statements.ts";
 
@@ -241,6 +249,8 @@ export interface Store {
    * (store/precompiled.ts).
    */
   readCommitted?: (sql: string, parameters: readonly unknown[]) => unknown[];
+  /** SQLite only: how long the integrity check at opening took, in milliseconds. */
+  integrityCheckMs?: number;
   close(): Promise<void>;
 }
 
@@ -251,10 +261,14 @@ export interface StoreOptions {
   schemaUpTo?: string;
 }
 
-/** Opens the store named by the options and brings its schema up to date. */
+/**
+ * Opens the store named by the options and brings its schema up to date. A store that exists but
+ * is not Blockplane's, or is damaged, is refused with `StoreUnusable` (store/integrity.ts).
+ */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
   try {
+    if (store.dialect === "postgres") await refuseForeignDatabase(store.db, options.databaseUrl as string);
     await migrate(store.db, options.schemaUpTo);
   } catch (err) {
     await store.close();
@@ -266,12 +280,23 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 function openSqlite(dataDir: string): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, "blockplane.db");
+  const existed = checkStoreFile(file);
   const sqlite = new SQLite(file);
-  // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = FULL");
-  sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
+  let integrityCheckMs: number | undefined;
+  try {
+    sqlite.pragma("busy_timeout = 5000");
+    // Checked before anything is written to it: a file refused is left as it was found.
+    if (existed) integrityCheckMs = checkSqliteStore(sqlite, file).checkMs;
+    // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = FULL");
+    sqlite.pragma("foreign_keys = ON");
+  } catch (err) {
+    sqlite.close();
+    if (err instanceof StoreUnusable) throw err;
+    if (isDamage(err)) throw damaged(file, (err as Error).message);
+    throw err;
+  }
   // Statements kept, changes counted, and a read-only connection beside (store/statements.ts).
   const main = mainConnection(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: main.database }) });
@@ -280,6 +305,7 @@ function openSqlite(dataDir: string): Store {
     db,
     dialect: "sqlite",
     readCommitted: reader.read,
+    ...(integrityCheckMs !== undefined ? { integrityCheckMs } : {}),
     async close() {
       await db.destroy();
       reader.close();
@@ -299,6 +325,25 @@ function openPostgres(url: string): Store {
   pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: "postgres", close: () => db.destroy() };
+}
+
+/**
+ * Refuses a PostgreSQL database that holds tables of something else: migrations would add
+ * Blockplane's beside them and present a new, empty array.
+ */
+async function refuseForeignDatabase(db: Db, url: string): Promise<void> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (tables.length === 0 || tables.some((t) => t.name === MIGRATION_TABLE)) return;
+  const where = new URL(url);
+  where.password = "";
+  throw new StoreUnusable(
+    `the database ${where.toString()} holds tables that are not Blockplane's (${tables
+      .slice(0, 3)
+      .map((t) => t.name)
+      .join(
+        ", ",
+      )}${tables.length > 3 ? ", …" : ""}): give Blockplane a database of its own (an empty one starts a new array).`,
+  );
 }
 
 /** Adds `FOR UPDATE` on PostgreSQL; SQLite's single writer already serialises the transaction. */
