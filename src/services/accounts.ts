@@ -2,7 +2,7 @@
  * Users and sessions: authenticating Basic and Session credentials, creating and discarding
  * sessions within the storage system's limit, and administering users.
  */
-import { Busy, InvalidRequest, NotFound, PHRASES, Unauthenticated } from "../domain/errors.ts";
+import { Busy, InvalidRequest, NotFound, PHRASES, StoreFull, Unauthenticated } from "../domain/errors.ts";
 import { hashPassword, verifyPassword } from "../domain/passwords.ts";
 import { ADMINISTRATOR_ROLES, type Role, roleFor } from "../domain/roles.ts";
 import { newPassword, newToken, sameDigest, tokenDigest } from "../domain/tokens.ts";
@@ -20,8 +20,12 @@ export interface AccountsOptions {
   now: () => number;
 }
 
-/** A session's last-use time is written at most this often, not on every request. */
-const TOUCH_EVERY_MS = 1000;
+/**
+ * A session's last-use time is written when it moved by this much, not on every request: a write
+ * per request would cost every request a commit. A session idle for a tenth of its alive time is
+ * written sooner, so that its expiry as the store records it is never far behind.
+ */
+const TOUCH_EVERY_MS = 5000;
 
 /**
  * How long a session authenticated from the store is trusted without reading it again. Changes
@@ -39,7 +43,7 @@ interface CachedAuth {
 
 /** Whether the session's last use is due to be written to the store. */
 function touchDue(session: Session, now: number): boolean {
-  return now - session.lastUsedAt >= TOUCH_EVERY_MS;
+  return now - session.lastUsedAt >= Math.min(TOUCH_EVERY_MS, session.aliveTimeS * 100);
 }
 
 /**
@@ -64,6 +68,11 @@ export class AccountsService {
    * check takes tens of milliseconds) would otherwise let the old password open a session.
    */
   private readonly checkedPasswords = new WeakMap<User, string>();
+  /**
+   * Last uses the store could not record (its disk full), by session id: the session stays alive
+   * here by them, and the next write of its last use records them.
+   */
+  private readonly unwritten = new Map<number, number>();
 
   constructor(
     private readonly accounts: AccountsStore,
@@ -129,8 +138,11 @@ export class AccountsService {
 
     const generation = this.authGeneration;
     const session = await this.accounts.sessionByTokenHash(digest);
+    const lastUse = session && this.unwritten.get(session.id);
+    if (session && lastUse !== undefined && lastUse > session.lastUsedAt) session.lastUsedAt = lastUse;
     if (!session || !sameDigest(session.tokenHash, digest) || isExpired(session, now)) {
-      if (session) await this.accounts.deleteSession(session.id);
+      // Removed when the store can: an expired session is refused either way.
+      if (session) await this.accounts.deleteSession(session.id).catch(() => false);
       throw new Unauthenticated(PHRASES.tokenInvalid, "Session");
     }
     const user = await this.accounts.userById(session.userId);
@@ -156,11 +168,20 @@ export class AccountsService {
     return cached;
   }
 
-  /** Records the session's use, at most once per TOUCH_EVERY_MS. */
+  /**
+   * Records the session's use when it is due (touchDue). A write that fails does not fail the
+   * request it serves: the use is kept here (`unwritten`) and recorded by the next write that
+   * succeeds. The store's health says once that it cannot write.
+   */
   private async touch(session: Session, now: number): Promise<void> {
     if (!touchDue(session, now)) return;
     session.lastUsedAt = now;
-    await this.accounts.touchSession(session.id, now);
+    try {
+      await this.accounts.touchSession(session.id, now);
+      this.unwritten.delete(session.id);
+    } catch {
+      this.unwritten.set(session.id, now);
+    }
   }
 
   private remember(digest: string, entry: CachedAuth): void {
@@ -188,13 +209,20 @@ export class AccountsService {
     const passwordHash = this.checkedPasswords.get(user);
     if (passwordHash === undefined) throw new Error("createSession needs a user from authenticateBasic");
     const token = newToken();
-    const session = await this.accounts.insertSessionWithin(
-      this.options.maxSessions,
-      { tokenHash: tokenDigest(token), userId: user.id, aliveTimeS },
-      passwordHash,
-      this.options.now(),
-      this.dialect,
-    );
+    const insert = () =>
+      this.accounts.insertSessionWithin(
+        this.options.maxSessions,
+        { tokenHash: tokenDigest(token), userId: user.id, aliveTimeS },
+        passwordHash,
+        this.options.now(),
+        this.dialect,
+      );
+    // The write that finds the disk full gives up the embedded store's reserve (store/health.ts):
+    // tried once more, the login finds room there.
+    const session = await insert().catch((err) => {
+      if (err instanceof StoreFull) return insert();
+      throw err;
+    });
     if (session === "credentials-changed") throw wrongCredentials();
     if (!session) {
       throw new Busy(
@@ -226,6 +254,7 @@ export class AccountsService {
       throw new NotFound("id" in ref ? `Session ${ref.id} does not exist.` : "The session does not exist.");
     }
     await this.accounts.deleteSession(session.id);
+    this.unwritten.delete(session.id);
     this.forget((e) => e.principal.session.id === session.id);
   }
 
