@@ -88,6 +88,7 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
     const maintenance = new MaintenanceService(store, now);
     const accounts = new AccountsService(new AccountsStore(store), store.dialect, {
       maxSessions: config.maxSessions,
+      maxSessionsPerUser: config.maxSessionsPerUser,
       now,
     });
     const jobsStore = new JobsStore(store);

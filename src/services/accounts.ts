@@ -4,9 +4,16 @@
  */
 import { Busy, InvalidRequest, NotFound, PHRASES, StoreFull, Unauthenticated } from "../domain/errors.ts";
 import { hashPassword, verifyPassword } from "../domain/passwords.ts";
-import { ADMINISTRATOR_ROLES, type Role, roleFor } from "../domain/roles.ts";
+import { ADMINISTRATOR_ROLES, hasPermission, type Role, roleFor } from "../domain/roles.ts";
 import { newPassword, newToken, sameDigest, tokenDigest } from "../domain/tokens.ts";
-import type { AccountsStore, Session, User, UserRefusal } from "../store/accounts.ts";
+import type {
+  AccountsStore,
+  Session,
+  SessionLimits,
+  SessionRefusal,
+  User,
+  UserRefusal,
+} from "../store/accounts.ts";
 import type { Store } from "../store/db.ts";
 
 export interface Principal {
@@ -17,6 +24,8 @@ export interface Principal {
 
 export interface AccountsOptions {
   maxSessions: number;
+  /** Live sessions one user may hold; maxSessions when absent. */
+  maxSessionsPerUser?: number;
   now: () => number;
 }
 
@@ -209,9 +218,10 @@ export class AccountsService {
     const passwordHash = this.checkedPasswords.get(user);
     if (passwordHash === undefined) throw new Error("createSession needs a user from authenticateBasic");
     const token = newToken();
+    const limits = sessionLimits(this.options, hasPermission(user.roles, "security"));
     const insert = () =>
       this.accounts.insertSessionWithin(
-        this.options.maxSessions,
+        limits,
         { tokenHash: tokenDigest(token), userId: user.id, aliveTimeS },
         passwordHash,
         this.options.now(),
@@ -224,12 +234,7 @@ export class AccountsService {
       throw err;
     });
     if (session === "credentials-changed") throw wrongCredentials();
-    if (!session) {
-      throw new Busy(
-        `The maximum number of sessions (${this.options.maxSessions}) has been reached. ${PHRASES.busy}; ${PHRASES.retry}.`,
-        sessionRetryAfter(),
-      );
-    }
+    if (typeof session === "string") throw sessionRefused(session, limits, user.name);
     return { token, sessionId: session.id };
   }
 
@@ -351,6 +356,48 @@ function refusal(reason: UserRefusal, id: number, change: string): Error {
 
 function isExpired(s: Session, now: number): boolean {
   return now > s.lastUsedAt + s.aliveTimeS * 1000;
+}
+
+/**
+ * The sessions kept for Security Administrators: an eighth of the array's, at most 4 (4 of the
+ * default 64). Whoever else holds the rest, a Security Administrator can still log in and discard
+ * them.
+ */
+export function securityReserve(maxSessions: number): number {
+  return Math.min(4, Math.floor(maxSessions / 8));
+}
+
+function sessionLimits(options: AccountsOptions, privileged: boolean): SessionLimits {
+  const total = options.maxSessions;
+  return {
+    total,
+    perUser: Math.min(total, options.maxSessionsPerUser ?? total),
+    reserved: securityReserve(total),
+    privileged,
+  };
+}
+
+/** The 503 of a login that a limit refused; the message says which limit and what frees one. */
+function sessionRefused(refusal: SessionRefusal, limits: SessionLimits, user: string): Busy {
+  const retry = `${PHRASES.busy}; ${PHRASES.retry}.`;
+  switch (refusal) {
+    case "user-share":
+      return new Busy(
+        `User ${user} holds the most sessions one user may (${limits.perUser}). ${retry}`,
+        sessionRetryAfter(),
+        { solution: "Discard a session of this user's (or let one expire), and then try again." },
+      );
+    case "reserved":
+      return new Busy(
+        `The maximum number of sessions (${limits.total}) has been reached for users other than Security Administrators (the last ${limits.reserved} are kept for them). ${retry}`,
+        sessionRetryAfter(),
+      );
+    default:
+      return new Busy(
+        `The maximum number of sessions (${limits.total}) has been reached. ${retry}`,
+        sessionRetryAfter(),
+      );
+  }
 }
 
 /** Sessions free up as they expire or are discarded; ten seconds is a fair first wait. */
