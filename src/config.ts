@@ -41,6 +41,8 @@ export interface Config {
   /** How many jobs one instance runs at the same time. */
   jobConcurrency: number;
   maxSessions: number;
+  /** Live sessions one user may hold (at most maxSessions). */
+  maxSessionsPerUser: number;
   /** Password of the initial administrator; generated and printed once when absent. */
   adminPassword: string | undefined;
   requestTimeoutMs: number;
@@ -133,6 +135,12 @@ export const OPTIONS = {
     env: "BLOCKPLANE_MAX_SESSIONS",
     help: "live sessions per storage system",
     default: "64",
+  },
+  maxSessionsPerUser: {
+    flag: "max-sessions-per-user",
+    env: "BLOCKPLANE_MAX_SESSIONS_PER_USER",
+    help: "live sessions one user may hold (the next gets 503); at most --max-sessions",
+    default: "16",
   },
   adminPassword: {
     flag: "admin-password",
@@ -307,6 +315,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     );
   }
 
+  const maxSessions = int("max sessions", must("maxSessions"), 1, 10_000);
   return {
     host: must("host"),
     port: int("port", must("port"), 0, 65535),
@@ -319,7 +328,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     jobTtlMs: int("job TTL", must("jobTtlMs"), 1000, 365 * 86_400_000),
     jobMaxCount: int("job max count", must("jobMaxCount"), 1, 10_000_000),
     jobConcurrency: int("job concurrency", must("jobConcurrency"), 1, 64),
-    maxSessions: int("max sessions", must("maxSessions"), 1, 10_000),
+    maxSessions,
+    // A share larger than the whole is the whole: --max-sessions alone still works as it did.
+    maxSessionsPerUser: Math.min(
+      maxSessions,
+      int("max sessions per user", must("maxSessionsPerUser"), 1, 10_000),
+    ),
     adminPassword,
     requestTimeoutMs: int("request timeout", must("requestTimeoutMs"), 100, 600_000),
     bodyLimitBytes: int("body limit", must("bodyLimitBytes"), 1024, 256 * 1024 * 1024),

@@ -8,12 +8,18 @@ import pino from "pino";
 import { ConfigError, loadConfig, usage } from "./config.ts";
 import { loggerOptions } from "./http/observability.ts";
 import { assemble } from "./server.ts";
+import { StoreUnusable } from "./store/integrity.ts";
 
 /** Runs the server with the given flags until a signal stops it; `command` names it in the usage text. */
 export async function serve(argv: string[], command = "npm start --"): Promise<void> {
   try {
     await run(argv, command);
   } catch (err) {
+    if (err instanceof StoreUnusable) {
+      // The operator's problem, said in one line: a stack trace would bury it.
+      process.stderr.write(`blockplane: cannot start: ${err.message}\n`);
+      process.exit(1);
+    }
     process.stderr.write(`blockplane: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(1);
   }
@@ -46,7 +52,12 @@ async function run(argv: string[], command: string): Promise<void> {
   }
   const address = await server.app.listen({ host: config.host, port: config.port });
   logger.info(
-    { address, store: server.store.dialect, dataDir: config.databaseUrl ? undefined : config.dataDir },
+    {
+      address,
+      store: server.store.dialect,
+      dataDir: config.databaseUrl ? undefined : config.dataDir,
+      integrityCheckMs: server.store.integrityCheckMs,
+    },
     "blockplane is listening",
   );
 

@@ -47,6 +47,24 @@ function crashNow(point: string): void {
   process.kill(process.pid, "SIGKILL");
 }
 
+/**
+ * Says once that the store cannot write, and once that it can again (not once per request that
+ * meets it); the jobs held back meanwhile start as soon as it can.
+ */
+function watchStoreHealth(store: Store, log: FastifyBaseLogger, resume: () => void): void {
+  store.health.onChange((state) => {
+    if (state.writable) {
+      log.warn("the store can write again: changes are accepted");
+      resume();
+    } else {
+      log.error(
+        { cause: state.cause },
+        `the store cannot write: its disk is full (${state.cause}); changes answer 503, reads and logins go on, until space is freed`,
+      );
+    }
+  });
+}
+
 export async function assemble(config: Config, options: AssembleOptions = {}): Promise<Blockplane> {
   const now = options.now ?? Date.now;
   const store = await openStore(config);
@@ -70,6 +88,7 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
     const maintenance = new MaintenanceService(store, now);
     const accounts = new AccountsService(new AccountsStore(store), store.dialect, {
       maxSessions: config.maxSessions,
+      maxSessionsPerUser: config.maxSessionsPerUser,
       now,
     });
     const jobsStore = new JobsStore(store);
@@ -100,7 +119,8 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
         maxAttempts: 5,
         pollMs: 1000,
         now,
-        paused: () => maintenance.active(),
+        // No job starts while the store cannot write: its claim and its outcome are writes.
+        paused: async () => !store.health.writable || (await maintenance.active()),
         ...(faults ? { beforeComplete: () => faults.beforeJobComplete() } : {}),
       },
       app.log,
@@ -108,6 +128,7 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
     worker.start();
     // Jobs held back by maintenance start as soon as it ends, not at the next poll.
     maintenance.onEnd(() => jobs.wake());
+    watchStoreHealth(store, app.log, () => jobs.wake());
     let closing: Promise<void> | undefined;
     return {
       app,

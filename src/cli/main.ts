@@ -14,6 +14,7 @@ import { poolsCommands } from "./commands/pools.ts";
 import { portsCommands } from "./commands/ports.ts";
 import { serversCommands } from "./commands/servers.ts";
 import { sessionCommands } from "./commands/session.ts";
+import { sessionsCommands } from "./commands/sessions.ts";
 import { snapshotsCommands } from "./commands/snapshots.ts";
 import { usersCommands } from "./commands/users.ts";
 import { volumesCommands } from "./commands/volumes.ts";
@@ -44,6 +45,7 @@ function program(ctx: CliContext): Command {
     });
 
   sessionCommands(cli, ctx);
+  sessionsCommands(cli, ctx);
   usersCommands(cli, ctx);
   poolsCommands(cli, ctx);
   volumesCommands(cli, ctx);

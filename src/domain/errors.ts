@@ -2,6 +2,7 @@
  * The one error hierarchy of Blockplane. Layers below http/ throw these; http/contract/errors.ts
  * maps each kind to its status code and the error body of the API. Nothing here knows HTTP.
  */
+import { MESSAGE_IDS } from "./message-ids.ts";
 
 /**
  * SSB codes the storage system reports for an error it raised itself (hex strings), and on the
@@ -107,6 +108,27 @@ export class Busy extends BlockplaneError {
     detail: ErrorDetail = {},
   ) {
     super(message, detail);
+  }
+}
+
+/**
+ * 503: the store has no space left (its disk is full), so no change can be recorded; reads and
+ * logins go on. `cause` names what the store reported (SQLITE_FULL, PostgreSQL's 53100).
+ */
+export class StoreFull extends Busy {
+  constructor(
+    readonly storeCause: string,
+    retryAfterSeconds: number,
+  ) {
+    super(
+      `The server cannot record changes: the disk of its store is full (${storeCause}). Changes are refused until space is freed; reads and logins go on. Please ${PHRASES.retry}.`,
+      retryAfterSeconds,
+      {
+        messageId: MESSAGE_IDS.storeFull.id,
+        cause: `The store reported ${storeCause}: no space is left on the disk that holds it.`,
+        solution: `The administrator of the server must free space on the disk of its store; then ${PHRASES.retry}.`,
+      },
+    );
   }
 }
 

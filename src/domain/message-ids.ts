@@ -43,6 +43,12 @@ export const MESSAGE_IDS = {
   serverBusy: { id: "KART00003-E", real: true, meaning: "the REST API server is busy" },
   /** 503: the storage system is under maintenance. */
   maintenance: { id: "KART70001-E", real: false, meaning: "the storage system is under maintenance" },
+  /** 503: the disk of the server's store is full; changes are refused until space is freed. */
+  storeFull: {
+    id: "KART70003-E",
+    real: false,
+    meaning: "the server's store has no space left; changes are refused",
+  },
   /** 504: the storage system missed its deadline. */
   deviceTimeout: { id: "KART70002-E", real: false, meaning: "the storage system did not answer in time" },
 } as const satisfies Record<string, MessageIdEntry>;

@@ -2,11 +2,18 @@
  * Users and sessions: authenticating Basic and Session credentials, creating and discarding
  * sessions within the storage system's limit, and administering users.
  */
-import { Busy, InvalidRequest, NotFound, PHRASES, Unauthenticated } from "../domain/errors.ts";
+import { Busy, InvalidRequest, NotFound, PHRASES, StoreFull, Unauthenticated } from "../domain/errors.ts";
 import { hashPassword, verifyPassword } from "../domain/passwords.ts";
-import { ADMINISTRATOR_ROLES, type Role, roleFor } from "../domain/roles.ts";
+import { ADMINISTRATOR_ROLES, hasPermission, type Role, roleFor } from "../domain/roles.ts";
 import { newPassword, newToken, sameDigest, tokenDigest } from "../domain/tokens.ts";
-import type { AccountsStore, Session, User, UserRefusal } from "../store/accounts.ts";
+import type {
+  AccountsStore,
+  Session,
+  SessionLimits,
+  SessionRefusal,
+  User,
+  UserRefusal,
+} from "../store/accounts.ts";
 import type { Store } from "../store/db.ts";
 
 export interface Principal {
@@ -17,11 +24,17 @@ export interface Principal {
 
 export interface AccountsOptions {
   maxSessions: number;
+  /** Live sessions one user may hold; maxSessions when absent. */
+  maxSessionsPerUser?: number;
   now: () => number;
 }
 
-/** A session's last-use time is written at most this often, not on every request. */
-const TOUCH_EVERY_MS = 1000;
+/**
+ * A session's last-use time is written when it moved by this much, not on every request: a write
+ * per request would cost every request a commit. A session idle for a tenth of its alive time is
+ * written sooner, so that its expiry as the store records it is never far behind.
+ */
+const TOUCH_EVERY_MS = 5000;
 
 /**
  * How long a session authenticated from the store is trusted without reading it again. Changes
@@ -39,7 +52,7 @@ interface CachedAuth {
 
 /** Whether the session's last use is due to be written to the store. */
 function touchDue(session: Session, now: number): boolean {
-  return now - session.lastUsedAt >= TOUCH_EVERY_MS;
+  return now - session.lastUsedAt >= Math.min(TOUCH_EVERY_MS, session.aliveTimeS * 100);
 }
 
 /**
@@ -64,6 +77,11 @@ export class AccountsService {
    * check takes tens of milliseconds) would otherwise let the old password open a session.
    */
   private readonly checkedPasswords = new WeakMap<User, string>();
+  /**
+   * Last uses the store could not record (its disk full), by session id: the session stays alive
+   * here by them, and the next write of its last use records them.
+   */
+  private readonly unwritten = new Map<number, number>();
 
   constructor(
     private readonly accounts: AccountsStore,
@@ -129,8 +147,11 @@ export class AccountsService {
 
     const generation = this.authGeneration;
     const session = await this.accounts.sessionByTokenHash(digest);
+    const lastUse = session && this.unwritten.get(session.id);
+    if (session && lastUse !== undefined && lastUse > session.lastUsedAt) session.lastUsedAt = lastUse;
     if (!session || !sameDigest(session.tokenHash, digest) || isExpired(session, now)) {
-      if (session) await this.accounts.deleteSession(session.id);
+      // Removed when the store can: an expired session is refused either way.
+      if (session) await this.accounts.deleteSession(session.id).catch(() => false);
       throw new Unauthenticated(PHRASES.tokenInvalid, "Session");
     }
     const user = await this.accounts.userById(session.userId);
@@ -156,11 +177,20 @@ export class AccountsService {
     return cached;
   }
 
-  /** Records the session's use, at most once per TOUCH_EVERY_MS. */
+  /**
+   * Records the session's use when it is due (touchDue). A write that fails does not fail the
+   * request it serves: the use is kept here (`unwritten`) and recorded by the next write that
+   * succeeds. The store's health says once that it cannot write.
+   */
   private async touch(session: Session, now: number): Promise<void> {
     if (!touchDue(session, now)) return;
     session.lastUsedAt = now;
-    await this.accounts.touchSession(session.id, now);
+    try {
+      await this.accounts.touchSession(session.id, now);
+      this.unwritten.delete(session.id);
+    } catch {
+      this.unwritten.set(session.id, now);
+    }
   }
 
   private remember(digest: string, entry: CachedAuth): void {
@@ -188,20 +218,23 @@ export class AccountsService {
     const passwordHash = this.checkedPasswords.get(user);
     if (passwordHash === undefined) throw new Error("createSession needs a user from authenticateBasic");
     const token = newToken();
-    const session = await this.accounts.insertSessionWithin(
-      this.options.maxSessions,
-      { tokenHash: tokenDigest(token), userId: user.id, aliveTimeS },
-      passwordHash,
-      this.options.now(),
-      this.dialect,
-    );
-    if (session === "credentials-changed") throw wrongCredentials();
-    if (!session) {
-      throw new Busy(
-        `The maximum number of sessions (${this.options.maxSessions}) has been reached. ${PHRASES.busy}; ${PHRASES.retry}.`,
-        sessionRetryAfter(),
+    const limits = sessionLimits(this.options, hasPermission(user.roles, "security"));
+    const insert = () =>
+      this.accounts.insertSessionWithin(
+        limits,
+        { tokenHash: tokenDigest(token), userId: user.id, aliveTimeS },
+        passwordHash,
+        this.options.now(),
+        this.dialect,
       );
-    }
+    // The write that finds the disk full gives up the embedded store's reserve (store/health.ts):
+    // tried once more, the login finds room there.
+    const session = await insert().catch((err) => {
+      if (err instanceof StoreFull) return insert();
+      throw err;
+    });
+    if (session === "credentials-changed") throw wrongCredentials();
+    if (typeof session === "string") throw sessionRefused(session, limits, user.name);
     return { token, sessionId: session.id };
   }
 
@@ -226,6 +259,7 @@ export class AccountsService {
       throw new NotFound("id" in ref ? `Session ${ref.id} does not exist.` : "The session does not exist.");
     }
     await this.accounts.deleteSession(session.id);
+    this.unwritten.delete(session.id);
     this.forget((e) => e.principal.session.id === session.id);
   }
 
@@ -322,6 +356,48 @@ function refusal(reason: UserRefusal, id: number, change: string): Error {
 
 function isExpired(s: Session, now: number): boolean {
   return now > s.lastUsedAt + s.aliveTimeS * 1000;
+}
+
+/**
+ * The sessions kept for Security Administrators: an eighth of the array's, at most 4 (4 of the
+ * default 64). Whoever else holds the rest, a Security Administrator can still log in and discard
+ * them.
+ */
+export function securityReserve(maxSessions: number): number {
+  return Math.min(4, Math.floor(maxSessions / 8));
+}
+
+function sessionLimits(options: AccountsOptions, privileged: boolean): SessionLimits {
+  const total = options.maxSessions;
+  return {
+    total,
+    perUser: Math.min(total, options.maxSessionsPerUser ?? total),
+    reserved: securityReserve(total),
+    privileged,
+  };
+}
+
+/** The 503 of a login that a limit refused; the message says which limit and what frees one. */
+function sessionRefused(refusal: SessionRefusal, limits: SessionLimits, user: string): Busy {
+  const retry = `${PHRASES.busy}; ${PHRASES.retry}.`;
+  switch (refusal) {
+    case "user-share":
+      return new Busy(
+        `User ${user} holds the most sessions one user may (${limits.perUser}). ${retry}`,
+        sessionRetryAfter(),
+        { solution: "Discard a session of this user's (or let one expire), and then try again." },
+      );
+    case "reserved":
+      return new Busy(
+        `The maximum number of sessions (${limits.total}) has been reached for users other than Security Administrators (the last ${limits.reserved} are kept for them). ${retry}`,
+        sessionRetryAfter(),
+      );
+    default:
+      return new Busy(
+        `The maximum number of sessions (${limits.total}) has been reached. ${retry}`,
+        sessionRetryAfter(),
+      );
+  }
 }
 
 /** Sessions free up as they expire or are discarded; ten seconds is a fair first wait. */

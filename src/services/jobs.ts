@@ -17,6 +17,7 @@ import {
   PHRASES,
   restoreError,
   type StoredError,
+  StoreFull,
   storeError,
 } from "../domain/errors.ts";
 import type { JobRequest, JobRow, JobsStore } from "../store/jobs.ts";
@@ -142,7 +143,9 @@ export async function eachItem<T>(
     try {
       outcomes.push({ ok: true, result: await act(item, { signal: ctx.signal, opKey: ctx.opKey(i) }) });
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
+      // A store that cannot write fails every item alike and says nothing of the item: the job
+      // is run again once the store can write.
+      if (ctx.signal.aborted || err instanceof StoreFull) throw err;
       const error =
         err instanceof BlockplaneError
           ? err
@@ -152,6 +155,9 @@ export async function eachItem<T>(
   }
   return fromItems(outcomes);
 }
+
+/** What a run that met a store unable to write answers: nothing to record, run it again. */
+const STORE_FULL = Symbol("store full");
 
 /** Runs a job's only device call (item key 0); a refusal becomes the job's failure on `resource`. */
 export function oneItem(
@@ -623,7 +629,9 @@ export class JobWorker {
             this.log.warn({ job: job.id }, "job lease was lost; abandoning this run");
             jobAbort.abort();
           },
-          (err) => this.log.warn({ err, job: job.id }, "lease renewal failed"),
+          (err) => {
+            if (!(err instanceof StoreFull)) this.log.warn({ err, job: job.id }, "lease renewal failed");
+          },
         );
       },
       Math.max(50, Math.floor(leaseMs / 3)),
@@ -638,12 +646,19 @@ export class JobWorker {
         return;
       }
       if (outcome === undefined) return;
+      if (outcome === STORE_FULL) {
+        // Given back for a run once the store can write (the worker pauses meanwhile); if even
+        // that cannot be written, the lease runs out and the job is claimed again.
+        await this.jobs.release(job.id, this.owner, now()).catch(() => {});
+        return;
+      }
       await this.options.beforeComplete?.();
       const recorded = await this.record(job, outcome);
       if (!recorded)
         this.log.warn({ job: job.id }, "job lease was lost before completion; another worker finishes it");
     } catch (err) {
-      this.log.error({ err, job: job.id }, "recording a job outcome failed");
+      // A full store is said once by its health; the job's lease runs out and it runs again.
+      if (!(err instanceof StoreFull)) this.log.error({ err, job: job.id }, "recording a job outcome failed");
     } finally {
       clearInterval(renew);
       this.abort.signal.removeEventListener("abort", onStop);
@@ -691,8 +706,14 @@ export class JobWorker {
     });
   }
 
-  /** Runs the handler; answers undefined when the run was aborted and the job must be run again. */
-  private async execute(job: JobRow, signal: AbortSignal): Promise<JobOutcome | undefined> {
+  /**
+   * Runs the handler; answers undefined when the run was aborted and the job must be run again,
+   * STORE_FULL when the store could not write.
+   */
+  private async execute(
+    job: JobRow,
+    signal: AbortSignal,
+  ): Promise<JobOutcome | typeof STORE_FULL | undefined> {
     const failed = (error: BlockplaneError): JobOutcome => ({
       done: [],
       failures: [{ error, resource: statusResource(job.id) }],
@@ -713,6 +734,7 @@ export class JobWorker {
       });
     } catch (err) {
       if (signal.aborted) return undefined;
+      if (err instanceof StoreFull) return STORE_FULL;
       if (err instanceof BlockplaneError && err.kind !== "internal") return failed(err);
       // The cause stays in the log; the status says only that something went wrong inside.
       this.log.error({ err, job: job.id, kind: job.kind }, "job handler failed");

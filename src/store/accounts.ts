@@ -61,6 +61,20 @@ export interface UserChange {
   keepSessionId?: number;
 }
 
+/**
+ * The limits a new session must fit: `total` sessions of the array, `perUser` of one user, and the
+ * last `reserved` of the total kept for `privileged` users (Security Administrators).
+ */
+export interface SessionLimits {
+  total: number;
+  perUser: number;
+  reserved: number;
+  privileged: boolean;
+}
+
+/** Which limit refused a session: the array's, the user's share, or the reserve of others. */
+export type SessionRefusal = "array" | "user-share" | "reserved";
+
 export class AccountsStore {
   private readonly db: Db;
   constructor(store: Store) {
@@ -185,17 +199,17 @@ export class AccountsStore {
   }
 
   /**
-   * Creates a session unless `limit` live sessions exist already; expired ones are removed first.
-   * One transaction, with the count taken under a lock on PostgreSQL, so racing instances cannot
-   * exceed the limit.
+   * Creates a session within the limits (SessionLimits), expired ones removed first; answers which
+   * limit refused it otherwise. One transaction, with the counts taken under a lock on PostgreSQL,
+   * so racing instances cannot exceed a limit.
    */
   async insertSessionWithin(
-    limit: number,
+    limits: SessionLimits,
     session: { tokenHash: string; userId: number; aliveTimeS: number },
     passwordHash: string,
     now: number,
     dialect: Store["dialect"],
-  ): Promise<Session | undefined | "credentials-changed"> {
+  ): Promise<Session | SessionRefusal | "credentials-changed"> {
     return this.db.transaction().execute(async (tx) => {
       // The user first, then the sessions, as every change of users takes them: a password change
       // or a deletion waits for this session (and then ends it), or this waits for them and sees
@@ -214,11 +228,17 @@ export class AccountsStore {
         .deleteFrom("sessions")
         .where((e) => e(e("last_used_at", "+", e("alive_time_s", "*", 1000)), "<", now))
         .execute();
-      const { n } = await tx
+      const counts = await tx
         .selectFrom("sessions")
-        .select((e) => e.fn.countAll<number>().as("n"))
+        .select((e) => [
+          e.fn.countAll<number>().as("n"),
+          e.fn.sum<number>(e.case().when("user_id", "=", session.userId).then(1).else(0).end()).as("mine"),
+        ])
         .executeTakeFirstOrThrow();
-      if (Number(n) >= limit) return undefined;
+      const all = Number(counts.n);
+      if (Number(counts.mine ?? 0) >= limits.perUser) return "user-share";
+      if (all >= limits.total) return "array";
+      if (!limits.privileged && all >= limits.total - limits.reserved) return "reserved";
       const r = await tx
         .insertInto("sessions")
         .values({
@@ -250,6 +270,14 @@ export class AccountsStore {
 
   async touchSession(id: number, now: number): Promise<void> {
     await this.db.updateTable("sessions").set({ last_used_at: now }).where("id", "=", id).execute();
+  }
+
+  /** Deletes every session of the user (every session when `userId` is undefined); answers how many. */
+  async deleteSessionsOf(userId: number | undefined): Promise<number> {
+    let query = this.db.deleteFrom("sessions");
+    if (userId !== undefined) query = query.where("user_id", "=", userId);
+    const r = await query.executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async deleteSession(id: number): Promise<boolean> {

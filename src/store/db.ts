@@ -11,8 +11,18 @@ import path from "node:path";
 import SQLite from "better-sqlite3";
 import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect } from "kysely";
 import pg from "pg";
+import { Reserve, StoreHealth } from "./health.ts";
+import {
+  checkSqliteStore,
+  checkStoreFile,
+  damaged,
+  isDamage,
+  MIGRATION_TABLE,
+  StoreUnusable,
+} from "./integrity.ts";
 import { migrate } from "./migrations/index.ts";
 import { mainConnection, readConnection } from "./statements.ts";
+import { watchedDialect } from "./watched-dialect.ts";
 
 export interface UsersTable {
   id: Generated<number>;
@@ -243,6 +253,10 @@ export interface Store {
    * (store/precompiled.ts).
    */
   readCommitted?: (sql: string, parameters: readonly unknown[]) => unknown[];
+  /** SQLite only: how long the integrity check at opening took, in milliseconds. */
+  integrityCheckMs?: number;
+  /** Whether the store can write (a full disk says no); every query's errors pass it. */
+  health: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -251,12 +265,21 @@ export interface StoreOptions {
   databaseUrl?: string | undefined;
   /** The last migration to run; all of them by default (only tests of an upgrade stop earlier). */
   schemaUpTo?: string;
+  /** Retry-After of the 503 answered while the store's disk is full; 5 s by default. */
+  busyRetryAfterSeconds?: number;
 }
 
-/** Opens the store named by the options and brings its schema up to date. */
+/**
+ * Opens the store named by the options and brings its schema up to date. A store that exists but
+ * is not Blockplane's, or is damaged, is refused with `StoreUnusable` (store/integrity.ts).
+ */
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const store = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+  const retryAfter = options.busyRetryAfterSeconds ?? 5;
+  const store = options.databaseUrl
+    ? openPostgres(options.databaseUrl, retryAfter)
+    : openSqlite(options.dataDir, retryAfter);
   try {
+    if (store.dialect === "postgres") await refuseForeignDatabase(store.db, options.databaseUrl as string);
     await migrate(store.db, options.schemaUpTo);
   } catch (err) {
     await store.close();
@@ -265,24 +288,58 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-function openSqlite(dataDir: string): Store {
+/** A small real write, the health's probe of whether the store can write again. */
+function probeWrite(db: () => Db): () => Promise<void> {
+  return async () => {
+    await db()
+      .insertInto("array_meta")
+      .values({ key: "store_probe", value: String(Date.now()) })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: (e) => e.ref("excluded.value") }))
+      .execute();
+  };
+}
+
+function openSqlite(dataDir: string, retryAfter: number): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, "blockplane.db");
+  const existed = checkStoreFile(file);
   const sqlite = new SQLite(file);
-  // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = FULL");
-  sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
+  let integrityCheckMs: number | undefined;
+  try {
+    sqlite.pragma("busy_timeout = 5000");
+    // Checked before anything is written to it: a file refused is left as it was found.
+    if (existed) integrityCheckMs = checkSqliteStore(sqlite, file).checkMs;
+    // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = FULL");
+    sqlite.pragma("foreign_keys = ON");
+  } catch (err) {
+    sqlite.close();
+    if (err instanceof StoreUnusable) throw err;
+    if (isDamage(err)) throw damaged(file, (err as Error).message);
+    throw err;
+  }
   // Statements kept, changes counted, and a read-only connection beside (store/statements.ts).
   const main = mainConnection(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: main.database }) });
+  const reserve = new Reserve(path.join(dataDir, "blockplane.reserve"));
+  reserve.ensure();
+  const health: StoreHealth = new StoreHealth(
+    probeWrite(() => db as Db),
+    reserve,
+    retryAfter,
+  );
+  const db: Db = new Kysely<Database>({
+    dialect: watchedDialect(new SqliteDialect({ database: main.database }), health),
+  });
   const reader = readConnection(file, main.changes);
   return {
     db,
     dialect: "sqlite",
     readCommitted: reader.read,
+    ...(integrityCheckMs !== undefined ? { integrityCheckMs } : {}),
+    health,
     async close() {
+      health.stop();
       await db.destroy();
       reader.close();
     },
@@ -293,14 +350,47 @@ function openSqlite(dataDir: string): Store {
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
-function openPostgres(url: string): Store {
+function openPostgres(url: string, retryAfter: number): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection that the server drops (restart, fail-over, admin) is reported here; without a
   // listener that event would end the process. The pool discards the connection and opens a new one
   // for the next query, which fails visibly if the server is really gone.
   pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", close: () => db.destroy() };
+  // The database's disk is the database server's: there is no reserve to keep beside it.
+  const health: StoreHealth = new StoreHealth(
+    probeWrite(() => db as Db),
+    undefined,
+    retryAfter,
+  );
+  const db: Db = new Kysely<Database>({ dialect: watchedDialect(new PostgresDialect({ pool }), health) });
+  return {
+    db,
+    dialect: "postgres",
+    health,
+    async close() {
+      health.stop();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Refuses a PostgreSQL database that holds tables of something else: migrations would add
+ * Blockplane's beside them and present a new, empty array.
+ */
+async function refuseForeignDatabase(db: Db, url: string): Promise<void> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (tables.length === 0 || tables.some((t) => t.name === MIGRATION_TABLE)) return;
+  const where = new URL(url);
+  where.password = "";
+  throw new StoreUnusable(
+    `the database ${where.toString()} holds tables that are not Blockplane's (${tables
+      .slice(0, 3)
+      .map((t) => t.name)
+      .join(
+        ", ",
+      )}${tables.length > 3 ? ", …" : ""}): give Blockplane a database of its own (an empty one starts a new array).`,
+  );
 }
 
 /** Adds `FOR UPDATE` on PostgreSQL; SQLite's single writer already serialises the transaction. */

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { openStore } from "../../src/store/db.ts";
+import { StoreUnusable } from "../../src/store/integrity.ts";
 import { JobsStore } from "../../src/store/jobs.ts";
 import { ADMIN_PASSWORD, basic, SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
@@ -248,6 +250,34 @@ describe("instances starting together", () => {
     } finally {
       await b.close();
       await a.close();
+    }
+  });
+});
+
+describe("a database that is not Blockplane's", () => {
+  test("is refused before anything is added to it", {
+    skip: !onPostgres && "the SQLite cases are in test/reliability/damaged-store.test.ts",
+  }, async () => {
+    const url = await emptyDatabase();
+    const { default: pg } = await import("pg");
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query("create table photos (id int primary key)");
+      await assert.rejects(openStore({ dataDir: "", databaseUrl: url }), (err: Error) => {
+        assert.ok(err instanceof StoreUnusable, String(err));
+        assert.match(err.message, /holds tables that are not Blockplane's \(photos\)/);
+        assert.doesNotMatch(err.message, /:[^:@/]+@/, "no password in the message");
+        return true;
+      });
+      const tables = await client.query("select tablename from pg_tables where schemaname = 'public'");
+      assert.deepEqual(
+        tables.rows.map((r) => r.tablename),
+        ["photos"],
+        "no table of Blockplane's was made",
+      );
+    } finally {
+      await client.end();
     }
   });
 });

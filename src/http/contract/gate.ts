@@ -8,7 +8,9 @@
  *      Content-Type;
  *   4. 401 / 403 (auth.ts);
  *   5. 503 while the array is in maintenance, for routes that need the array: only a caller who may
- *      use a route learns that the array is unavailable.
+ *      use a route learns that the array is unavailable;
+ *   6. 503 for a change while the store cannot write (its disk full), except on the routes that
+ *      declare `servedWhenStoreFull` (logins and logouts, which the store keeps room for).
  *
  * Each route gets a hook of its own, made when the route is registered from what it declares, so
  * that a request looks nothing up about its route; and the hook completes without a promise while
@@ -19,6 +21,7 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions }
 import type { Config } from "../../config.ts";
 import type { AccountsService } from "../../services/accounts.ts";
 import type { MaintenanceService } from "../../services/maintenance.ts";
+import type { Store } from "../../store/db.ts";
 import type { App } from "../app.ts";
 import { accessOf, authenticate } from "./auth.ts";
 import { LoadMonitor, needsArray, overloaded, shuttingDown } from "./availability.ts";
@@ -31,6 +34,8 @@ declare module "fastify" {
     servedWhenOverloaded?: boolean;
     /** Answers media types of its own (HTML, text): Accept is not negotiated. */
     ownMediaTypes?: boolean;
+    /** A change served while the store's disk is full (sessions: the store keeps room for them). */
+    servedWhenStoreFull?: boolean;
   }
 }
 
@@ -38,6 +43,7 @@ export interface GateDeps {
   config: Config;
   accounts: AccountsService;
   maintenance: MaintenanceService;
+  store: Pick<Store, "health">;
 }
 
 /** A step of the gate: done at once (undefined), or a promise of being done. */
@@ -45,6 +51,7 @@ type Step = Promise<void> | undefined;
 
 export function registerGate(app: App, deps: GateDeps): void {
   const { config, accounts, maintenance } = deps;
+  const { health } = deps.store;
   const retryAfter = config.busyRetryAfterSeconds;
   const load = new LoadMonitor(config.overload);
   let closing = false;
@@ -67,11 +74,22 @@ export function registerGate(app: App, deps: GateDeps): void {
     const negotiates = route.config?.ownMediaTypes !== true;
     const access = accessOf(route.config);
     const gatedByMaintenance = needsArray(route.url);
+    const methods = [route.method].flat();
+    const changes =
+      route.config?.servedWhenStoreFull !== true && methods.some((m) => m !== "GET" && m !== "HEAD");
     const pass = (request: FastifyRequest, reply: FastifyReply): Step => {
       available(reply, request, shedsLoad);
       if (negotiates) checkAccept(request);
       defaultContentType(request);
       const authenticated = authenticate(request, access, accounts);
+      if (changes && !health.writable) {
+        // After authentication, like maintenance: only a caller who may change learns why not.
+        const refuse = () => {
+          throw health.full();
+        };
+        if (authenticated === undefined) refuse();
+        else return authenticated.then(refuse);
+      }
       if (!gatedByMaintenance) return authenticated;
       return authenticated === undefined
         ? maintenance.check()

@@ -2,8 +2,9 @@
  * Probes and metrics for operators, public and outside the API's namespaces, at the paths
  * orchestrators and Prometheus expect by default:
  * - GET /healthz (liveness): the process is up and serving; 200 {status:"ok"}, even when overloaded.
- * - GET /readyz (readiness): the store answers a trivial query and the storage system answers within
- *   its deadline; else 503 with Retry-After and the API's error body. An overloaded or closing
+ * - GET /readyz (readiness): the store answers a trivial query and can write (its disk is not
+ *   full), and the storage system answers within its deadline; else 503 with Retry-After and the
+ *   API's error body. An overloaded or closing
  *   server is not ready either (contract/availability.ts answers those 503s first).
  * - GET /metrics: the Prometheus text format (metrics.ts), even when overloaded.
  * Probes log at "warn" only: a probe every few seconds would otherwise fill the log.
@@ -76,7 +77,8 @@ export const healthRoutes: RouteModule = (app, deps) => {
         within(pingStore(store), deadline, `no answer within ${deadline} ms`),
         device.health(call()),
       ]);
-      if (storeCheck.status === "fulfilled" && deviceCheck.status === "fulfilled") {
+      const { state } = store.health;
+      if (storeCheck.status === "fulfilled" && deviceCheck.status === "fulfilled" && state.writable) {
         return { status: "ok" as const, checks: { store: "ok" as const, device: "ok" as const } };
       }
       const reasons: string[] = [];
@@ -85,6 +87,10 @@ export const healthRoutes: RouteModule = (app, deps) => {
         const why =
           storeCheck.reason instanceof Error ? storeCheck.reason.message : String(storeCheck.reason);
         reasons.push(`the store does not answer (${why})`);
+      } else if (!state.writable) {
+        reasons.push(
+          `the store cannot write since ${new Date(state.since).toISOString()}: its disk is full (${state.cause})`,
+        );
       }
       if (deviceCheck.status === "rejected") {
         const err = deviceCheck.reason;

@@ -66,7 +66,7 @@ export const sessionRoutes: RouteModule = (app, { accounts }) => {
   app.post(
     `${base}/sessions`,
     {
-      config: { auth: "basic", permission: "view" },
+      config: { auth: "basic", permission: "view", servedWhenStoreFull: true },
       schema: {
         tags,
         summary: "Create a session (Basic authentication); sessionId is the token",
@@ -109,7 +109,7 @@ export const sessionRoutes: RouteModule = (app, { accounts }) => {
   app.delete(
     `${base}/sessions/:sessionId`,
     {
-      config: { permission: "view" },
+      config: { permission: "view", servedWhenStoreFull: true },
       schema: {
         tags,
         summary: "Discard a session, named by its sessionId (token) or its number",

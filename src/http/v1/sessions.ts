@@ -28,7 +28,7 @@ export const sessionRoutes: RouteModule = (app, { accounts }) => {
     app.post(
       url,
       {
-        config: { auth: "basic", permission: "view" },
+        config: { auth: "basic", permission: "view", servedWhenStoreFull: true },
         schema: {
           tags,
           summary: "Create a session (Basic authentication)",
@@ -83,6 +83,7 @@ export const sessionRoutes: RouteModule = (app, { accounts }) => {
     app.delete(
       url,
       {
+        config: { servedWhenStoreFull: true },
         schema: {
           tags,
           summary: "Discard a session",
