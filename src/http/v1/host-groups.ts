@@ -19,10 +19,9 @@ import { ALL_HOST_MODES } from "../../domain/os-types.ts";
 import { HOST_GROUP_JOBS } from "../../services/host-groups.ts";
 import { parseIscsiName, parseWwn } from "../../services/servers.ts";
 import type { AppDeps } from "../app.ts";
-import { principalOf } from "../contract/auth.ts";
 import { Body, call, errorResponses, parseCompositeId, Query, type RouteModule } from "../routes/common.ts";
 import { v1Forms } from "./contract.ts";
-import { JobSchema, jobRequestOf, type V1Jobs } from "./jobs.ts";
+import { JobSchema, type V1Jobs } from "./jobs.ts";
 
 const PortId = Type.String({ pattern: PORT_ID.source, description: "CL1-A and the like" });
 const HostGroupNumber = Type.Integer({ minimum: 0, maximum: MAX_HOST_GROUP_NUMBER });
@@ -114,11 +113,9 @@ function memberId(raw: string, what: string): { portId: string; hostGroupNumber:
 }
 
 export function hostGroupRoutes(v1Jobs: V1Jobs): RouteModule {
-  return (app, { device, jobs }: AppDeps) => {
+  return (app, { device }: AppDeps) => {
     const provisioning = { permission: "provisioning" } as const;
     const accepted202 = { 202: JobSchema, ...errorResponses() };
-    const enqueue = (request: FastifyRequest, kind: string, params: unknown) =>
-      jobs.enqueue(kind, params, principalOf(request).user.id, jobRequestOf(request));
 
     // Host groups
 
@@ -169,7 +166,7 @@ export function hostGroupRoutes(v1Jobs: V1Jobs): RouteModule {
           };
           // The port must exist before a job is accepted for it.
           await device.listHostGroups(spec.portId, call());
-          return v1Jobs.accepted(request, reply, await enqueue(request, HOST_GROUP_JOBS.create, spec));
+          return v1Jobs.start(request, reply, HOST_GROUP_JOBS.create, spec);
         },
       );
     }
@@ -218,11 +215,7 @@ export function hostGroupRoutes(v1Jobs: V1Jobs): RouteModule {
             ...rest,
             ...(iscsiName !== undefined ? { iscsiName: parseIscsiName(iscsiName) } : {}),
           };
-          return v1Jobs.accepted(
-            request,
-            reply,
-            await enqueue(request, HOST_GROUP_JOBS.update, { ...key, change }),
-          );
+          return v1Jobs.start(request, reply, HOST_GROUP_JOBS.update, { ...key, change });
         },
       );
       app.delete(
@@ -239,7 +232,7 @@ export function hostGroupRoutes(v1Jobs: V1Jobs): RouteModule {
         async (request, reply) => {
           const key = groupId(request.params.hostGroupId);
           await device.getHostGroup(key.portId, key.hostGroupNumber, call());
-          return v1Jobs.accepted(request, reply, await enqueue(request, HOST_GROUP_JOBS.delete, key));
+          return v1Jobs.start(request, reply, HOST_GROUP_JOBS.delete, key);
         },
       );
     }
@@ -329,11 +322,7 @@ export function hostGroupRoutes(v1Jobs: V1Jobs): RouteModule {
             const name = parseName(String(body[k.field]));
             const key = { portId: String(body.portId), hostGroupNumber: Number(body.hostGroupNumber) };
             await device.getHostGroup(key.portId, key.hostGroupNumber, call());
-            return v1Jobs.accepted(
-              request,
-              reply,
-              await enqueue(request, HOST_GROUP_JOBS.addInitiator, { ...key, kind: k.kind, name }),
-            );
+            return v1Jobs.start(request, reply, HOST_GROUP_JOBS.addInitiator, { ...key, kind: k.kind, name });
           },
         );
       }
@@ -383,11 +372,7 @@ export function hostGroupRoutes(v1Jobs: V1Jobs): RouteModule {
               throw new NotFound(
                 `The ${k.field} ${m.name} is not registered in host group ${m.portId},${m.hostGroupNumber}.`,
               );
-            return v1Jobs.accepted(
-              request,
-              reply,
-              await enqueue(request, HOST_GROUP_JOBS.removeInitiator, { ...m, kind: k.kind }),
-            );
+            return v1Jobs.start(request, reply, HOST_GROUP_JOBS.removeInitiator, { ...m, kind: k.kind });
           },
         );
       }
@@ -484,11 +469,7 @@ export function hostGroupRoutes(v1Jobs: V1Jobs): RouteModule {
           await device.getHostGroup(portId, hostGroupNumber, call());
           await device.getVolume(ldevId, call());
           const params = { portId, hostGroupNumber, volumeId: ldevId, ...(lun !== undefined ? { lun } : {}) };
-          return v1Jobs.accepted(
-            request,
-            reply,
-            await enqueue(request, HOST_GROUP_JOBS.createLunPath, params),
-          );
+          return v1Jobs.start(request, reply, HOST_GROUP_JOBS.createLunPath, params);
         },
       );
     }
@@ -529,7 +510,7 @@ export function hostGroupRoutes(v1Jobs: V1Jobs): RouteModule {
         async (request, reply) => {
           const p = pathOf(request.params.lunId);
           await device.getLunPath(p.portId, p.hostGroupNumber, p.lun, call());
-          return v1Jobs.accepted(request, reply, await enqueue(request, HOST_GROUP_JOBS.deleteLunPath, p));
+          return v1Jobs.start(request, reply, HOST_GROUP_JOBS.deleteLunPath, p);
         },
       );
     }

@@ -140,6 +140,13 @@ export class V1Jobs {
     private readonly accounts: AccountsService,
   ) {}
 
+  /** Queues a job of `kind` for the request's user and answers it as the request asked (accepted). */
+  async start(request: FastifyRequest, reply: FastifyReply, kind: string, params: unknown) {
+    const user = principalOf(request).user.id;
+    const jobId = await this.jobs.enqueue(kind, params, user, jobRequestOf(request));
+    return this.accepted(request, reply, jobId);
+  }
+
   /** Held answers stop waiting: the server is shutting down and answers each job as it stands. */
   close(): void {
     this.closing = true;

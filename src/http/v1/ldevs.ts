@@ -311,13 +311,7 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
               ? { savingSetting: DATA_REDUCTION_MODES[dataReductionMode as DataReductionMode] }
               : {}),
           };
-          const jobId = await jobs.enqueue(
-            VOLUME_JOBS.setSaving,
-            params,
-            userOf(request),
-            jobRequestOf(request),
-          );
-          return v1Jobs.accepted(request, reply, jobId);
+          return v1Jobs.start(request, reply, VOLUME_JOBS.setSaving, params);
         },
       );
 
@@ -336,13 +330,7 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
         async (request, reply) => {
           const { ldevId } = request.params;
           await volumeOf(ldevId);
-          const jobId = await jobs.enqueue(
-            VOLUME_JOBS.delete,
-            { id: ldevId },
-            userOf(request),
-            jobRequestOf(request),
-          );
-          return v1Jobs.accepted(request, reply, jobId);
+          return v1Jobs.start(request, reply, VOLUME_JOBS.delete, { id: ldevId });
         },
       );
     }
@@ -374,13 +362,7 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
           ]);
           if (capacity < 1) throw new InvalidRequest("The capacity to add must be at least 1 MiB.");
           await volumeOf(ldevId);
-          const jobId = await jobs.enqueue(
-            VOLUME_JOBS.expand,
-            { id: ldevId, capacity },
-            userOf(request),
-            jobRequestOf(request),
-          );
-          return v1Jobs.accepted(request, reply, jobId);
+          return v1Jobs.start(request, reply, VOLUME_JOBS.expand, { id: ldevId, capacity });
         },
       );
     }
@@ -403,13 +385,7 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
           const change = qosChangeOf(request.body.parameters);
           // Refused now rather than in the job, by the array's own rules (domain/qos.ts).
           applyQosChange(limitsOf(await device.getVolumeQos(ldevId, call())), change);
-          const jobId = await jobs.enqueue(
-            QOS_JOBS.set,
-            { id: ldevId, change },
-            userOf(request),
-            jobRequestOf(request),
-          );
-          return v1Jobs.accepted(request, reply, jobId);
+          return v1Jobs.start(request, reply, QOS_JOBS.set, { id: ldevId, change });
         },
       );
     }
@@ -430,13 +406,7 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
         async (request, reply) => {
           const { ldevId } = request.params;
           await volumeOf(ldevId);
-          const jobId = await jobs.enqueue(
-            VOLUME_JOBS.discardZeroPages,
-            { id: ldevId },
-            userOf(request),
-            jobRequestOf(request),
-          );
-          return v1Jobs.accepted(request, reply, jobId);
+          return v1Jobs.start(request, reply, VOLUME_JOBS.discardZeroPages, { id: ldevId });
         },
       );
     }

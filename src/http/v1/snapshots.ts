@@ -1,11 +1,3 @@
-/**
- * Thin Image pairs as the full API shows them: the array's snapshots (the simple face's
- * `snapshots`), each named by its P-VOL and MU number ("100,3"), with the volume it is mapped to as
- * its S-VOL. A pair is made onto an S-VOL the client made first (Cinder makes the LDEV, then the
- * pair), split at once or later, restored, its S-VOL released, or made as a clone that ends once
- * the data is copied. Reads are synchronous; every change is a job.
- */
-import type { FastifyRequest } from "fastify";
 import { type Static, Type } from "typebox";
 import {
   MAX_SNAPSHOT_ID,
@@ -19,11 +11,10 @@ import { MAX_VOLUME_ID } from "../../device/port/volumes.ts";
 import { InvalidRequest } from "../../domain/errors.ts";
 import { SNAPSHOT_JOBS } from "../../services/snapshots.ts";
 import type { AppDeps } from "../app.ts";
-import { principalOf } from "../contract/auth.ts";
 import { Body, call, errorResponses, IntId, Query, type RouteModule } from "../routes/common.ts";
 import { GroupName, parseSnapshotId } from "../routes/snapshots.ts";
 import { v1Forms } from "./contract.ts";
-import { JobSchema, jobRequestOf, type V1Jobs } from "./jobs.ts";
+import { JobSchema, type V1Jobs } from "./jobs.ts";
 
 const LdevId = IntId(0, MAX_VOLUME_ID);
 const SnapshotPoolId = IntId(0, MAX_SNAPSHOT_POOL_ID);
@@ -145,12 +136,10 @@ const ActionBody = <P extends Parameters<typeof Body>[0]>(parameters: P) =>
   Type.Optional(Type.Union([Body({ parameters: Type.Optional(Body(parameters)) }), Type.Null()]));
 
 export function snapshotRoutes(v1Jobs: V1Jobs): RouteModule {
-  return (app, { device, jobs }: AppDeps) => {
+  return (app, { device }: AppDeps) => {
     const tags = ["v1 snapshots"];
     const provisioning = { permission: "provisioning" } as const;
     const accepted202 = { 202: JobSchema, ...errorResponses() };
-    const enqueue = (request: FastifyRequest, kind: string, params: unknown) =>
-      jobs.enqueue(kind, params, principalOf(request).user.id, jobRequestOf(request));
 
     /** Every pair matching `filter`, read page by page (each page starts after the last key). */
     const listAll = async (filter: Omit<SnapshotFilter, "startId" | "count">) => {
@@ -210,7 +199,7 @@ export function snapshotRoutes(v1Jobs: V1Jobs): RouteModule {
         },
         async (request, reply) => {
           const spec = pairCreateOf(request.body);
-          return v1Jobs.accepted(request, reply, await enqueue(request, SNAPSHOT_JOBS.createPair, spec));
+          return v1Jobs.start(request, reply, SNAPSHOT_JOBS.createPair, spec);
         },
       );
     }
@@ -247,7 +236,7 @@ export function snapshotRoutes(v1Jobs: V1Jobs): RouteModule {
         },
         async (request, reply) => {
           const pair = await pairAt(request.params.snapshotId);
-          return v1Jobs.accepted(request, reply, await enqueue(request, SNAPSHOT_JOBS.delete, pair));
+          return v1Jobs.start(request, reply, SNAPSHOT_JOBS.delete, pair);
         },
       );
     }
@@ -273,7 +262,7 @@ export function snapshotRoutes(v1Jobs: V1Jobs): RouteModule {
             const pair = await pairAt(request.params.snapshotId);
             const body = request.body as { parameters?: Record<string, unknown> } | null | undefined;
             const { kind, params: jobParams } = paramsOf(pair, (body?.parameters ?? {}) as never);
-            return v1Jobs.accepted(request, reply, await enqueue(request, kind, jobParams));
+            return v1Jobs.start(request, reply, kind, jobParams);
           },
         );
       }
