@@ -26,6 +26,7 @@ import { errorHandler } from "./contract/errors.ts";
 import { registerGate } from "./contract/gate.ts";
 import { registerJsonParsing } from "./contract/negotiation.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
+import { finishDocument } from "./openapi-document.ts";
 import { SHARED_SCHEMAS } from "./routes/common.ts";
 import { registerFaultHooks } from "./routes/faults.ts";
 import { ROUTES } from "./routes/index.ts";
@@ -214,6 +215,8 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
       },
       security: [{ session: [] }],
     },
+    transformObject: (documentObject) =>
+      finishDocument((documentObject as { openapiObject: object }).openapiObject, app.routeCatalog),
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PATH, uiConfig: { docExpansion: "list" } });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());
