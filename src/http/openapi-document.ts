@@ -81,8 +81,6 @@ const FACES: [RegExp, string][] = [
   [/^\/ConfigurationManager\/simple\/v1\/objects/, "simple"],
   [/^\/ConfigurationManager\/v1\/objects\/storages\/\{storageDeviceId\}(?=\/)/, "v1Storage"],
   [/^\/ConfigurationManager\/v1\/objects/, "v1"],
-  [/^\/ConfigurationManager\/simple\/v1/, "simple"],
-  [/^\/ConfigurationManager\/v1/, "v1"],
   [/^\/blockplane\/v1/, "blockplane"],
 ];
 

@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { FULL, type Reply, SIMPLE, startServer, type TestServer } from "../support/server.ts";
-
-const WAIT = { "Response-Job-Status": "Completed;", "Response-Max-Wait": "30" };
+import { heldChanges, lastPart, v1Array } from "../support/v1.ts";
 
 describe("v1 host groups, initiators and LUN paths", () => {
   let s: TestServer;
@@ -18,20 +17,7 @@ describe("v1 host groups, initiators and LUN paths", () => {
   const unique = (prefix: string) => `${prefix}-${process.pid % 1000}-${++seq}`;
   const wwn = () => `10000000${String(++seq).padStart(8, "0")}`;
 
-  /** A change held until its job completes: answers the job. */
-  async function change(method: string, url: string, body?: unknown) {
-    const r = await s.request(method, url, { headers: WAIT, ...(body !== undefined ? { body } : {}) });
-    assert.ok(r.status === 200 || r.status === 202, `${method} ${url}: ${r.status} ${r.text}`);
-    assert.equal(r.body.status, "Completed", r.text);
-    return r.body;
-  }
-  async function succeeded(method: string, url: string, body?: unknown) {
-    const job = await change(method, url, body);
-    assert.equal(job.state, "Succeeded", JSON.stringify(job));
-    return job;
-  }
-  const lastPart = (job: { affectedResources: string[] }) =>
-    (job.affectedResources[0] as string).split("/").pop() as string;
+  const { change, succeeded } = heldChanges(() => s, [200, 202]);
 
   async function volume(): Promise<number> {
     const r = await s.post(`${SIMPLE}/volumes`, { capacity: 1024, poolId });
@@ -41,13 +27,7 @@ describe("v1 host groups, initiators and LUN paths", () => {
 
   before(async () => {
     s = await startServer();
-    const storages = await s.get(`${FULL}/storages`);
-    scoped = `${FULL}/storages/${storages.body.data[0].storageDeviceId}`;
-    const pool = await s.post(`${SIMPLE}/pools`, {
-      name: "hg-pool",
-      drives: [{ driveTypeCode: "SNR5A-R960NC", dataDriveCount: 5, raidLevel: "RAID5" }],
-    });
-    poolId = Number((await s.waitJob(pool.body)).operationDetails[0].resourceId);
+    ({ scoped, poolId } = await v1Array(s, "hg-pool"));
   });
   after(() => s.close());
 

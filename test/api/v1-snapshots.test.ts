@@ -5,9 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { FULL, SIMPLE, startServer, type TestServer } from "../support/server.ts";
-
-const WAIT = { "Response-Job-Status": "Completed;", "Response-Max-Wait": "30" };
+import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
+import { heldChanges, lastPart, v1Array } from "../support/v1.ts";
 
 describe("v1 Thin Image pairs", () => {
   let s: TestServer;
@@ -16,25 +15,12 @@ describe("v1 Thin Image pairs", () => {
   let seq = 0;
   const group = (kind = "snap") => `HBSD-${kind}${++seq}`;
 
-  /** A change held until its job completes: answers the job. */
-  async function change(method: string, url: string, body?: unknown) {
-    const r = await s.request(method, url, { headers: WAIT, ...(body !== undefined ? { body } : {}) });
-    assert.equal(r.status, 202, `${method} ${url}: ${r.status} ${r.text}`);
-    assert.equal(r.body.status, "Completed", r.text);
-    return r.body;
-  }
-  async function succeeded(method: string, url: string, body?: unknown) {
-    const job = await change(method, url, body);
-    assert.equal(job.state, "Succeeded", JSON.stringify(job));
-    return job;
-  }
+  const { change, succeeded } = heldChanges(() => s);
   async function refusedWith(ssb: [string, string], method: string, url: string, body?: unknown) {
     const job = await change(method, url, body);
     assert.equal(job.state, "Failed", JSON.stringify(job));
     assert.deepEqual([job.error.errorCode.SSB1, job.error.errorCode.SSB2], ssb, JSON.stringify(job.error));
   }
-  const lastPart = (job: { affectedResources: string[] }) =>
-    (job.affectedResources[0] as string).split("/").pop() as string;
 
   async function ldev(capacity = "1G"): Promise<number> {
     const job = await succeeded("POST", `${scoped}/ldevs`, { byteFormatCapacity: capacity, poolId });
@@ -66,13 +52,7 @@ describe("v1 Thin Image pairs", () => {
 
   before(async () => {
     s = await startServer();
-    const storages = await s.get(`${FULL}/storages`);
-    scoped = `${FULL}/storages/${storages.body.data[0].storageDeviceId}`;
-    const pool = await s.post(`${SIMPLE}/pools`, {
-      name: "ti-pool",
-      drives: [{ driveTypeCode: "SNR5A-R960NC", dataDriveCount: 5, raidLevel: "RAID5" }],
-    });
-    poolId = Number((await s.waitJob(pool.body)).operationDetails[0].resourceId);
+    ({ scoped, poolId } = await v1Array(s, "ti-pool"));
   });
   after(() => s.close());
 

@@ -275,6 +275,14 @@ export function snapshotsOps(ctx: SimContext): SnapshotsPort {
       .execute();
   }
 
+  async function deletePair(tx: Db, masterVolumeId: number, snapshotId: number) {
+    await tx
+      .deleteFrom("snapshots")
+      .where("master_volume_id", "=", masterVolumeId)
+      .where("snapshot_id", "=", snapshotId)
+      .execute();
+  }
+
   const pairName = (row: SnapshotsTable) => `${row.master_volume_id},${row.snapshot_id}`;
   const wrongStatus = (row: SnapshotsTable, action: string) =>
     refused(
@@ -454,11 +462,7 @@ export function snapshotsOps(ctx: SimContext): SnapshotsPort {
         if (row.mapped_volume_id === null) throw noSecondary(row);
         const master = await lockMaster(tx, masterVolumeId);
         await copyData(tx, master, Number(row.mapped_volume_id));
-        await tx
-          .deleteFrom("snapshots")
-          .where("master_volume_id", "=", masterVolumeId)
-          .where("snapshot_id", "=", snapshotId)
-          .execute();
+        await deletePair(tx, masterVolumeId, snapshotId);
       });
     },
 
@@ -543,13 +547,8 @@ export function snapshotsOps(ctx: SimContext): SnapshotsPort {
 
     deleteSnapshot(masterVolumeId: number, snapshotId: number, opts: CallOptions): Promise<void> {
       return transact(ctx, opts, async (tx) => {
-        const row = await forUpdate(ctx.store, one(tx, masterVolumeId, snapshotId)).executeTakeFirst();
-        if (!row) throw absent(masterVolumeId, snapshotId);
-        await tx
-          .deleteFrom("snapshots")
-          .where("master_volume_id", "=", masterVolumeId)
-          .where("snapshot_id", "=", snapshotId)
-          .execute();
+        await lockPair(tx, masterVolumeId, snapshotId);
+        await deletePair(tx, masterVolumeId, snapshotId);
       });
     },
 
