@@ -25,6 +25,7 @@ import { type AuthMode, accessOf } from "./contract/auth.ts";
 import { errorHandler } from "./contract/errors.ts";
 import { registerGate } from "./contract/gate.ts";
 import { registerJsonParsing } from "./contract/negotiation.ts";
+import { registerInFlightDrain } from "./in-flight.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
 import { finishDocument } from "./openapi-document.ts";
 import { SHARED_SCHEMAS } from "./routes/common.ts";
@@ -191,6 +192,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   app.decorateRequest("principal", undefined);
   registerJsonParsing(app);
   registerObservability(app, deps);
+  registerInFlightDrain(app);
   registerGate(app, deps);
   if (deps.faults) registerFaultHooks(app, deps.faults);
 

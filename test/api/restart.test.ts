@@ -460,4 +460,32 @@ describe("jobs across crashes and restarts", () => {
       await a.close();
     }
   });
+
+  test("closing waits for requests being answered in-process: each ends in its answer or a 503, never a 500", async () => {
+    const a = await startServer();
+    try {
+      const pool = await a.post(`${SIMPLE}/pools`, {
+        name: "closing-pool",
+        drives: [{ driveTypeCode: "SNR5A-R960NC", dataDriveCount: 5, raidLevel: "RAID5" }],
+      });
+      const poolId = Number((await a.waitJob(pool.body)).operationDetails[0].resourceId);
+      // Reads and changes of both faces in flight, injected (no connection for close to wait on).
+      const inFlight = Array.from({ length: 24 }, (_, i) =>
+        i % 3 === 0
+          ? a.post(`${SIMPLE}/volumes`, { poolId, capacity: 1024, number: 2 })
+          : i % 3 === 1
+            ? a.get(`${SIMPLE}/volumes?poolId=${poolId}`)
+            : a.get(`${FULL}/ldevs?ldevOption=defined&count=100`),
+      );
+      await a.bp.close();
+      const statuses = (await Promise.all(inFlight)).map((r) => r.status);
+      assert.deepEqual(
+        statuses.filter((s) => s !== 200 && s !== 202 && s !== 503),
+        [],
+        `answers during close: ${statuses.join(" ")}`,
+      );
+    } finally {
+      await a.close();
+    }
+  });
 });
