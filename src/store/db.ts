@@ -308,7 +308,7 @@ function probeWrite(db: () => Db): () => Promise<void> {
   };
 }
 
-function openSqlite(dataDir: string, retryAfter: number): Store {
+function openSqlite(dataDir: string, retryAfter: number, durable = true): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, "blockplane.db");
   const existed = checkStoreFile(file);
@@ -318,9 +318,11 @@ function openSqlite(dataDir: string, retryAfter: number): Store {
     sqlite.pragma("busy_timeout = 5000");
     // Checked before anything is written to it: a file refused is left as it was found.
     if (existed) integrityCheckMs = checkSqliteStore(sqlite, file).checkMs;
-    // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
+    // WAL lets readers run beside the writer; FULL makes every commit durable before it is
+    // acknowledged. A throw-away store outlives no crash, so it need not wait for the disk: OFF
+    // still survives the process dying (only the OS's crash could lose or damage what it wrote).
     sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = FULL");
+    sqlite.pragma(durable ? "synchronous = FULL" : "synchronous = OFF");
     sqlite.pragma("foreign_keys = ON");
   } catch (err) {
     sqlite.close();
@@ -357,7 +359,8 @@ function openSqlite(dataDir: string, retryAfter: number): Store {
 
 /**
  * A throw-away store: the embedded SQLite store, as every other start has it (WAL, the read-only
- * connection beside the writer, the reserve), in a new temporary directory that closing removes.
+ * connection beside the writer, the reserve), in a new temporary directory that closing removes,
+ * without waiting for the disk at each commit.
  * Not SQLite's ":memory:": a second connection to it would be a second, empty database (the
  * read-only connection could not see the writer's commits), and it has no write-ahead log.
  */
@@ -365,7 +368,7 @@ function openThrowAway(retryAfter: number): Store {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "blockplane-memory-"));
   let store: Store;
   try {
-    store = openSqlite(dir, retryAfter);
+    store = openSqlite(dir, retryAfter, false);
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;

@@ -9,7 +9,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
+import { sql } from "kysely";
 import { type RunningBlockplane, startBlockplane } from "../../src/harness.ts";
+import { openStore } from "../../src/store/db.ts";
 import { httpRequest, killAllServers, spawnServer, startServerProcess, tempDir } from "../support/process.ts";
 import { basic, freshDatabase } from "../support/server.ts";
 
@@ -161,6 +163,30 @@ describe("startBlockplane", { timeout: 240_000 }, () => {
     await assert.rejects(startBlockplane({ model: "VSP Z9" }), /unknown array model "VSP Z9"/);
     await assert.rejects(startBlockplane({ adminPassword: "short" }), /at least 8 characters/);
     assert.deepEqual(memoryDirs(), before);
+  });
+
+  test("a memory store is the embedded store in WAL, not waiting for the disk; a data dir's waits", async () => {
+    const pragmas = async (store: Awaited<ReturnType<typeof openStore>>) => ({
+      journal: (await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db)).rows[0]
+        ?.journal_mode,
+      synchronous: (await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db)).rows[0]
+        ?.synchronous,
+    });
+    const memory = await openStore({ dataDir: "/nonexistent", store: "memory" });
+    try {
+      assert.equal(memory.dialect, "sqlite");
+      assert.deepEqual(await pragmas(memory), { journal: "wal", synchronous: 0 });
+    } finally {
+      await memory.close();
+    }
+    const dataDir = tempDir("blockplane-harness-durable-");
+    dirs.push(dataDir);
+    const durable = await openStore({ dataDir });
+    try {
+      assert.deepEqual(await pragmas(durable), { journal: "wal", synchronous: 2 });
+    } finally {
+      await durable.close();
+    }
   });
 
   test("blockplane serve --store memory: a new array each start, removed when the server stops", async () => {
