@@ -7,7 +7,8 @@ import { pathToFileURL } from "node:url";
 import pino from "pino";
 import { ConfigError, loadConfig, usage } from "./config.ts";
 import { loggerOptions } from "./http/observability.ts";
-import { assemble } from "./server.ts";
+import { start } from "./server.ts";
+import { SeedRefused } from "./services/array-state.ts";
 import { StoreUnusable } from "./store/integrity.ts";
 
 /** Runs the server with the given flags until a signal stops it; `command` names it in the usage text. */
@@ -15,7 +16,7 @@ export async function serve(argv: string[], command = "npm start --"): Promise<v
   try {
     await run(argv, command);
   } catch (err) {
-    if (err instanceof StoreUnusable) {
+    if (err instanceof StoreUnusable || err instanceof SeedRefused) {
       // The operator's problem, said in one line: a stack trace would bury it.
       process.stderr.write(`blockplane: cannot start: ${err.message}\n`);
       process.exit(1);
@@ -43,19 +44,19 @@ async function run(argv: string[], command: string): Promise<void> {
     throw err;
   }
   const logger = pino(loggerOptions(config.logLevel));
-  const server = await assemble(config, { logger });
+  const server = await start(config, { logger });
   if (server.initialAdmin?.password) {
     // Printed once, on the first start of an empty store, to the terminal rather than the log.
     process.stdout.write(
       `\nInitial administrator created.\n  user:     ${server.initialAdmin.name}\n  password: ${server.initialAdmin.password}\nKeep it safe: it is not shown again.\n\n`,
     );
   }
-  const address = await server.app.listen({ host: config.host, port: config.port });
   logger.info(
     {
-      address,
-      store: server.store.dialect,
-      dataDir: config.databaseUrl ? undefined : config.dataDir,
+      address: server.url,
+      store: config.store === "memory" ? "memory" : server.store.dialect,
+      dataDir: config.databaseUrl || config.store === "memory" ? undefined : config.dataDir,
+      ...(config.seed ? { seed: config.seed.file } : {}),
       integrityCheckMs: server.store.integrityCheckMs,
     },
     "blockplane is listening",

@@ -3,6 +3,7 @@
  * main.ts runs it as a process; tests build it in-process and talk to it with app.inject or HTTP.
  */
 import fs from "node:fs";
+import type { AddressInfo } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
 import { withDeadline } from "./device/deadline.ts";
@@ -12,6 +13,13 @@ import { createSimulator } from "./device/simulator/index.ts";
 import { type App, buildApp } from "./http/app.ts";
 import { Metrics } from "./metrics.ts";
 import { AccountsService } from "./services/accounts.ts";
+import {
+  ArrayStateService,
+  loadSeed,
+  readSeed,
+  type SeedOutcome,
+  seedIdentity,
+} from "./services/array-state.ts";
 import { registerJobHandlers } from "./services/index.ts";
 import { MeasuredJobsService } from "./services/job-metrics.ts";
 import { type JobsService, JobWorker } from "./services/jobs.ts";
@@ -27,6 +35,9 @@ export interface Blockplane {
   jobs: JobsService;
   worker: JobWorker;
   maintenance: MaintenanceService;
+  arrayState: ArrayStateService;
+  /** The config the server runs with: the given one, with the array identity of its seed file. */
+  config: Config;
   /** Present when fault injection is enabled. */
   faults: FaultInjector | undefined;
   /** Set when this start created the initial administrator. */
@@ -65,10 +76,16 @@ function watchStoreHealth(store: Store, log: FastifyBaseLogger, resume: () => vo
   });
 }
 
-export async function assemble(config: Config, options: AssembleOptions = {}): Promise<Blockplane> {
+export async function assemble(given: Config, options: AssembleOptions = {}): Promise<Blockplane> {
   const now = options.now ?? Date.now;
+  // A seed file is read and checked before the store is touched, and names the array's identity.
+  const seed = given.seed ? readSeed(given.seed) : undefined;
+  const config = seed ? { ...given, array: seedIdentity(given, seed) } : given;
   const store = await openStore(config);
   try {
+    const seeded: SeedOutcome | undefined = seed
+      ? await loadSeed(store, seed, config.adminPassword, now)
+      : undefined;
     const simulator = await createSimulator(store, { identity: config.array, now });
     const faults = config.faults
       ? new FaultInjector(store, {
@@ -104,9 +121,12 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
       metrics,
     );
     registerJobHandlers(jobs);
-    const initialAdmin = await accounts.ensureAdministrator(config.adminPassword);
+    const initialAdmin = seeded?.loaded
+      ? seeded.initialAdmin
+      : await accounts.ensureAdministrator(config.adminPassword);
+    const arrayState = new ArrayStateService(store, config.array, now);
     const app = await buildApp(
-      { config, accounts, jobs, device, now, maintenance, faults, store, metrics },
+      { config, accounts, jobs, device, now, maintenance, faults, store, metrics, arrayState },
       options.logger ?? false,
     );
     const worker = new JobWorker(
@@ -137,6 +157,8 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
       jobs,
       worker,
       maintenance,
+      arrayState,
+      config,
       faults,
       initialAdmin,
       close() {
@@ -152,4 +174,32 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
     await store.close();
     throw err;
   }
+}
+
+/** A server assembled and listening. */
+export interface Running extends Blockplane {
+  /** Where it listens, e.g. http://127.0.0.1:8080. */
+  url: string;
+}
+
+/**
+ * Assembles the server and listens on the config's host and port (0 picks a free one): the start
+ * of the process (main.ts) and of the in-process harness (harness.ts). A failure to listen closes
+ * what was assembled.
+ */
+export async function start(config: Config, options: AssembleOptions = {}): Promise<Running> {
+  const server = await assemble(config, options);
+  let url: string;
+  try {
+    await server.app.listen({ host: config.host, port: config.port });
+    const { port } = server.app.server.address() as AddressInfo;
+    // A server listening on every address is reached on loopback.
+    const reach = config.host === "0.0.0.0" ? "127.0.0.1" : config.host === "::" ? "::1" : config.host;
+    const host = reach.includes(":") ? `[${reach}]` : reach;
+    url = `${config.tls ? "https" : "http"}://${host}:${port}`;
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return Object.assign(server, { url });
 }

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { keepRenewedSession } from "./client.ts";
+import { arrayCommands } from "./commands/array.ts";
 import { connectionsCommands } from "./commands/connections.ts";
 import { faultsCommands } from "./commands/faults.ts";
 import { jobsCommands } from "./commands/jobs.ts";
@@ -56,6 +57,7 @@ function program(ctx: CliContext): Command {
   jobsCommands(cli, ctx);
   maintenanceCommands(cli, ctx);
   faultsCommands(cli, ctx);
+  arrayCommands(cli, ctx);
   return cli;
 }
 

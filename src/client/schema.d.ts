@@ -944,6 +944,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/blockplane/v1/array/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the array's whole configuration
+         * @description One JSON document ("format": "blockplane-array/1"): the array's identity, drives, pools, volumes and their QoS, ports, servers and their HBAs and iSCSI names, host groups with their initiators and LUN paths, connections, snapshots and snapshot groups, and the users. A server started with --seed on a new store loads it. Sessions, jobs, maintenance and fault rules are not in it, nor password hashes unless passwordHashes=true.
+         */
+        get: operations["blockplaneGetArrayExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/blockplane/v1/array/actions/reset/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset the array to its factory state
+         * @description Removes every pool, volume, server, connection, snapshot and host group and the array's idempotency records, frees every drive, sets every port to its defaults, and makes the seeded pool again when --seed-pool is on. Users, sessions, command statuses, fault rules and maintenance stay. Run it when no job is running.
+         */
+        post: operations["blockplanePostArrayReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -11707,6 +11747,378 @@ export interface operations {
         };
     };
     blockplanePostFaultsResetArray: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        affectedResources: string[];
+                        operationDetails: {
+                            operationType: string;
+                            resourceType: string;
+                            resourceId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An invalid header, query parameter, object ID or body. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authorization is missing or failed. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no permission for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such URL or resource. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Accept header asks for a media type the API does not serve. */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body's media type, encoding or charset is not supported. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An internal error; an operation on several resources reports what succeeded in partialSuccessResponses. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description Busy or under maintenance: retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description The storage device did not answer in time. */
+            504: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    blockplaneGetArrayExport: {
+        parameters: {
+            query?: {
+                /** @description true: include each user's password hash (a secret), so that a seeded store's users log in */
+                passwordHashes?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        format: "blockplane-array/1";
+                        array: {
+                            /** @description the model of the simulated array, e.g. VSP E1090 */
+                            model: string;
+                            serial: string;
+                            nickname: string;
+                            gumVersion: string;
+                            dkcMicroVersion: string;
+                        };
+                        pools: {
+                            id: number;
+                            name: string;
+                            raidLevel: string;
+                            driveTypeCode: string;
+                            totalCapacity: number;
+                            thresholdWarning: number;
+                            thresholdDepletion: number;
+                            isEncryptionEnabled: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            parityGroupType: string;
+                        }[];
+                        drives: {
+                            location: string;
+                            driveTypeCode: string;
+                            driveType: string;
+                            driveInterface: string;
+                            capacityMib: number;
+                            poolId: number | null;
+                        }[];
+                        volumes: {
+                            id: number;
+                            nickname: string;
+                            poolId: number;
+                            totalCapacity: number;
+                            usedCapacity: number;
+                            savingSetting: string;
+                            isDataReductionShareEnabled: boolean;
+                            compressionAcceleration: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        volumeQos: {
+                            volumeId: number;
+                            upperIops: number | null;
+                            upperTransferRate: number | null;
+                            lowerIops: number | null;
+                            lowerTransferRate: number | null;
+                            responsePriority: number | null;
+                            upperAlertAllowableTime: number | null;
+                            lowerAlertAllowableTime: number | null;
+                            responseAlertAllowableTime: number | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        ports: {
+                            id: string;
+                            protocol: "FC" | "iSCSI" | "NVME_TCP";
+                            wwn: string | null;
+                            iscsiName: string | null;
+                            portSpeed: string;
+                            portSecurity: boolean;
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        servers: {
+                            id: number;
+                            nickname: string;
+                            protocol: "FC" | "iSCSI" | "Undefined";
+                            osType: string;
+                            osTypeOptions: number[];
+                            isReserved: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        hbas: {
+                            serverId: number;
+                            name: string;
+                            kind: "wwn" | "iscsi";
+                        }[];
+                        hostGroups: {
+                            portId: string;
+                            hostGroupNumber: number;
+                            hostGroupName: string;
+                            targetIscsiName: string | null;
+                            hostMode: string;
+                            hostModeOptions: number[];
+                            serverId: number | null;
+                        }[];
+                        hostGroupInitiators: {
+                            portId: string;
+                            hostGroupNumber: number;
+                            name: string;
+                            kind: "wwn" | "iscsi";
+                        }[];
+                        lunPaths: {
+                            portId: string;
+                            hostGroupNumber: number;
+                            lun: number;
+                            volumeId: number;
+                        }[];
+                        connections: {
+                            volumeId: number;
+                            serverId: number;
+                            lun: number;
+                        }[];
+                        snapshots: {
+                            masterVolumeId: number;
+                            snapshotId: number;
+                            poolId: number;
+                            snapshotGroupName: string;
+                            type: string;
+                            status: string;
+                            /** Format: date-time */
+                            snapshotDate: string;
+                            mappedVolumeId: number | null;
+                            rootVolumeId: number;
+                            usedCapacity: number;
+                            canCascade: boolean;
+                        }[];
+                        users: {
+                            id: number;
+                            name: string;
+                            roles: ("Storage Administrator (View Only)" | "Storage Administrator (Provisioning)" | "Storage Administrator (Local Copy)" | "Storage Administrator (System Resource Management)" | "Security Administrator (View & Modify)")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description the argon2 hash of the password: exported only when asked for (passwordHashes=true) */
+                            passwordHash?: string;
+                            /** @description seed files only: a password in plain text, hashed when the file is loaded; never exported */
+                            password?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An invalid header, query parameter, object ID or body. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authorization is missing or failed. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no permission for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such URL or resource. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Accept header asks for a media type the API does not serve. */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body's media type, encoding or charset is not supported. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An internal error; an operation on several resources reports what succeeded in partialSuccessResponses. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description Busy or under maintenance: retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description The storage device did not answer in time. */
+            504: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    blockplanePostArrayReset: {
         parameters: {
             query?: never;
             header?: never;

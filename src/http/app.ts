@@ -18,6 +18,7 @@ import type { Device } from "../device/port.ts";
 import type { Permission } from "../domain/roles.ts";
 import type { Metrics } from "../metrics.ts";
 import type { AccountsService } from "../services/accounts.ts";
+import type { ArrayStateService } from "../services/array-state.ts";
 import type { JobsService } from "../services/jobs.ts";
 import type { MaintenanceService } from "../services/maintenance.ts";
 import type { Store } from "../store/db.ts";
@@ -43,6 +44,7 @@ export interface AppDeps {
   faults: FaultInjector | undefined;
   store: Store;
   metrics: Metrics;
+  arrayState: ArrayStateService;
 }
 
 export type App = FastifyInstance<

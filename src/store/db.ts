@@ -7,6 +7,7 @@
  *   claimed with `FOR UPDATE` (see `forUpdate`) where two instances could race.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import SQLite from "better-sqlite3";
 import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect } from "kysely";
@@ -263,6 +264,11 @@ export interface Store {
 export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /**
+   * "memory": a new SQLite store in a temporary directory of its own, removed when the store
+   * closes; dataDir and databaseUrl are not used. "persistent" (the default): theirs.
+   */
+  store?: "persistent" | "memory";
   /** The last migration to run; all of them by default (only tests of an upgrade stop earlier). */
   schemaUpTo?: string;
   /** Retry-After of the 503 answered while the store's disk is full; 5 s by default. */
@@ -275,9 +281,12 @@ export interface StoreOptions {
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const retryAfter = options.busyRetryAfterSeconds ?? 5;
-  const store = options.databaseUrl
-    ? openPostgres(options.databaseUrl, retryAfter)
-    : openSqlite(options.dataDir, retryAfter);
+  const store =
+    options.store === "memory"
+      ? openThrowAway(retryAfter)
+      : options.databaseUrl
+        ? openPostgres(options.databaseUrl, retryAfter)
+        : openSqlite(options.dataDir, retryAfter);
   try {
     if (store.dialect === "postgres") await refuseForeignDatabase(store.db, options.databaseUrl as string);
     await migrate(store.db, options.schemaUpTo);
@@ -299,7 +308,7 @@ function probeWrite(db: () => Db): () => Promise<void> {
   };
 }
 
-function openSqlite(dataDir: string, retryAfter: number): Store {
+function openSqlite(dataDir: string, retryAfter: number, durable = true): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, "blockplane.db");
   const existed = checkStoreFile(file);
@@ -309,9 +318,11 @@ function openSqlite(dataDir: string, retryAfter: number): Store {
     sqlite.pragma("busy_timeout = 5000");
     // Checked before anything is written to it: a file refused is left as it was found.
     if (existed) integrityCheckMs = checkSqliteStore(sqlite, file).checkMs;
-    // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
+    // WAL lets readers run beside the writer; FULL makes every commit durable before it is
+    // acknowledged. A throw-away store outlives no crash, so it need not wait for the disk: OFF
+    // still survives the process dying (only the OS's crash could lose or damage what it wrote).
     sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = FULL");
+    sqlite.pragma(durable ? "synchronous = FULL" : "synchronous = OFF");
     sqlite.pragma("foreign_keys = ON");
   } catch (err) {
     sqlite.close();
@@ -342,6 +353,34 @@ function openSqlite(dataDir: string, retryAfter: number): Store {
       health.stop();
       await db.destroy();
       reader.close();
+    },
+  };
+}
+
+/**
+ * A throw-away store: the embedded SQLite store, as every other start has it (WAL, the read-only
+ * connection beside the writer, the reserve), in a new temporary directory that closing removes,
+ * without waiting for the disk at each commit.
+ * Not SQLite's ":memory:": a second connection to it would be a second, empty database (the
+ * read-only connection could not see the writer's commits), and it has no write-ahead log.
+ */
+function openThrowAway(retryAfter: number): Store {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "blockplane-memory-"));
+  let store: Store;
+  try {
+    store = openSqlite(dir, retryAfter, false);
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    ...store,
+    async close() {
+      try {
+        await store.close();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }
