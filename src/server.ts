@@ -163,9 +163,17 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
       initialAdmin,
       close() {
         closing ??= (async () => {
-          await app.close();
-          await worker.stop();
-          await store.close();
+          // Each part is closed even when one before it fails (an app that never finished
+          // booting): a memory store must still remove its directory.
+          try {
+            await app.close();
+          } finally {
+            try {
+              await worker.stop();
+            } finally {
+              await store.close();
+            }
+          }
         })();
         return closing;
       },

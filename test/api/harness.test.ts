@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
@@ -77,10 +78,13 @@ describe("startBlockplane", { timeout: 240_000 }, () => {
   });
 
   test("two at once listen on two ports, each with its own array", async () => {
-    const [a, b] = await Promise.all([
-      startBlockplane({ adminPassword: "first-password", seedPool: false }),
-      startBlockplane({ adminPassword: "second-password" }),
-    ]);
+    // Started one after the other: each start's plugins must boot within Fastify's 10 s, which two
+    // at once on a loaded 2-core machine may miss.
+    const a = await startBlockplane({ adminPassword: "first-password", seedPool: false });
+    const b = await startBlockplane({ adminPassword: "second-password" }).catch(async (err) => {
+      await a.close();
+      throw err;
+    });
     try {
       assert.notEqual(a.url, b.url);
       assert.equal(a.credentials.password, "first-password");
@@ -160,6 +164,15 @@ describe("startBlockplane", { timeout: 240_000 }, () => {
       await bp.close();
     }
     const before = memoryDirs();
+    // A port taken: the start fails, and what it had opened is closed and removed.
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = taken.address() as net.AddressInfo;
+      await assert.rejects(startBlockplane({ port }), /EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
     await assert.rejects(startBlockplane({ model: "VSP Z9" }), /unknown array model "VSP Z9"/);
     await assert.rejects(startBlockplane({ adminPassword: "short" }), /at least 8 characters/);
     assert.deepEqual(memoryDirs(), before);
