@@ -140,6 +140,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ConfigurationManager/simple/v1/objects/command-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the statuses of asynchronous operations, at most 100 from startId
+         * @description Your own operations' statuses (everyone's for a Security Administrator), in id order, as `GET command-status/{id}` answers each.
+         */
+        get: operations["simpleGetCommandStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ConfigurationManager/simple/v1/objects/command-status/{id}": {
         parameters: {
             query?: never;
@@ -3529,6 +3549,178 @@ export interface operations {
                                 masterVolumeIds: number[];
                             }[];
                         };
+                    };
+                };
+            };
+            /** @description An invalid header, query parameter, object ID or body. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authorization is missing or failed. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no permission for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such URL or resource. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Accept header asks for a media type the API does not serve. */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body's media type, encoding or charset is not supported. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An internal error; an operation on several resources reports what succeeded in partialSuccessResponses. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description Busy or under maintenance: retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description The storage device did not answer in time. */
+            504: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    simpleGetCommandStatus: {
+        parameters: {
+            query?: {
+                /** @description The startId. */
+                startId?: number;
+                /** @description The most items to answer. */
+                count?: number;
+                /** @description The progress. */
+                progress?: "unexecuted" | "processing" | "completed";
+                /** @description Only resources in this status. */
+                status?: "normal" | "error";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: number;
+                            progress: "unexecuted" | "processing" | "completed";
+                            /** @description Present once completed. */
+                            status?: "normal" | "error";
+                            /** @description URLs of the resources the operation changed; on failure only those confirmed done. */
+                            affectedResources?: string[];
+                            operationDetails?: {
+                                operationType: "CREATE" | "UPDATE" | "DELETE";
+                                /** @description e.g. "Volume", "Pool", "Server", "Snapshot", "CommandStatus" */
+                                resourceType: string;
+                                resourceId: string;
+                            }[];
+                            /** @description On failure: URL of the resource that failed. */
+                            errorResource?: string;
+                            /** @description The storage system's own code for the error (hex strings). */
+                            errorCode?: {
+                                SSB1: string;
+                                SSB2: string;
+                            };
+                            /** @description On failure: the most severe error's message. */
+                            errorMessage?: string;
+                            /** @description When an operation over several resources failed: every failure, most severe first. */
+                            errorResponses?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            }[];
+                            /** @description When an operation over several resources failed: what each item done did. */
+                            partialSuccessResponses?: {
+                                affectedResources: string[];
+                                operationDetails: {
+                                    operationType: string;
+                                    resourceType: string;
+                                    resourceId: string;
+                                }[];
+                            }[];
+                        }[];
+                        count: number;
+                        totalCount: number;
+                        hasNext: boolean;
                     };
                 };
             };

@@ -220,16 +220,22 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one `blockplane` command to its end. */
-export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: "pipe" });
+export interface CliProcess {
+  child: ChildProcess;
+  /** Resolves when the command has ended, with its exit code and output. */
+  done: Promise<CliResult>;
+}
+
+/** Starts one `blockplane` command, for a test that signals it or writes to it while it runs. */
+export function spawnCli(args: string[], env: Record<string, string> = {}, input?: string): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: "pipe" });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
+    child.stdout?.on("data", (d: Buffer) => {
       stdout += d.toString();
     });
-    child.stderr.on("data", (d: Buffer) => {
+    child.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
     // A command that hangs fails its test instead of holding the whole file.
@@ -239,8 +245,14 @@ export function runCli(args: string[], env: Record<string, string> = {}, input?:
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(input ?? "");
   });
+  if (input !== undefined) child.stdin?.end(input);
+  return { child, done };
+}
+
+/** Runs one `blockplane` command to its end. */
+export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+  return spawnCli(args, env, input ?? "").done;
 }
 
 export interface HttpAnswer {

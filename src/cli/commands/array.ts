@@ -11,7 +11,7 @@ import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { json } from "../output.ts";
 import { confirm } from "../prompt.ts";
-import { type OutputOptions, show, withJson } from "./common.ts";
+import { forPrograms, show } from "./common.ts";
 
 const EXPORT = "/blockplane/v1/array/export";
 const RESET = "/blockplane/v1/array/actions/reset/invoke";
@@ -58,6 +58,7 @@ export function arrayCommands(program: Command, ctx: CliContext): void {
         return;
       }
       writeWhole(options.file, json(doc), options.passwordHashes === true);
+      if (forPrograms(ctx)) return;
       const counts = [
         `${doc.pools.length} pools`,
         `${doc.volumes.length} volumes`,
@@ -70,15 +71,13 @@ export function arrayCommands(program: Command, ctx: CliContext): void {
       );
     });
 
-  withJson(
-    array
-      .command("reset")
-      .description(
-        "return the array to its factory state: every pool, volume, server, connection and snapshot is removed",
-      ),
-  )
+  array
+    .command("reset")
+    .description(
+      "return the array to its factory state: every pool, volume, server, connection and snapshot is removed",
+    )
     .option("--yes", "do not ask for confirmation")
-    .action(async (options: OutputOptions & { yes?: boolean }) => {
+    .action(async (options: { yes?: boolean }) => {
       if (!options.yes) {
         const answer = await confirm(
           `Reset the array of ${connect(ctx).baseUrl} to its factory state, removing every pool, ` +
@@ -90,6 +89,6 @@ export function arrayCommands(program: Command, ctx: CliContext): void {
         if (!answer) throw new UsageError("Not confirmed: the array was not reset.");
       }
       const done = check(await connect(ctx).POST(RESET));
-      show(ctx, options, done, () => "The array is back to its factory state.\n");
+      show(ctx, done, () => "The array is back to its factory state.\n");
     });
 }
