@@ -3,7 +3,6 @@
  * route, the OpenAPI document, and the routes of each resource.
  */
 
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import swagger from "@fastify/swagger";
@@ -26,6 +25,7 @@ import { type AuthMode, accessOf } from "./contract/auth.ts";
 import { errorHandler } from "./contract/errors.ts";
 import { registerGate } from "./contract/gate.ts";
 import { registerJsonParsing } from "./contract/negotiation.ts";
+import { requestIdOf } from "./contract/request-id.ts";
 import { registerInFlightDrain } from "./in-flight.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
 import { finishDocument } from "./openapi-document.ts";
@@ -172,7 +172,8 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   const app = Fastify({
     ...(https ? { https } : {}),
     ...(typeof logger === "boolean" ? { logger } : { loggerInstance: logger }),
-    genReqId: () => randomUUID(),
+    // A caller's well-formed X-Request-Id is kept, so that its traces join ours.
+    genReqId: requestIdOf,
     // Each request's logger carries its id; made only when the request logs (observability.ts).
     childLoggerFactory: requestLogger,
     bodyLimit: config.bodyLimitBytes,

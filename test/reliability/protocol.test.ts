@@ -1,0 +1,122 @@
+/**
+ * The HTTP layer against requests no HTTP client would frame that way, sent over bare sockets
+ * (test/support/raw-http.ts) to a server listening on loopback, with its log lines captured:
+ * - a caller's well-formed X-Request-Id is kept in the header, the error body and the log.
+ * State is the array's tables hashed and the counts of sessions and jobs (stateSnapshot), before and
+ * after each refused request. The figures print as `# protocol …` lines.
+ */
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { after, before, describe, test } from "node:test";
+import pino from "pino";
+import { loggerOptions } from "../../src/http/observability.ts";
+import { type RawAnswer, rawExchange } from "../support/raw-http.ts";
+import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
+
+const VOLUMES = `${SIMPLE}/volumes`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const logs: Record<string, unknown>[] = [];
+let s: TestServer;
+let port: number;
+let volumeIds: number[];
+let serverId: number;
+
+// biome-ignore lint/suspicious/noExplicitAny: a command-status or an answer read by tests
+async function ok(r: { status: number; body: unknown; text: string }, status = 202): Promise<any> {
+  assert.equal(r.status, status, r.text);
+  return status === 202 ? s.waitJob(r.body as { statusResource: string }) : r.body;
+}
+
+before(async () => {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of chunk.toString().split("\n")) if (line.trim() !== "") logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  s = await startServer({ BLOCKPLANE_SEED_POOL: "on" }, { logger: pino(loggerOptions("info"), sink) });
+  await s.bp.app.listen({ port: 0, host: "127.0.0.1" });
+  port = (s.bp.app.server.address() as AddressInfo).port;
+  const pools = await s.get(`${SIMPLE}/pools`);
+  const poolId = pools.body.data[0].id;
+  const made = await ok(await s.post(VOLUMES, { poolId, capacity: 100, number: 6 }));
+  volumeIds = made.operationDetails.map((d: { resourceId: string }) => Number(d.resourceId));
+  const server = await ok(await s.post(`${SIMPLE}/servers`, { serverNickname: "raw", protocol: "FC" }));
+  serverId = Number(server.operationDetails[0].resourceId);
+  const wwn = "50060e8000c0ffee";
+  await ok(await s.post(`${SIMPLE}/servers/${serverId}/hbas`, { hbas: [{ hbaWwn: wwn }] }));
+  await ok(await s.post(`${SIMPLE}/servers/${serverId}/paths`, { hbaWwn: wwn, portIds: ["CL1-A"] }));
+  await ok(
+    await s.post(`${SIMPLE}/volume-server-connections`, {
+      volumeIds: [volumeIds[0]],
+      serverIds: [serverId],
+    }),
+  );
+});
+after(async () => {
+  await s?.close();
+});
+
+/** The API's error body, its request id the answer's header, with `status` and `messageId`. */
+function assertErrorAnswer(a: RawAnswer | undefined, status: number, messageId: string): RawAnswer {
+  assert.ok(a, "an answer");
+  assert.equal(a.status, status, a.text);
+  assert.match(a.headers["content-type"] ?? "", /^application\/json/);
+  assert.equal(typeof a.body?.errorSource, "string", a.text);
+  assert.equal(a.body.messageId, messageId, a.text);
+  assert.equal(typeof a.body.message, "string");
+  assert.ok(a.headers["x-request-id"], "X-Request-Id");
+  assert.equal(a.body.requestId, a.headers["x-request-id"]);
+  return a;
+}
+
+describe("request ids", () => {
+  const ask = (url: string, id: string | string[]) => {
+    const ids = [id].flat();
+    const lines = ids.map((v) => `X-Request-Id: ${v}\r\n`).join("");
+    return rawExchange(port, [
+      `GET ${url} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Session ${s.adminToken}\r\n${lines}Connection: close\r\n\r\n`,
+    ]);
+  };
+
+  test("a well-formed id of the caller's is kept in the header, the error body and the log", async () => {
+    for (const id of ["trace-42:abc.DEF_9", "x".repeat(128), "7"]) {
+      const served = (await ask(`${SIMPLE}/storage`, id)).answers[0];
+      assert.equal(served?.status, 200);
+      assert.equal(served?.headers["x-request-id"], id);
+      const missing = assertErrorAnswer(
+        (await ask(`${SIMPLE}/nothing-here`, id)).answers[0],
+        404,
+        "KART20009-E",
+      );
+      assert.equal(missing.body.requestId, id);
+      assert.ok(logs.filter((l) => l.reqId === id).length >= 4, `the log names ${id}`);
+    }
+  });
+
+  test("a malformed id is replaced by a fresh one, not refused", async () => {
+    const malformed: (string | string[])[] = [
+      "x".repeat(129),
+      "has space",
+      "a/b",
+      "ünï",
+      "<script>",
+      ["a", "b"],
+    ];
+    for (const id of malformed) {
+      const a = (await ask(`${SIMPLE}/storage`, id)).answers[0];
+      assert.equal(a?.status, 200, JSON.stringify(id));
+      assert.match(a?.headers["x-request-id"] ?? "", UUID, JSON.stringify(id));
+    }
+    // An empty one too.
+    const empty = await rawExchange(port, [
+      `GET /nothing-here HTTP/1.1\r\nHost: localhost\r\nX-Request-Id:\r\nConnection: close\r\n\r\n`,
+    ]);
+    assert.match(assertErrorAnswer(empty.answers[0], 404, "KART20009-E").body.requestId, UUID);
+    console.log(
+      `# protocol (request ids): 3 well-formed ids kept, ${malformed.length + 1} malformed replaced`,
+    );
+  });
+});
