@@ -1,6 +1,7 @@
 /**
  * The HTTP layer against requests no HTTP client would frame that way, sent over bare sockets
  * (test/support/raw-http.ts) to a server listening on loopback, with its log lines captured:
+ * - a path out of the docs page's files is 404, with no error in the log;
  * - a caller's well-formed X-Request-Id is kept in the header, the error body and the log.
  * State is the array's tables hashed and the counts of sessions and jobs (stateSnapshot), before and
  * after each refused request. The figures print as `# protocol …` lines.
@@ -11,7 +12,7 @@ import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import { loggerOptions } from "../../src/http/observability.ts";
-import { type RawAnswer, rawExchange } from "../support/raw-http.ts";
+import { head, type RawAnswer, rawExchange } from "../support/raw-http.ts";
 import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 const VOLUMES = `${SIMPLE}/volumes`;
@@ -71,6 +72,37 @@ function assertErrorAnswer(a: RawAnswer | undefined, status: number, messageId: 
   assert.equal(a.body.requestId, a.headers["x-request-id"]);
   return a;
 }
+
+describe("the docs page's files", () => {
+  test("a path out of their directory is 404 with the error body, without credentials, and logs no error", async () => {
+    const from = logs.length;
+    const paths = [
+      "/blockplane/v1/docs/static/../../package.json",
+      "/blockplane/v1/docs/static/../../../../../../etc/passwd",
+      "/blockplane/v1/docs/static/./../../src/main.ts",
+      "/blockplane/v1/docs/static/..%2f..%2fpackage.json",
+      "/blockplane/v1/docs/static/..\\..\\package.json",
+    ];
+    for (const path of paths) {
+      const ex = await rawExchange(port, [head("GET", path, { Connection: "close" })]);
+      const a = assertErrorAnswer(ex.answers[0], 404, "KART20009-E");
+      assert.equal(a.body.errorSource, path);
+    }
+    // The files' other refusals are the client's too: 400, not 500.
+    const range = await rawExchange(port, [
+      head("GET", "/blockplane/v1/docs/static/swagger-ui.css", {
+        Range: "bytes=99999999-",
+        Connection: "close",
+      }),
+    ]);
+    assertErrorAnswer(range.answers[0], 400, "KART40048-E");
+    const bad = logs
+      .slice(from)
+      .filter((l) => Number(l.level) >= 50 || JSON.stringify(l).includes('"stack"'));
+    assert.deepEqual(bad, [], "no error and no stack in the log");
+    console.log(`# protocol (docs): ${paths.length} paths out of the docs' files 404, 0 error lines logged`);
+  });
+});
 
 describe("request ids", () => {
   const ask = (url: string, id: string | string[]) => {
