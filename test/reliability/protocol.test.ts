@@ -1,6 +1,8 @@
 /**
  * The HTTP layer against requests no HTTP client would frame that way, sent over bare sockets
  * (test/support/raw-http.ts) to a server listening on loopback, with its log lines captured:
+ * - a body in a content coding or a charset the API does not take is 415, one that is not UTF-8
+ *   400, and neither changes anything;
  * - a path out of the docs page's files is 404, with no error in the log;
  * - a caller's well-formed X-Request-Id is kept in the header, the error body and the log.
  * State is the array's tables hashed and the counts of sessions and jobs (stateSnapshot), before and
@@ -10,9 +12,11 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import pino from "pino";
 import { loggerOptions } from "../../src/http/observability.ts";
 import { head, type RawAnswer, rawExchange } from "../support/raw-http.ts";
+import { stateSnapshot } from "../support/reliability.ts";
 import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 const VOLUMES = `${SIMPLE}/volumes`;
@@ -23,6 +27,9 @@ let s: TestServer;
 let port: number;
 let volumeIds: number[];
 let serverId: number;
+
+const auth = () => ({ Authorization: `Session ${s.adminToken}` });
+const json = (body: unknown) => JSON.stringify(body);
 
 // biome-ignore lint/suspicious/noExplicitAny: a command-status or an answer read by tests
 async function ok(r: { status: number; body: unknown; text: string }, status = 202): Promise<any> {
@@ -72,6 +79,110 @@ function assertErrorAnswer(a: RawAnswer | undefined, status: number, messageId: 
   assert.equal(a.body.requestId, a.headers["x-request-id"]);
   return a;
 }
+
+/** Runs `send` and checks that the array, the sessions and the jobs are as they were before it. */
+async function unchanged<T>(send: () => Promise<T>): Promise<T> {
+  const before = await stateSnapshot(s.bp.store.db);
+  const result = await send();
+  // A job queued by mistake would be in the store by now; so would a change done in the handler.
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(await stateSnapshot(s.bp.store.db), before, "nothing changed");
+  return result;
+}
+
+describe("content coding and charset", () => {
+  const target = () => `${VOLUMES}/${volumeIds[5]}`;
+  const patch = (headers: Record<string, string>, body: Buffer) =>
+    rawExchange(port, [
+      Buffer.concat([
+        Buffer.from(
+          head("PATCH", target(), {
+            ...auth(),
+            "Content-Type": "application/json",
+            "Content-Length": String(body.length),
+            Connection: "close",
+            ...headers,
+          }),
+        ),
+        body,
+      ]),
+    ]);
+
+  test("a Content-Encoding or a charset the API does not take is 415, and nothing changes", async () => {
+    const plain = Buffer.from(json({ nickname: "encoded" }));
+    const cases: [string, Record<string, string>, Buffer][] = [
+      ["plain body labelled gzip", { "Content-Encoding": "gzip" }, plain],
+      ["gzip body", { "Content-Encoding": "gzip" }, gzipSync(plain)],
+      ["br", { "Content-Encoding": "br" }, plain],
+      ["two codings", { "Content-Encoding": "gzip, identity" }, plain],
+      ["latin-1", { "Content-Type": "application/json; charset=iso-8859-1" }, plain],
+      [
+        "UTF-16",
+        { "Content-Type": "application/json; charset=utf-16le" },
+        Buffer.from(plain.toString(), "utf16le"),
+      ],
+      ["unknown charset", { "Content-Type": 'application/json; charset="klingon"' }, plain],
+    ];
+    for (const [name, headers, body] of cases) {
+      const ex = await unchanged(() => patch(headers, body));
+      const a = assertErrorAnswer(ex.answers[0], 415, "KART40061-E");
+      assert.match(a.body.message, /Content-Encoding|charset/, name);
+    }
+    console.log(`# protocol (content coding): ${cases.length} bodies refused with 415, 0 changes`);
+  });
+
+  test("a body that is not UTF-8 is 400, and nothing changes", async () => {
+    // The maintenance message takes any text: read as U+FFFD, these bytes would start maintenance.
+    const put = (body: Buffer) =>
+      rawExchange(port, [
+        Buffer.concat([
+          Buffer.from(
+            head("PUT", "/blockplane/v1/maintenance", {
+              ...auth(),
+              "Content-Type": "application/json",
+              "Content-Length": String(body.length),
+              Connection: "close",
+            }),
+          ),
+          body,
+        ]),
+      ]);
+    const invalid = [
+      [0xc3, 0x28], // a lead byte without its continuation
+      [0xed, 0xa0, 0x80], // a surrogate
+      [0xc0, 0xaf], // an overlong "/"
+      [0xff],
+    ];
+    for (const bytes of invalid) {
+      const body = Buffer.concat([Buffer.from('{"message":"down '), Buffer.from(bytes), Buffer.from('"}')]);
+      const ex = await unchanged(() => put(body));
+      const a = assertErrorAnswer(ex.answers[0], 400, "KART40048-E");
+      assert.match(a.body.message, /not valid UTF-8/);
+    }
+    // Nor in the simple API's fields, which have patterns of their own.
+    const nickname = Buffer.concat([
+      Buffer.from('{"nickname":"bad'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
+    const a = assertErrorAnswer((await unchanged(() => patch({}, nickname))).answers[0], 400, "KART40048-E");
+    assert.match(a.body.message, /not valid UTF-8/);
+  });
+
+  test("identity, and UTF-8 by any of its names, are taken", async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ "Content-Encoding": "identity" }, "ident"],
+      [{ "Content-Type": 'application/json; charset="UTF-8"' }, "quoted"],
+      [{ "Content-Type": "application/json;charset=utf8" }, "alias"],
+      [{}, "plain"],
+    ];
+    for (const [headers, nickname] of cases) {
+      const ex = await patch(headers, Buffer.from(json({ nickname })));
+      assert.equal(ex.answers[0]?.status, 200, ex.answers[0]?.text);
+      assert.equal((await s.get(target())).body.nickname, nickname);
+    }
+  });
+});
 
 describe("the docs page's files", () => {
   test("a path out of their directory is 404 with the error body, without credentials, and logs no error", async () => {
