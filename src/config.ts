@@ -183,7 +183,7 @@ export const OPTIONS = {
   requestTimeoutMs: {
     flag: "request-timeout-ms",
     env: "BLOCKPLANE_REQUEST_TIMEOUT_MS",
-    help: "time allowed to receive a whole request",
+    help: "time allowed to receive a whole request (then 408, checked every second)",
     default: "30000",
   },
   bodyLimitBytes: {

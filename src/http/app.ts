@@ -3,7 +3,6 @@
  * route, the OpenAPI document, and the routes of each resource.
  */
 
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import swagger from "@fastify/swagger";
@@ -23,9 +22,11 @@ import type { JobsService } from "../services/jobs.ts";
 import type { MaintenanceService } from "../services/maintenance.ts";
 import type { Store } from "../store/db.ts";
 import { type AuthMode, accessOf } from "./contract/auth.ts";
+import { ConnectionAnswers } from "./contract/connection.ts";
 import { errorHandler } from "./contract/errors.ts";
 import { registerGate } from "./contract/gate.ts";
 import { registerJsonParsing } from "./contract/negotiation.ts";
+import { requestIdOf } from "./contract/request-id.ts";
 import { registerInFlightDrain } from "./in-flight.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
 import { finishDocument } from "./openapi-document.ts";
@@ -166,17 +167,28 @@ function catalogRoutes(app: App): void {
 
 export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolean = false): Promise<App> {
   const { config } = deps;
+  const serverOptions = {
+    // A request without Host is answered 400 by the gate, with the API's body (Node's own is empty).
+    requireHostHeader: false,
+    // How often Node looks for requests past --request-timeout-ms (408): by default only every 30 s.
+    connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs),
+  };
   const https = config.tls
-    ? { key: fs.readFileSync(config.tls.key), cert: fs.readFileSync(config.tls.cert) }
+    ? { key: fs.readFileSync(config.tls.key), cert: fs.readFileSync(config.tls.cert), ...serverOptions }
     : undefined;
+  const connection = new ConnectionAnswers(config.requestTimeoutMs);
   const app = Fastify({
-    ...(https ? { https } : {}),
+    ...(https ? { https } : { http: serverOptions }),
     ...(typeof logger === "boolean" ? { logger } : { loggerInstance: logger }),
-    genReqId: () => randomUUID(),
+    // A caller's well-formed X-Request-Id is kept, so that its traces join ours.
+    genReqId: requestIdOf,
     // Each request's logger carries its id; made only when the request logs (observability.ts).
     childLoggerFactory: requestLogger,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
+    // What the HTTP parser refuses (400, 431, 408) answers the API's error body too, and only after
+    // the answers of the whole requests before it on the connection.
+    clientErrorHandler: connection.clientError,
     // A closing server answers 503 with the API's body and Retry-After (contract/availability.ts).
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
@@ -189,6 +201,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   catalogRoutes(app);
+  connection.register(app);
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.decorateRequest("principal", undefined);

@@ -1,7 +1,8 @@
 /**
  * The gate in front of every route: what a request must pass before its body is parsed and
  * validated, in this order:
- *   1. X-Request-Id on the answer, whatever it is;
+ *   1. X-Request-Id on the answer, whatever it is; 400 for an HTTP/1.1 request without Host (RFC 9112
+ *      §3.2: Node's own answer to it has no body, so the check is made here);
  *   2. 503 while the server shuts down, or is overloaded (before any work for the request, password
  *      hashing included);
  *   3. 406 when Accept admits no JSON, and application/json as the media type of a body sent without
@@ -19,6 +20,7 @@
  */
 import type { FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from "fastify";
 import type { Config } from "../../config.ts";
+import { InvalidRequest } from "../../domain/errors.ts";
 import type { AccountsService } from "../../services/accounts.ts";
 import type { MaintenanceService } from "../../services/maintenance.ts";
 import type { Store } from "../../store/db.ts";
@@ -37,6 +39,12 @@ declare module "fastify" {
     /** A change served while the store's disk is full (sessions: the store keeps room for them). */
     servedWhenStoreFull?: boolean;
   }
+}
+
+function missingHost(): InvalidRequest {
+  return new InvalidRequest("The request has no Host header, which HTTP/1.1 requires.", {
+    solution: "Send the Host header, and then try again.",
+  });
 }
 
 export interface GateDeps {
@@ -64,6 +72,7 @@ export function registerGate(app: App, deps: GateDeps): void {
   /** Steps 1 and 2. */
   const available = (reply: FastifyReply, request: FastifyRequest, shedsLoad: boolean): void => {
     reply.header("X-Request-Id", request.id);
+    if (request.headers.host === undefined && request.raw.httpVersion === "1.1") throw missingHost();
     if (closing) throw shuttingDown(retryAfter);
     if (shedsLoad && load.overload !== undefined) throw overloaded(load.overload, retryAfter);
   };
