@@ -2365,6 +2365,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "sessionId": "1",
+                     *           "userId": "admin",
+                     *           "createdTime": "2025-06-02T09:30:00Z",
+                     *           "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *           "aliveTime": 300
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             sessionId: string;
@@ -2481,6 +2495,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "aliveTime": 300
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description idle timeout in seconds
@@ -2500,6 +2519,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "3a32d9e879eabf78ab8af585dbc5519d",
+                     *       "sessionId": "3a32d9e879eabf78ab8af585dbc5519d"
+                     *     }
+                     */
                     "application/json": {
                         token: string;
                         /** @description The session's token: authenticate with Session <sessionId>. */
@@ -2620,6 +2645,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -2740,6 +2779,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "operator",
+                     *           "roles": [
+                     *             "Storage Administrator (Provisioning)"
+                     *           ],
+                     *           "createdTime": "2025-06-02T09:30:00Z",
+                     *           "updatedTime": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: number;
@@ -2855,6 +2910,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "operator",
+                 *       "password": "Change-me-2025",
+                 *       "roles": [
+                 *         "Storage Administrator (Provisioning)"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                     password: string;
@@ -2870,6 +2934,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "operator",
+                     *       "roles": [
+                     *         "Storage Administrator (Provisioning)"
+                     *       ],
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         name: string;
@@ -2992,6 +3067,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "operator",
+                     *       "roles": [
+                     *         "Storage Administrator (Provisioning)"
+                     *       ],
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         name: string;
@@ -3114,6 +3200,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -3230,6 +3330,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "Change-me-2025"
+                 *     }
+                 */
                 "application/json": {
                     password?: string;
                     roles?: ("Storage Administrator (View Only)" | "Storage Administrator (Provisioning)" | "Storage Administrator (Local Copy)" | "Storage Administrator (System Resource Management)" | "Security Administrator (View & Modify)")[];
@@ -3244,6 +3349,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "operator",
+                     *       "roles": [
+                     *         "Storage Administrator (Provisioning)"
+                     *       ],
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         name: string;
@@ -3366,6 +3482,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "modelName": "VSP One B28",
+                     *       "serial": "700001",
+                     *       "nickname": "blockplane",
+                     *       "numberOfTotalVolumes": 1,
+                     *       "numberOfFreeDrives": 1,
+                     *       "numberOfTotalServers": 1,
+                     *       "totalPhysicalCapacity": 102400,
+                     *       "totalPoolCapacity": 102400,
+                     *       "totalPoolPhysicalCapacity": 102400,
+                     *       "usedPoolCapacity": 102400,
+                     *       "freePoolCapacity": 102400,
+                     *       "totalPoolCapacityWithTiPool": 1,
+                     *       "totalPoolPhysicalCapacityWithTiPool": 1,
+                     *       "usedPoolCapacityWithTiPool": 1,
+                     *       "freePoolCapacityWithTiPool": 1,
+                     *       "savingEffects": {
+                     *         "efficiencyDataReduction": 1,
+                     *         "preCapacityDataReduction": 1,
+                     *         "postCapacityDataReduction": 1,
+                     *         "efficiencyFmdSaving": 1,
+                     *         "preCapacityFmdSaving": 1,
+                     *         "postCapacityFmdSaving": 1,
+                     *         "isTotalEfficiencySupport": false,
+                     *         "totalEfficiencyStatus": "Valid",
+                     *         "dataReductionWithoutSystemDataStatus": "Valid",
+                     *         "softwareSavingWithoutSystemDataStatus": "Valid",
+                     *         "totalEfficiency": 1,
+                     *         "dataReductionWithoutSystemData": 1,
+                     *         "preCapacityDataReductionWithoutSystemData": 1,
+                     *         "postCapacityDataReductionWithoutSystemData": 1,
+                     *         "softwareSavingWithoutSystemData": 1,
+                     *         "calculationStartTime": "2025-06-02T09:30:00Z",
+                     *         "calculationEndTime": "2025-06-02T09:30:00Z"
+                     *       },
+                     *       "gumVersion": "93-07-23-80/00",
+                     *       "dkcMicroVersion": "93-07-23-80/00",
+                     *       "warningLedStatus": "OFF",
+                     *       "ipAddressIpv4Ctl1": "192.0.2.10",
+                     *       "ipAddressIpv4Ctl2": "192.0.2.10",
+                     *       "ipAddressIpv6Ctl1": "2001:db8::10",
+                     *       "ipAddressIpv6Ctl2": "2001:db8::10"
+                     *     }
+                     */
                     "application/json": {
                         modelName: string;
                         serial: string;
@@ -3534,6 +3695,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "poolStatus": {
+                     *         "summary": "ExceededThreshold",
+                     *         "abnormalItems": [
+                     *           {
+                     *             "status": "ExceededThreshold",
+                     *             "poolIds": [
+                     *               1
+                     *             ]
+                     *           }
+                     *         ]
+                     *       },
+                     *       "snapshotStatus": {
+                     *         "summary": "Normal",
+                     *         "abnormalItems": []
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         poolStatus: {
                             summary: string;
@@ -3671,6 +3851,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "progress": "completed"
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: number;
@@ -3837,6 +4030,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "progress": "completed",
+                     *       "status": "normal",
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         progress: "unexecuted" | "processing" | "completed";
@@ -3998,6 +4208,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -4125,6 +4349,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "gold",
+                     *           "status": "Normal",
+                     *           "encryption": "Disabled",
+                     *           "totalCapacity": 24615936,
+                     *           "effectiveCapacity": 24615936,
+                     *           "usedCapacity": 409600,
+                     *           "freeCapacity": 24206336,
+                     *           "capacityManage": {
+                     *             "usedCapacityRate": 1,
+                     *             "thresholdWarning": 70,
+                     *             "thresholdDepletion": 80
+                     *           },
+                     *           "savingEffects": {
+                     *             "efficiencyDataReduction": 1,
+                     *             "preCapacityDataReduction": 1,
+                     *             "postCapacityDataReduction": 1,
+                     *             "efficiencyFmdSaving": 1,
+                     *             "preCapacityFmdSaving": 1,
+                     *             "postCapacityFmdSaving": 1,
+                     *             "isTotalEfficiencySupport": false,
+                     *             "totalEfficiencyStatus": "Valid",
+                     *             "dataReductionWithoutSystemDataStatus": "Valid",
+                     *             "softwareSavingWithoutSystemDataStatus": "Valid",
+                     *             "totalEfficiency": 1,
+                     *             "dataReductionWithoutSystemData": 1,
+                     *             "preCapacityDataReductionWithoutSystemData": 1,
+                     *             "postCapacityDataReductionWithoutSystemData": 1,
+                     *             "softwareSavingWithoutSystemData": 1,
+                     *             "calculationStartTime": "2025-06-02T09:30:00Z",
+                     *             "calculationEndTime": "2025-06-02T09:30:00Z"
+                     *           },
+                     *           "configStatus": [],
+                     *           "numberOfVolumes": 4,
+                     *           "numberOfTiers": 1,
+                     *           "tiers": [],
+                     *           "numberOfDriveTypes": 1,
+                     *           "drives": [
+                     *             {
+                     *               "driveType": "SSD",
+                     *               "driveInterface": "NVMe",
+                     *               "driveRpm": "-",
+                     *               "driveCapacity": 3840,
+                     *               "displayDriveCapacity": "3.84 TB",
+                     *               "totalCapacity": 24615936,
+                     *               "numberOfDrives": 9,
+                     *               "locations": [
+                     *                 "0-0"
+                     *               ],
+                     *               "raidLevel": "RAID6",
+                     *               "parityGroupType": "DDP"
+                     *             }
+                     *           ],
+                     *           "subscriptionLimit": {
+                     *             "isEnabled": true,
+                     *             "currentRate": 1
+                     *           },
+                     *           "containsCapacitySavingVolume": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: number;
@@ -4292,6 +4583,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "gold",
+                 *       "drives": [
+                 *         {
+                 *           "driveTypeCode": "SNB5C-R3R8NC",
+                 *           "dataDriveCount": 9,
+                 *           "raidLevel": "RAID6",
+                 *           "parityGroupType": "DDP"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                     isEncryptionEnabled?: boolean;
@@ -4319,6 +4623,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -4437,6 +4746,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "gold",
+                     *       "status": "Normal",
+                     *       "encryption": "Disabled",
+                     *       "totalCapacity": 24615936,
+                     *       "effectiveCapacity": 24615936,
+                     *       "usedCapacity": 409600,
+                     *       "freeCapacity": 24206336,
+                     *       "capacityManage": {
+                     *         "usedCapacityRate": 1,
+                     *         "thresholdWarning": 70,
+                     *         "thresholdDepletion": 80
+                     *       },
+                     *       "savingEffects": {
+                     *         "efficiencyDataReduction": 1,
+                     *         "preCapacityDataReduction": 1,
+                     *         "postCapacityDataReduction": 1,
+                     *         "efficiencyFmdSaving": 1,
+                     *         "preCapacityFmdSaving": 1,
+                     *         "postCapacityFmdSaving": 1,
+                     *         "isTotalEfficiencySupport": false,
+                     *         "totalEfficiencyStatus": "Valid",
+                     *         "dataReductionWithoutSystemDataStatus": "Valid",
+                     *         "softwareSavingWithoutSystemDataStatus": "Valid",
+                     *         "totalEfficiency": 1,
+                     *         "dataReductionWithoutSystemData": 1,
+                     *         "preCapacityDataReductionWithoutSystemData": 1,
+                     *         "postCapacityDataReductionWithoutSystemData": 1,
+                     *         "softwareSavingWithoutSystemData": 1,
+                     *         "calculationStartTime": "2025-06-02T09:30:00Z",
+                     *         "calculationEndTime": "2025-06-02T09:30:00Z"
+                     *       },
+                     *       "configStatus": [],
+                     *       "numberOfVolumes": 4,
+                     *       "numberOfTiers": 1,
+                     *       "tiers": [],
+                     *       "numberOfDriveTypes": 1,
+                     *       "drives": [
+                     *         {
+                     *           "driveType": "SSD",
+                     *           "driveInterface": "NVMe",
+                     *           "driveRpm": "-",
+                     *           "driveCapacity": 3840,
+                     *           "displayDriveCapacity": "3.84 TB",
+                     *           "totalCapacity": 24615936,
+                     *           "numberOfDrives": 9,
+                     *           "locations": [
+                     *             "0-0"
+                     *           ],
+                     *           "raidLevel": "RAID6",
+                     *           "parityGroupType": "DDP"
+                     *         }
+                     *       ],
+                     *       "subscriptionLimit": {
+                     *         "isEnabled": true,
+                     *         "currentRate": 1
+                     *       },
+                     *       "containsCapacitySavingVolume": false
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         name: string;
@@ -4611,6 +4982,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -4722,6 +5098,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "gold"
+                 *     }
+                 */
                 "application/json": {
                     name?: string;
                     thresholdWarning?: number;
@@ -4737,6 +5118,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -4848,6 +5234,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "additionalDrives": [
+                 *         {
+                 *           "driveTypeCode": "SNB5C-R3R8NC",
+                 *           "dataDriveCount": 9
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     additionalDrives: {
                         /** @description e.g. "SNR5A-R960NC" */
@@ -4873,6 +5269,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -4991,6 +5392,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "driveTypeCode": "SNB5C-R3R8NC",
+                     *           "raidLevel": "RAID6",
+                     *           "parityGroupType": "DDP",
+                     *           "numberOfCurrentDataDrives": 1,
+                     *           "numberOfCurrentFreeDrives": 1,
+                     *           "numberOfRecommendedAddDataDrives": 1,
+                     *           "numberOfRecommendedRemainedFreeDrives": 1,
+                     *           "currentPoolCapacity": 102400,
+                     *           "afterOperationPoolCapacity": 102400
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             driveTypeCode: string;
@@ -5125,6 +5544,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "driveLocationId": "0-0",
+                     *           "driveTypeCode": "SNB5C-R3R8NC",
+                     *           "driveType": "SSD",
+                     *           "driveInterface": "NVMe",
+                     *           "driveRpm": "-",
+                     *           "driveCapacity": 3840,
+                     *           "displayDriveCapacity": "3.84 TB",
+                     *           "totalCapacity": 102400,
+                     *           "status": "Normal",
+                     *           "usageType": "DATA"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             driveLocationId: string;
@@ -5257,6 +5695,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "driveLocationId": "0-0",
+                     *       "driveTypeCode": "SNB5C-R3R8NC",
+                     *       "driveType": "SSD",
+                     *       "driveInterface": "NVMe",
+                     *       "driveRpm": "-",
+                     *       "driveCapacity": 3840,
+                     *       "displayDriveCapacity": "3.84 TB",
+                     *       "totalCapacity": 102400,
+                     *       "status": "Normal",
+                     *       "usageType": "DATA"
+                     *     }
+                     */
                     "application/json": {
                         driveLocationId: string;
                         driveTypeCode: string;
@@ -5408,6 +5860,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 100,
+                     *           "nickname": "db01",
+                     *           "poolId": 1,
+                     *           "poolName": "gold",
+                     *           "totalCapacity": 102400,
+                     *           "usedCapacity": 0,
+                     *           "freeCapacity": 102400,
+                     *           "reservedCapacity": 0,
+                     *           "savingSetting": "DISABLE",
+                     *           "isDataReductionShareEnabled": false,
+                     *           "compressionAcceleration": false,
+                     *           "capacitySavingStatus": "Disabled",
+                     *           "numberOfConnectingServers": 1,
+                     *           "numberOfSnapshots": 0,
+                     *           "volumeTypes": [],
+                     *           "capacitySavingProgress": 100,
+                     *           "luns": [
+                     *             {
+                     *               "lun": 0,
+                     *               "serverId": 1,
+                     *               "portId": "CL1-A"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: number;
@@ -5536,6 +6022,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "capacity": 102400,
+                 *       "poolId": 1,
+                 *       "number": 1
+                 *     }
+                 */
                 "application/json": {
                     /** @description MiB */
                     capacity: number;
@@ -5559,6 +6052,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *       }
+                     *     ]
+                     */
                     "application/json": {
                         statusResource: string;
                     }[];
@@ -5677,6 +6177,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 100,
+                     *       "nickname": "db01",
+                     *       "poolId": 1,
+                     *       "poolName": "gold",
+                     *       "totalCapacity": 102400,
+                     *       "usedCapacity": 0,
+                     *       "freeCapacity": 102400,
+                     *       "reservedCapacity": 0,
+                     *       "savingSetting": "DISABLE",
+                     *       "isDataReductionShareEnabled": false,
+                     *       "compressionAcceleration": false,
+                     *       "capacitySavingStatus": "Disabled",
+                     *       "numberOfConnectingServers": 1,
+                     *       "numberOfSnapshots": 0,
+                     *       "volumeTypes": [],
+                     *       "compressionAccelerationStatus": "Disabled",
+                     *       "capacitySavingProgress": 100,
+                     *       "luns": [
+                     *         {
+                     *           "lun": 0,
+                     *           "serverId": 1,
+                     *           "portId": "CL1-A"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         nickname: string;
@@ -5817,6 +6345,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -5928,6 +6461,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "nickname": "db01"
+                 *     }
+                 */
                 "application/json": {
                     nickname?: string;
                     savingSetting?: "DEDUPLICATION_AND_COMPRESSION" | "COMPRESSION" | "DISABLE";
@@ -5944,6 +6482,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -5961,6 +6513,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -6072,6 +6629,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "capacity": 102400
+                 *     }
+                 */
                 "application/json": {
                     /** @description MiB to add */
                     capacity: number;
@@ -6086,6 +6648,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -6204,6 +6771,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "volumeId": 100,
+                     *       "threshold": {
+                     *         "isUpperIopsEnabled": false,
+                     *         "isUpperTransferRateEnabled": false,
+                     *         "isLowerIopsEnabled": false,
+                     *         "isLowerTransferRateEnabled": false,
+                     *         "isResponsePriorityEnabled": false
+                     *       },
+                     *       "alertSetting": {
+                     *         "isUpperAlertEnabled": false,
+                     *         "isLowerAlertEnabled": false,
+                     *         "isResponseAlertEnabled": false
+                     *       },
+                     *       "alertTime": {}
+                     *     }
+                     */
                     "application/json": {
                         volumeId: number;
                         threshold: {
@@ -6342,6 +6927,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "threshold": {
+                 *         "isUpperIopsEnabled": false
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     threshold?: {
                         isUpperIopsEnabled?: boolean;
@@ -6380,6 +6972,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -6502,6 +7099,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "nickname": "esx01",
+                     *           "protocol": "FC",
+                     *           "osType": "VMware",
+                     *           "totalCapacity": 102400,
+                     *           "usedCapacity": 102400,
+                     *           "numberOfPaths": 1,
+                     *           "isInconsistent": false,
+                     *           "modificationInProgress": false,
+                     *           "compatibility": "DKCMAIN_8802010000",
+                     *           "isReserved": false,
+                     *           "hasUnalignedOsTypes": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: number;
@@ -6627,6 +7245,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "serverNickname": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     /** @description 1–229 characters */
                     serverNickname: string;
@@ -6646,6 +7269,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -6764,6 +7392,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "nickname": "esx01",
+                     *       "protocol": "FC",
+                     *       "osType": "VMware",
+                     *       "osTypeOptions": [
+                     *         1
+                     *       ],
+                     *       "totalCapacity": 102400,
+                     *       "usedCapacity": 102400,
+                     *       "numberOfVolumes": 1,
+                     *       "numberOfPaths": 1,
+                     *       "paths": [
+                     *         {
+                     *           "hbaWwn": "100000109b1a2b01",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "portIds": [
+                     *             "CL1-A",
+                     *             "CL2-A"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "isInconsistent": false,
+                     *       "modificationInProgress": false,
+                     *       "compatibility": "DKCMAIN_8802010000",
+                     *       "isReserved": false,
+                     *       "hasUnalignedOsTypes": false,
+                     *       "hasNonFullmeshLuPaths": false,
+                     *       "hasUnalignedOsTypeOptions": false
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         nickname: string;
@@ -6895,6 +7555,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "keepLunConfig": false
+                 *     }
+                 */
                 "application/json": {
                     keepLunConfig?: boolean;
                 } | null;
@@ -6908,6 +7573,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -7019,6 +7689,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "nickname": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     nickname?: string;
                     osType?: "Linux" | "HP-UX" | "OpenVMS" | "Tru64" | "Solaris" | "NetWare" | "AIX" | "VMware" | "Windows";
@@ -7034,6 +7709,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -7152,6 +7832,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "serverId": 1,
+                     *           "hbaWwn": "100000109b1a2b01",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "portIds": [
+                     *             "CL1-A",
+                     *             "CL2-A"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             serverId: number;
@@ -7269,6 +7965,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hbas": [
+                 *         {
+                 *           "hbaWwn": "100000109b1a2b01"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     hbas: {
                         /** @description 16 hexadecimal characters (FC servers) */
@@ -7287,6 +7992,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *       }
+                     *     ]
+                     */
                     "application/json": {
                         statusResource: string;
                     }[];
@@ -7407,6 +8119,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "serverId": 1,
+                     *       "hbaWwn": "100000109b1a2b01",
+                     *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *       "portIds": [
+                     *         "CL1-A",
+                     *         "CL2-A"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         serverId: number;
                         hbaWwn: string | null;
@@ -7530,6 +8253,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -7641,6 +8369,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portIds": [
+                 *         "CL1-A",
+                 *         "CL2-A"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @description 16 hexadecimal characters (FC servers) */
                     hbaWwn?: string;
@@ -7658,6 +8394,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -7778,6 +8519,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "100000109b1a2b01,CL1-A",
+                     *       "serverId": 1,
+                     *       "hbaWwn": "100000109b1a2b01",
+                     *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *       "portId": "CL1-A"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <hbaWwn or iscsiName>,<portId> */
                         id: string;
@@ -7903,6 +8653,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -8021,6 +8776,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "targetIscsiName": "iqn.1994-04.jp.co.hitachi:rsd.h8m.t.00001.1a000"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             portId: string;
@@ -8145,6 +8911,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "portId": "CL1-A",
+                     *       "targetIscsiName": "iqn.1994-04.jp.co.hitachi:rsd.h8m.t.00001.1a000"
+                     *     }
+                     */
                     "application/json": {
                         portId: string;
                         targetIscsiName: string | null;
@@ -8259,6 +9031,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "targetIscsiName": "iqn.1994-04.jp.co.hitachi:rsd.h8m.t.00001.1a000"
+                 *     }
+                 */
                 "application/json": {
                     /** @description iqn. or eui. format */
                     targetIscsiName: string;
@@ -8273,6 +9050,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -8384,6 +9166,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostGroups": [
+                 *         {
+                 *           "portId": "CL1-A"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     hostGroups: {
                         /** @description a port ID such as "CL1-A" */
@@ -8403,6 +9194,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -8514,6 +9310,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": Record<string, never> | null;
             };
         };
@@ -8525,6 +9322,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -8643,6 +9445,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "CL1-A",
+                     *           "protocol": "FC",
+                     *           "portSpeed": "NUMBER_0",
+                     *           "actualPortSpeed": "NUMBER_32",
+                     *           "portSecurity": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: string;
@@ -8843,6 +9659,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "CL1-A",
+                     *       "protocol": "FC",
+                     *       "portSpeed": "NUMBER_0",
+                     *       "actualPortSpeed": "NUMBER_32",
+                     *       "portSecurity": false
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         protocol: string;
@@ -9033,6 +9858,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portSpeed": "NUMBER_0"
+                 *     }
+                 */
                 "application/json": {
                     portSpeed?: "NUMBER_0" | "NUMBER_1" | "NUMBER_2" | "NUMBER_4" | "NUMBER_8" | "NUMBER_10" | "NUMBER_16" | "NUMBER_25" | "NUMBER_32" | "NUMBER_64" | "NUMBER_100";
                     portSecurity?: boolean;
@@ -9095,6 +9925,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -9224,6 +10068,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "100,1",
+                     *           "volumeId": 100,
+                     *           "serverId": 1,
+                     *           "luns": [
+                     *             {
+                     *               "lun": 0,
+                     *               "portId": "CL1-A"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description "volumeId,serverId" */
@@ -9345,6 +10209,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "volumeIds": [
+                 *         100
+                 *       ],
+                 *       "serverIds": [
+                 *         1
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     volumeIds: (number | string)[];
                     serverIds: (number | string)[];
@@ -9359,6 +10233,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *       }
+                     *     ]
+                     */
                     "application/json": {
                         statusResource: string;
                     }[];
@@ -9477,6 +10358,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "100,1",
+                     *       "volumeId": 100,
+                     *       "serverId": 1,
+                     *       "luns": [
+                     *         {
+                     *           "lun": 0,
+                     *           "portId": "CL1-A"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description "volumeId,serverId" */
                         id: string;
@@ -9603,6 +10497,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -9731,6 +10630,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "100,3",
+                     *           "masterVolumeId": 100,
+                     *           "snapshotId": 3,
+                     *           "status": "Normal",
+                     *           "snapshotDate": "2025-06-02T09:30:00Z",
+                     *           "snapshotGroupName": "nightly",
+                     *           "rootVolumeId": 100,
+                     *           "poolId": 1,
+                     *           "usedCapacityPerRootVolume": 1,
+                     *           "isVolumeCapacityExpanding": false,
+                     *           "type": "Snapshot",
+                     *           "retentionPeriod": 1
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description "masterVolumeId,snapshotId" */
@@ -9863,6 +10785,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "params": [
+                 *         {
+                 *           "masterVolumeId": 100,
+                 *           "poolId": 1,
+                 *           "snapshotGroupName": "nightly"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     params: {
                         masterVolumeId: number;
@@ -9882,6 +10815,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *       }
+                     *     ]
+                     */
                     "application/json": {
                         statusResource: string;
                     }[];
@@ -10000,6 +10940,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "100,3",
+                     *       "masterVolumeId": 100,
+                     *       "snapshotId": 3,
+                     *       "status": "Normal",
+                     *       "snapshotDate": "2025-06-02T09:30:00Z",
+                     *       "snapshotGroupName": "nightly",
+                     *       "rootVolumeId": 100,
+                     *       "poolId": 1,
+                     *       "usedCapacityPerRootVolume": 1,
+                     *       "isVolumeCapacityExpanding": false,
+                     *       "type": "Snapshot",
+                     *       "retentionPeriod": 1
+                     *     }
+                     */
                     "application/json": {
                         /** @description "masterVolumeId,snapshotId" */
                         id: string;
@@ -10137,6 +11093,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -10248,6 +11209,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "poolId": 1
+                 *     }
+                 */
                 "application/json": {
                     poolId: number;
                 };
@@ -10261,6 +11227,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -10372,6 +11343,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": Record<string, never> | null;
             };
         };
@@ -10383,6 +11355,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -10498,6 +11475,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "name": "nightly"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             name: string;
@@ -10626,6 +11613,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "nightly",
+                     *       "snapshots": [
+                     *         {
+                     *           "masterVolumeId": 100,
+                     *           "snapshotId": 3
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
                     "application/json": {
                         name: string;
                         snapshots: {
@@ -10751,6 +11752,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -10866,6 +11872,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": false
+                     *     }
+                     */
                     "application/json": {
                         enabled: boolean;
                         /** @description when maintenance started (ISO 8601) */
@@ -10979,6 +11990,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "retryAfterSeconds": 60
+                 *     }
+                 */
                 "application/json": {
                     retryAfterSeconds?: number;
                     message?: string;
@@ -10993,6 +12009,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": false
+                     *     }
+                     */
                     "application/json": {
                         enabled: boolean;
                         /** @description when maintenance started (ISO 8601) */
@@ -11113,6 +12134,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": false
+                     *     }
+                     */
                     "application/json": {
                         enabled: boolean;
                         /** @description when maintenance started (ISO 8601) */
@@ -11233,6 +12259,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "slow-pools",
+                     *           "match": {},
+                     *           "action": "latency",
+                     *           "probability": 1,
+                     *           "scope": "device",
+                     *           "createdTime": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: string;
@@ -11376,6 +12417,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "action": "latency"
+                 *     }
+                 */
                 "application/json": {
                     id?: string;
                     match?: {
@@ -11414,6 +12460,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "slow-pools",
+                     *       "match": {},
+                     *       "action": "latency",
+                     *       "probability": 1,
+                     *       "scope": "device",
+                     *       "createdTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         match: {
@@ -11561,6 +12617,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -11684,6 +12754,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "slow-pools",
+                     *       "match": {},
+                     *       "action": "latency",
+                     *       "probability": 1,
+                     *       "scope": "device",
+                     *       "createdTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         match: {
@@ -11834,6 +12914,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -11954,6 +13048,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -12077,6 +13185,162 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "format": "blockplane-array/1",
+                     *       "array": {
+                     *         "model": "VSP One B28",
+                     *         "serial": "700001",
+                     *         "nickname": "blockplane",
+                     *         "gumVersion": "93-07-23-80/00",
+                     *         "dkcMicroVersion": "93-07-23-80/00"
+                     *       },
+                     *       "pools": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "gold",
+                     *           "raidLevel": "RAID6",
+                     *           "driveTypeCode": "SNB5C-R3R8NC",
+                     *           "totalCapacity": 102400,
+                     *           "thresholdWarning": 1,
+                     *           "thresholdDepletion": 1,
+                     *           "isEncryptionEnabled": false,
+                     *           "createdAt": "2025-06-02T09:30:00Z",
+                     *           "parityGroupType": "DDP"
+                     *         }
+                     *       ],
+                     *       "drives": [
+                     *         {
+                     *           "location": "0-0",
+                     *           "driveTypeCode": "SNB5C-R3R8NC",
+                     *           "driveType": "SSD",
+                     *           "driveInterface": "NVMe",
+                     *           "capacityMib": 1,
+                     *           "poolId": 1
+                     *         }
+                     *       ],
+                     *       "volumes": [
+                     *         {
+                     *           "id": 1,
+                     *           "nickname": "blockplane",
+                     *           "poolId": 1,
+                     *           "totalCapacity": 102400,
+                     *           "usedCapacity": 102400,
+                     *           "savingSetting": "DISABLE",
+                     *           "isDataReductionShareEnabled": false,
+                     *           "compressionAcceleration": false,
+                     *           "createdAt": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "volumeQos": [
+                     *         {
+                     *           "volumeId": 100,
+                     *           "upperIops": 1,
+                     *           "upperTransferRate": 1,
+                     *           "lowerIops": 1,
+                     *           "lowerTransferRate": 1,
+                     *           "responsePriority": 1,
+                     *           "upperAlertAllowableTime": 1,
+                     *           "lowerAlertAllowableTime": 1,
+                     *           "responseAlertAllowableTime": 1,
+                     *           "updatedAt": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "ports": [
+                     *         {
+                     *           "id": "1",
+                     *           "protocol": "FC",
+                     *           "wwn": "50060e8012345600",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "portSpeed": "NUMBER_0",
+                     *           "portSecurity": false,
+                     *           "settings": {}
+                     *         }
+                     *       ],
+                     *       "servers": [
+                     *         {
+                     *           "id": 1,
+                     *           "nickname": "blockplane",
+                     *           "protocol": "FC",
+                     *           "osType": "VMware",
+                     *           "osTypeOptions": [
+                     *             1
+                     *           ],
+                     *           "isReserved": false,
+                     *           "createdAt": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "hbas": [
+                     *         {
+                     *           "serverId": 1,
+                     *           "name": "100000109b1a2b01",
+                     *           "kind": "wwn"
+                     *         }
+                     *       ],
+                     *       "hostGroups": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "targetIscsiName": "iqn.1994-04.jp.co.hitachi:rsd.h8m.t.00001.1a000",
+                     *           "hostMode": "VMWARE_EX",
+                     *           "hostModeOptions": [
+                     *             1
+                     *           ],
+                     *           "serverId": 1
+                     *         }
+                     *       ],
+                     *       "hostGroupInitiators": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "name": "100000109b1a2b01",
+                     *           "kind": "wwn"
+                     *         }
+                     *       ],
+                     *       "lunPaths": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "lun": 0,
+                     *           "volumeId": 100
+                     *         }
+                     *       ],
+                     *       "connections": [
+                     *         {
+                     *           "volumeId": 100,
+                     *           "serverId": 1,
+                     *           "lun": 0
+                     *         }
+                     *       ],
+                     *       "snapshots": [
+                     *         {
+                     *           "masterVolumeId": 100,
+                     *           "snapshotId": 3,
+                     *           "poolId": 1,
+                     *           "snapshotGroupName": "nightly",
+                     *           "type": "Snapshot",
+                     *           "status": "Normal",
+                     *           "snapshotDate": "2025-06-02T09:30:00Z",
+                     *           "mappedVolumeId": 101,
+                     *           "rootVolumeId": 100,
+                     *           "usedCapacity": 102400,
+                     *           "canCascade": false
+                     *         }
+                     *       ],
+                     *       "users": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "gold",
+                     *           "roles": [
+                     *             "Storage Administrator (Provisioning)"
+                     *           ],
+                     *           "createdAt": "2025-06-02T09:30:00Z",
+                     *           "updatedAt": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         format: "blockplane-array/1";
@@ -12326,6 +13590,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -12446,6 +13724,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         status: "ok";
@@ -12562,6 +13845,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "checks": {
+                     *         "store": "ok",
+                     *         "device": "ok"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         status: "ok";
@@ -12684,6 +13976,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "sessionId": 1,
+                     *           "userId": "admin",
+                     *           "createdTime": "2025-06-02T09:30:00Z",
+                     *           "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *           "aliveTime": 300
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             sessionId: number;
@@ -12800,6 +14106,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "aliveTime": 300
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description idle timeout in seconds
@@ -12819,6 +14130,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "3a32d9e879eabf78ab8af585dbc5519d",
+                     *       "sessionId": 1
+                     *     }
+                     */
                     "application/json": {
                         token: string;
                         sessionId: number;
@@ -12938,6 +14255,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "sessionId": 1,
+                     *           "userId": "admin",
+                     *           "createdTime": "2025-06-02T09:30:00Z",
+                     *           "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *           "aliveTime": 300
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             sessionId: number;
@@ -13057,6 +14388,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "aliveTime": 300
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description idle timeout in seconds
@@ -13076,6 +14412,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "3a32d9e879eabf78ab8af585dbc5519d",
+                     *       "sessionId": 1
+                     *     }
+                     */
                     "application/json": {
                         token: string;
                         sessionId: number;
@@ -13195,6 +14537,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionId": 1,
+                     *       "userId": "admin",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *       "aliveTime": 300
+                     *     }
+                     */
                     "application/json": {
                         sessionId: number;
                         /** @description the user's name */
@@ -13318,6 +14669,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -13443,6 +14808,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionId": 1,
+                     *       "userId": "admin",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *       "aliveTime": 300
+                     *     }
+                     */
                     "application/json": {
                         sessionId: number;
                         /** @description the user's name */
@@ -13568,6 +14942,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -13691,6 +15079,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "storageDeviceId": "900000700001",
+                     *       "model": "VSP One B28",
+                     *       "serialNumber": 700001,
+                     *       "svpIp": "192.0.2.10",
+                     *       "ctl1Ip": "192.0.2.10",
+                     *       "ctl2Ip": "192.0.2.10",
+                     *       "dkcMicroVersion": "93-07-23-80/00",
+                     *       "detailDkcMicroVersion": "93-07-23-80/00",
+                     *       "ctl1MicroVersion": "93-07-23-80/00",
+                     *       "ctl2MicroVersion": "93-07-23-80/00",
+                     *       "communicationModes": [
+                     *         {
+                     *           "communicationMode": "lanConnectionMode"
+                     *         }
+                     *       ],
+                     *       "isSecure": false
+                     *     }
+                     */
                     "application/json": {
                         storageDeviceId: string;
                         model: string;
@@ -13822,6 +15230,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "storageDeviceId": "900000700001",
+                     *           "model": "VSP One B28",
+                     *           "serialNumber": 700001,
+                     *           "svpIp": "192.0.2.10",
+                     *           "ctl1Ip": "192.0.2.10",
+                     *           "ctl2Ip": "192.0.2.10"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             storageDeviceId: string;
@@ -13951,6 +15374,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "storageDeviceId": "900000700001",
+                     *       "model": "VSP One B28",
+                     *       "serialNumber": 700001,
+                     *       "svpIp": "192.0.2.10",
+                     *       "ctl1Ip": "192.0.2.10",
+                     *       "ctl2Ip": "192.0.2.10",
+                     *       "dkcMicroVersion": "93-07-23-80/00",
+                     *       "detailDkcMicroVersion": "93-07-23-80/00",
+                     *       "ctl1MicroVersion": "93-07-23-80/00",
+                     *       "ctl2MicroVersion": "93-07-23-80/00",
+                     *       "communicationModes": [
+                     *         {
+                     *           "communicationMode": "lanConnectionMode"
+                     *         }
+                     *       ],
+                     *       "isSecure": false
+                     *     }
+                     */
                     "application/json": {
                         storageDeviceId: string;
                         model: string;
@@ -14085,6 +15528,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:01Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ],
+                     *       "completedTime": "2025-06-02T09:30:01Z"
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -14234,6 +15697,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:01Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ],
+                     *       "completedTime": "2025-06-02T09:30:01Z"
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -14389,6 +15872,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "ldevId": 100,
+                     *           "emulationType": "OPEN-V-CVS",
+                     *           "resourceGroupId": 1,
+                     *           "isAluaEnabled": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             ldevId: number;
@@ -14539,6 +16035,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "poolId": 1
+                 *     }
+                 */
                 "application/json": {
                     /** @description binary units: "10G", "1.5T", "512M" */
                     byteFormatCapacity?: string;
@@ -14564,6 +16065,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -14722,6 +16242,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "ldevId": 100,
+                     *           "emulationType": "OPEN-V-CVS",
+                     *           "resourceGroupId": 1,
+                     *           "isAluaEnabled": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             ldevId: number;
@@ -14875,6 +16408,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "poolId": 1
+                 *     }
+                 */
                 "application/json": {
                     /** @description binary units: "10G", "1.5T", "512M" */
                     byteFormatCapacity?: string;
@@ -14900,6 +16438,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15050,6 +16607,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ldevId": 100,
+                     *       "emulationType": "OPEN-V-CVS",
+                     *       "resourceGroupId": 1,
+                     *       "isAluaEnabled": false
+                     *     }
+                     */
                     "application/json": {
                         ldevId: number;
                         /** @description OPEN-V-CVS, or "NOT DEFINED" for a free LDEV number */
@@ -15200,6 +16765,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "label": "db01"
+                 *     }
+                 */
                 "application/json": {
                     label?: string;
                     /** @description disabled, compression or compression_deduplication */
@@ -15215,6 +16785,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15355,6 +16944,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "isDataReductionDeleteForceExecute": false
+                 *     }
+                 */
                 "application/json": {
                     isDataReductionDeleteForceExecute?: boolean;
                 } | null;
@@ -15368,6 +16962,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15520,6 +17133,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ldevId": 100,
+                     *       "emulationType": "OPEN-V-CVS",
+                     *       "resourceGroupId": 1,
+                     *       "isAluaEnabled": false
+                     *     }
+                     */
                     "application/json": {
                         ldevId: number;
                         /** @description OPEN-V-CVS, or "NOT DEFINED" for a free LDEV number */
@@ -15672,6 +17293,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "label": "db01"
+                 *     }
+                 */
                 "application/json": {
                     label?: string;
                     /** @description disabled, compression or compression_deduplication */
@@ -15687,6 +17313,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15829,6 +17474,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "isDataReductionDeleteForceExecute": false
+                 *     }
+                 */
                 "application/json": {
                     isDataReductionDeleteForceExecute?: boolean;
                 } | null;
@@ -15842,6 +17492,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15982,6 +17651,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "additionalByteFormatCapacity": "10.00 G"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters: {
                         /** @description binary units: "10G", "1.5T", "512M" */
@@ -16000,6 +17676,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -16142,6 +17837,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "additionalByteFormatCapacity": "10.00 G"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters: {
                         /** @description binary units: "10G", "1.5T", "512M" */
@@ -16160,6 +17862,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -16300,6 +18021,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "upperIops": 1
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters: {
                         upperIops?: number;
@@ -16322,6 +18050,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -16464,6 +18211,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "upperIops": 1
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters: {
                         upperIops?: number;
@@ -16486,6 +18240,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -16626,6 +18399,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -16639,6 +18417,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -16781,6 +18578,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -16794,6 +18596,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -16938,6 +18759,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "poolId": 1,
+                     *           "poolName": "gold",
+                     *           "poolType": "HDP",
+                     *           "poolStatus": "POLN",
+                     *           "usedCapacityRate": 1,
+                     *           "availableVolumeCapacity": 102400,
+                     *           "totalPoolCapacity": 102400,
+                     *           "totalLocatedCapacity": 102400,
+                     *           "numOfLdevs": 1,
+                     *           "locatedVolumeCount": 1,
+                     *           "warningThreshold": 1,
+                     *           "depletionThreshold": 1,
+                     *           "virtualVolumeCapacityRate": 1,
+                     *           "isMainframe": false,
+                     *           "isShrinking": false,
+                     *           "totalReservedCapacity": 102400,
+                     *           "reservedVolumeCount": 1
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             poolId: number;
@@ -17081,6 +18928,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "poolId": 1,
+                     *           "poolName": "gold",
+                     *           "poolType": "HDP",
+                     *           "poolStatus": "POLN",
+                     *           "usedCapacityRate": 1,
+                     *           "availableVolumeCapacity": 102400,
+                     *           "totalPoolCapacity": 102400,
+                     *           "totalLocatedCapacity": 102400,
+                     *           "numOfLdevs": 1,
+                     *           "locatedVolumeCount": 1,
+                     *           "warningThreshold": 1,
+                     *           "depletionThreshold": 1,
+                     *           "virtualVolumeCapacityRate": 1,
+                     *           "isMainframe": false,
+                     *           "isShrinking": false,
+                     *           "totalReservedCapacity": 102400,
+                     *           "reservedVolumeCount": 1
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             poolId: number;
@@ -17224,6 +19097,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "poolId": 1,
+                     *       "poolName": "gold",
+                     *       "poolType": "HDP",
+                     *       "poolStatus": "POLN",
+                     *       "usedCapacityRate": 1,
+                     *       "availableVolumeCapacity": 102400,
+                     *       "totalPoolCapacity": 102400,
+                     *       "totalLocatedCapacity": 102400,
+                     *       "numOfLdevs": 1,
+                     *       "locatedVolumeCount": 1,
+                     *       "warningThreshold": 1,
+                     *       "depletionThreshold": 1,
+                     *       "virtualVolumeCapacityRate": 1,
+                     *       "isMainframe": false,
+                     *       "isShrinking": false,
+                     *       "totalReservedCapacity": 102400,
+                     *       "reservedVolumeCount": 1
+                     *     }
+                     */
                     "application/json": {
                         poolId: number;
                         poolName: string;
@@ -17366,6 +19260,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "poolId": 1,
+                     *       "poolName": "gold",
+                     *       "poolType": "HDP",
+                     *       "poolStatus": "POLN",
+                     *       "usedCapacityRate": 1,
+                     *       "availableVolumeCapacity": 102400,
+                     *       "totalPoolCapacity": 102400,
+                     *       "totalLocatedCapacity": 102400,
+                     *       "numOfLdevs": 1,
+                     *       "locatedVolumeCount": 1,
+                     *       "warningThreshold": 1,
+                     *       "depletionThreshold": 1,
+                     *       "virtualVolumeCapacityRate": 1,
+                     *       "isMainframe": false,
+                     *       "isShrinking": false,
+                     *       "totalReservedCapacity": 102400,
+                     *       "reservedVolumeCount": 1
+                     *     }
+                     */
                     "application/json": {
                         poolId: number;
                         poolName: string;
@@ -17508,6 +19423,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "portType": "FIBRE",
+                     *           "portAttributes": [
+                     *             "TAR"
+                     *           ],
+                     *           "portSpeed": "AUT",
+                     *           "lunSecuritySetting": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             portId: string;
@@ -17648,6 +19579,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "portType": "FIBRE",
+                     *           "portAttributes": [
+                     *             "TAR"
+                     *           ],
+                     *           "portSpeed": "AUT",
+                     *           "lunSecuritySetting": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             portId: string;
@@ -17783,6 +19730,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "portId": "CL1-A",
+                     *       "portType": "FIBRE",
+                     *       "portAttributes": [
+                     *         "TAR"
+                     *       ],
+                     *       "portSpeed": "AUT",
+                     *       "lunSecuritySetting": false
+                     *     }
+                     */
                     "application/json": {
                         portId: string;
                         /** @description FIBRE, ISCSI or NVME_TCP */
@@ -17917,6 +19875,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "portId": "CL1-A",
+                     *       "portType": "FIBRE",
+                     *       "portAttributes": [
+                     *         "TAR"
+                     *       ],
+                     *       "portSpeed": "AUT",
+                     *       "lunSecuritySetting": false
+                     *     }
+                     */
                     "application/json": {
                         portId: string;
                         /** @description FIBRE, ISCSI or NVME_TCP */
@@ -18053,6 +20022,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostGroupId": "CL1-A,1",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "hostMode": "VMWARE_EX",
+                     *           "hostModeOptions": [
+                     *             1
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber> */
@@ -18171,6 +20156,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portId": "CL1-A",
+                 *       "hostGroupName": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     /** @description CL1-A and the like */
                     portId: string;
@@ -18190,6 +20181,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -18344,6 +20354,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostGroupId": "CL1-A,1",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "hostMode": "VMWARE_EX",
+                     *           "hostModeOptions": [
+                     *             1
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber> */
@@ -18465,6 +20491,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portId": "CL1-A",
+                 *       "hostGroupName": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     /** @description CL1-A and the like */
                     portId: string;
@@ -18484,6 +20516,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -18631,6 +20682,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostGroupId": "CL1-A,1",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "hostMode": "VMWARE_EX",
+                     *       "hostModeOptions": [
+                     *         1
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber> */
                         hostGroupId: string;
@@ -18750,6 +20813,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostGroupName": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     hostGroupName?: string;
                     hostMode?: "LINUX/IRIX" | "HP-UX" | "OVMS" | "TRU64" | "SOLARIS" | "NETWARE" | "AIX" | "VMWARE_EX" | "VMWARE" | "WIN_EX" | "WIN";
@@ -18766,6 +20834,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -18913,6 +21000,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -19062,6 +21168,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostGroupId": "CL1-A,1",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "hostMode": "VMWARE_EX",
+                     *       "hostModeOptions": [
+                     *         1
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber> */
                         hostGroupId: string;
@@ -19183,6 +21301,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostGroupName": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     hostGroupName?: string;
                     hostMode?: "LINUX/IRIX" | "HP-UX" | "OVMS" | "TRU64" | "SOLARIS" | "NETWARE" | "AIX" | "VMWARE_EX" | "VMWARE" | "WIN_EX" | "WIN";
@@ -19199,6 +21322,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -19348,6 +21490,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -19499,6 +21660,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostWwnId": "CL1-A,1,100000109b1a2b01",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "hostWwn": "100000109b1a2b01",
+                     *           "wwnNickname": "-"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<hostWwn> */
@@ -19615,6 +21790,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostWwn": "100000109b1a2b01",
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1
+                 *     }
+                 */
                 "application/json": {
                     hostWwn: string;
                     /** @description CL1-A and the like */
@@ -19631,6 +21813,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -19785,6 +21986,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostWwnId": "CL1-A,1,100000109b1a2b01",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "hostWwn": "100000109b1a2b01",
+                     *           "wwnNickname": "-"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<hostWwn> */
@@ -19904,6 +22119,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostWwn": "100000109b1a2b01",
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1
+                 *     }
+                 */
                 "application/json": {
                     hostWwn: string;
                     /** @description CL1-A and the like */
@@ -19920,6 +22142,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -20067,6 +22308,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostWwnId": "CL1-A,1,100000109b1a2b01",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "hostWwn": "100000109b1a2b01",
+                     *       "wwnNickname": "-"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<hostWwn> */
                         hostWwnId: string;
@@ -20191,6 +22442,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -20340,6 +22610,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostWwnId": "CL1-A,1,100000109b1a2b01",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "hostWwn": "100000109b1a2b01",
+                     *       "wwnNickname": "-"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<hostWwn> */
                         hostWwnId: string;
@@ -20466,6 +22746,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -20617,6 +22916,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostIscsiId": "CL5-A,1,iqn.1998-01.com.vmware:esx01",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "iscsiNickname": "-"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<iscsiName> */
@@ -20733,6 +23046,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1
+                 *     }
+                 */
                 "application/json": {
                     iscsiName: string;
                     /** @description CL1-A and the like */
@@ -20749,6 +23069,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -20903,6 +23242,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostIscsiId": "CL5-A,1,iqn.1998-01.com.vmware:esx01",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "iscsiNickname": "-"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<iscsiName> */
@@ -21022,6 +23375,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1
+                 *     }
+                 */
                 "application/json": {
                     iscsiName: string;
                     /** @description CL1-A and the like */
@@ -21038,6 +23398,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -21185,6 +23564,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostIscsiId": "CL5-A,1,iqn.1998-01.com.vmware:esx01",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *       "iscsiNickname": "-"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<iscsiName> */
                         hostIscsiId: string;
@@ -21309,6 +23698,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -21458,6 +23866,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostIscsiId": "CL5-A,1,iqn.1998-01.com.vmware:esx01",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *       "iscsiNickname": "-"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<iscsiName> */
                         hostIscsiId: string;
@@ -21584,6 +24002,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -21739,6 +24176,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "lunId": "CL1-A,1,0",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "lun": 0,
+                     *           "ldevId": 100
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<lun> */
@@ -21857,6 +24307,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1,
+                 *       "ldevId": 100
+                 *     }
+                 */
                 "application/json": {
                     /** @description CL1-A and the like */
                     portId: string;
@@ -21874,6 +24331,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -22032,6 +24508,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "lunId": "CL1-A,1,0",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "lun": 0,
+                     *           "ldevId": 100
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<lun> */
@@ -22153,6 +24642,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1,
+                 *       "ldevId": 100
+                 *     }
+                 */
                 "application/json": {
                     /** @description CL1-A and the like */
                     portId: string;
@@ -22170,6 +24666,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -22317,6 +24832,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "lunId": "CL1-A,1,0",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "lun": 0,
+                     *       "ldevId": 100
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<lun> */
                         lunId: string;
@@ -22443,6 +24967,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -22592,6 +25135,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "lunId": "CL1-A,1,0",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "lun": 0,
+                     *       "ldevId": 100
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<lun> */
                         lunId: string;
@@ -22720,6 +25272,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -22875,6 +25446,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "snapshotId": "100,3",
+                     *           "snapshotGroupName": "nightly",
+                     *           "snapshotPoolId": 1,
+                     *           "primaryOrSecondary": "P-VOL",
+                     *           "status": "Normal",
+                     *           "pvolLdevId": 100,
+                     *           "muNumber": 3,
+                     *           "isConsistencyGroup": false,
+                     *           "isWrittenInSvol": false,
+                     *           "isClone": false,
+                     *           "canCascade": false,
+                     *           "isRedirectOnWrite": false,
+                     *           "snapshotDataReadOnly": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <pvolLdevId>,<muNumber> */
@@ -23008,6 +25600,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "snapshotGroupName": "nightly",
+                 *       "snapshotPoolId": 1,
+                 *       "pvolLdevId": 100
+                 *     }
+                 */
                 "application/json": {
                     /** @description At most 32 characters; no "/" or "\", not only dots. */
                     snapshotGroupName: string;
@@ -23037,6 +25636,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -23195,6 +25813,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "snapshotId": "100,3",
+                     *           "snapshotGroupName": "nightly",
+                     *           "snapshotPoolId": 1,
+                     *           "primaryOrSecondary": "P-VOL",
+                     *           "status": "Normal",
+                     *           "pvolLdevId": 100,
+                     *           "muNumber": 3,
+                     *           "isConsistencyGroup": false,
+                     *           "isWrittenInSvol": false,
+                     *           "isClone": false,
+                     *           "canCascade": false,
+                     *           "isRedirectOnWrite": false,
+                     *           "snapshotDataReadOnly": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <pvolLdevId>,<muNumber> */
@@ -23331,6 +25970,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "snapshotGroupName": "nightly",
+                 *       "snapshotPoolId": 1,
+                 *       "pvolLdevId": 100
+                 *     }
+                 */
                 "application/json": {
                     /** @description At most 32 characters; no "/" or "\", not only dots. */
                     snapshotGroupName: string;
@@ -23360,6 +26006,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -23507,6 +26172,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "snapshotId": "100,3",
+                     *       "snapshotGroupName": "nightly",
+                     *       "snapshotPoolId": 1,
+                     *       "primaryOrSecondary": "P-VOL",
+                     *       "status": "Normal",
+                     *       "pvolLdevId": 100,
+                     *       "muNumber": 3,
+                     *       "isConsistencyGroup": false,
+                     *       "isWrittenInSvol": false,
+                     *       "isClone": false,
+                     *       "canCascade": false,
+                     *       "isRedirectOnWrite": false,
+                     *       "snapshotDataReadOnly": false
+                     *     }
+                     */
                     "application/json": {
                         /** @description <pvolLdevId>,<muNumber> */
                         snapshotId: string;
@@ -23641,6 +26323,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": Record<string, never> | null;
             };
         };
@@ -23652,6 +26335,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -23801,6 +26503,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "snapshotId": "100,3",
+                     *       "snapshotGroupName": "nightly",
+                     *       "snapshotPoolId": 1,
+                     *       "primaryOrSecondary": "P-VOL",
+                     *       "status": "Normal",
+                     *       "pvolLdevId": 100,
+                     *       "muNumber": 3,
+                     *       "isConsistencyGroup": false,
+                     *       "isWrittenInSvol": false,
+                     *       "isClone": false,
+                     *       "canCascade": false,
+                     *       "isRedirectOnWrite": false,
+                     *       "snapshotDataReadOnly": false
+                     *     }
+                     */
                     "application/json": {
                         /** @description <pvolLdevId>,<muNumber> */
                         snapshotId: string;
@@ -23937,6 +26656,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": Record<string, never> | null;
             };
         };
@@ -23948,6 +26668,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24088,6 +26827,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -24101,6 +26845,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24243,6 +27006,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -24256,6 +27024,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24396,6 +27183,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "autoSplit": false
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         autoSplit?: boolean;
@@ -24411,6 +27205,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24553,6 +27366,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "autoSplit": false
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         autoSplit?: boolean;
@@ -24568,6 +27388,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24708,6 +27547,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "svolLdevId": 101
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         svolLdevId: number;
@@ -24723,6 +27569,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24865,6 +27730,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "svolLdevId": 101
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         svolLdevId: number;
@@ -24880,6 +27752,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -25020,6 +27911,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -25033,6 +27929,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -25175,6 +28090,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -25188,6 +28108,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -25328,6 +28267,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "copySpeed": "slower"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         /** @description accepted; a copy is instant on the simulated array */
@@ -25344,6 +28290,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -25486,6 +28451,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "copySpeed": "slower"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         /** @description accepted; a copy is instant on the simulated array */
@@ -25502,6 +28474,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
