@@ -41,15 +41,29 @@ export interface Blockplane {
   /** Present when fault injection is enabled. */
   faults: FaultInjector | undefined;
   /** Set when this start created the initial administrator. */
-  initialAdmin: { name: string; password?: string } | undefined;
+  initialAdmin: InitialAdmin | undefined;
+  /**
+   * Creates the initial administrator if the store has no user yet (once per store, whichever
+   * instance comes first) and answers the one this start made (or loaded from a seed file), with
+   * its password when it was generated. `assemble` calls it unless told to leave it to its caller
+   * (`deferInitialAdmin`).
+   */
+  createInitialAdmin(): Promise<InitialAdmin | undefined>;
   close(): Promise<void>;
 }
+
+export type InitialAdmin = { name: string; password?: string };
 
 export interface AssembleOptions {
   logger?: FastifyBaseLogger | boolean;
   now?: () => number;
   /** How a fault rule's crash point ends the process; by default SIGKILL, as abrupt as a power cut. */
   crash?: (point: string) => void;
+  /**
+   * Leave the initial administrator to `createInitialAdmin`: the process creates it only once it
+   * listens, so that a start that cannot listen neither prints a password nor uses one up.
+   */
+  deferInitialAdmin?: boolean;
 }
 
 /** Dies at once, with no cleanup and no flush: what a crash rehearsal needs. Exit status 137. */
@@ -121,9 +135,13 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
       metrics,
     );
     registerJobHandlers(jobs);
+    const createInitialAdmin = () => accounts.ensureAdministrator(config.adminPassword);
+    // A seed file's users are loaded with the array, in its transaction (loadSeed).
     const initialAdmin = seeded?.loaded
       ? seeded.initialAdmin
-      : await accounts.ensureAdministrator(config.adminPassword);
+      : options.deferInitialAdmin
+        ? undefined
+        : await createInitialAdmin();
     const arrayState = new ArrayStateService(store, config.array, now);
     const app = await buildApp(
       { config, accounts, jobs, device, now, maintenance, faults, store, metrics, arrayState },
@@ -150,7 +168,7 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
     maintenance.onEnd(() => jobs.wake());
     watchStoreHealth(store, app.log, () => jobs.wake());
     let closing: Promise<void> | undefined;
-    return {
+    const blockplane: Blockplane = {
       app,
       store,
       accounts,
@@ -161,6 +179,10 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
       config,
       faults,
       initialAdmin,
+      async createInitialAdmin() {
+        blockplane.initialAdmin ??= await createInitialAdmin();
+        return blockplane.initialAdmin;
+      },
       close() {
         closing ??= (async () => {
           // Each part is closed even when one before it fails (an app that never finished
@@ -178,6 +200,7 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
         return closing;
       },
     };
+    return blockplane;
   } catch (err) {
     await store.close();
     throw err;
