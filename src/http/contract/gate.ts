@@ -5,8 +5,8 @@
  *      §3.2: Node's own answer to it has no body, so the check is made here);
  *   2. its turn on its connection: requests pipelined on one connection are served one at a time
  *      (turns.ts), and one too many waiting is 503;
- *   3. 503 while the server shuts down, or is overloaded (before any work for the request, password
- *      hashing included);
+ *   3. 503 while the server shuts down (with `Connection: close`), or is overloaded (before any work
+ *      for the request, password hashing included);
  *   4. 406 when Accept admits no JSON, and application/json as the media type of a body sent without
  *      Content-Type;
  *   5. 401 / 403 (auth.ts);
@@ -72,6 +72,18 @@ export function registerGate(app: App, deps: GateDeps): void {
   app.addHook("preClose", async () => {
     closing = true;
   });
+  // While the server closes, every answer ends its connection (the 503s, and those of requests
+  // under way when the close began), so that no client sends another request on a connection
+  // about to close: the last answer of a pipeline says it, not one with requests waiting behind.
+  app.addHook("onSend", (request, reply, payload, done) => {
+    if (closing) {
+      // Fastify marks every request routed during the close `Connection: close` itself, which
+      // would drop the requests pipelined behind one.
+      if (turns.waitingBehind(request)) reply.raw.removeHeader("Connection");
+      else reply.header("Connection", "close");
+    }
+    done(null, payload);
+  });
   app.addHook("onClose", async () => load.stop());
 
   /** Step 1. */
@@ -82,6 +94,8 @@ export function registerGate(app: App, deps: GateDeps): void {
 
   /** Step 3. */
   const available = (shedsLoad: boolean): void => {
+    // With `Connection: close` (the onSend hook below): the client is to retry elsewhere or after
+    // the restart, not on this connection.
     if (closing) throw shuttingDown(retryAfter);
     if (shedsLoad && load.overload !== undefined) throw overloaded(load.overload, retryAfter);
   };

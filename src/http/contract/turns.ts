@@ -60,6 +60,11 @@ export class ConnectionTurns {
     });
   }
 
+  /** Whether other requests of the connection wait for their turn behind this one. */
+  waitingBehind(request: FastifyRequest): boolean {
+    return (this.lines.get(request.raw.socket)?.waiting.length ?? 0) > 0;
+  }
+
   /** Marks the connection busy with this request until its answer is done. */
   private serve(line: Line, reply: FastifyReply): void {
     line.serving = true;
