@@ -67,7 +67,10 @@ export interface Config {
   adminPassword: string | undefined;
   /** A first start loads the array (and users) from this export instead of the factory state. */
   seed: SeedSettings | undefined;
+  /** Time allowed to receive a whole request (headers and body); past it the answer is 408. */
   requestTimeoutMs: number;
+  /** How long a keep-alive connection may sit idle between requests before the server closes it. */
+  keepAliveTimeoutMs: number;
   bodyLimitBytes: number;
   array: ArrayIdentity;
   /** The fault-injection control API (/blockplane/v1/faults) and the fault wrapper of the device. */
@@ -183,8 +186,14 @@ export const OPTIONS = {
   requestTimeoutMs: {
     flag: "request-timeout-ms",
     env: "BLOCKPLANE_REQUEST_TIMEOUT_MS",
-    help: "time allowed to receive a whole request (then 408, checked every second)",
+    help: "time allowed to receive a whole request, headers and body (then 408)",
     default: "30000",
+  },
+  keepAliveTimeoutMs: {
+    flag: "keep-alive-timeout-ms",
+    env: "BLOCKPLANE_KEEP_ALIVE_TIMEOUT_MS",
+    help: "idle time after which a keep-alive connection is closed",
+    default: "5000",
   },
   bodyLimitBytes: {
     flag: "body-limit-bytes",
@@ -394,6 +403,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     adminPassword,
     seed: seedFile === undefined ? undefined : { file: path.resolve(seedFile), given: identityGiven },
     requestTimeoutMs: int("request timeout", must("requestTimeoutMs"), 100, 600_000),
+    keepAliveTimeoutMs: int("keep-alive timeout", must("keepAliveTimeoutMs"), 100, 600_000),
     bodyLimitBytes: int("body limit", must("bodyLimitBytes"), 1024, 256 * 1024 * 1024),
     array: {
       model: profile.model,

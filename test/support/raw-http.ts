@@ -4,6 +4,7 @@
  * go out exactly as given; what comes back is read until the server closes the connection, and
  * split into the answers it holds.
  */
+import assert from "node:assert/strict";
 import net from "node:net";
 
 export interface RawAnswer {
@@ -144,4 +145,132 @@ export function head(
   return `${method} ${url} HTTP/1.1\r\n${Object.entries(all)
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join("")}\r\n`;
+}
+
+/**
+ * The complete answers in `data` so far, in order, for a connection still being read: unlike
+ * splitAnswers, a torn last answer is left for later (the server's answers here carry
+ * Content-Length).
+ */
+function wholeAnswers(data: Buffer): RawAnswer[] {
+  const answers: RawAnswer[] = [];
+  let at = 0;
+  for (;;) {
+    const end = data.indexOf("\r\n\r\n", at);
+    if (end < 0) return answers;
+    const [statusLine = "", ...lines] = data.subarray(at, end).toString("latin1").split("\r\n");
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const length = Number(headers["content-length"] ?? 0);
+    if (data.length < end + 4 + length) return answers;
+    const text = data.subarray(end + 4, end + 4 + length).toString("utf8");
+    let body: unknown;
+    try {
+      body = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    answers.push({ status: Number(statusLine.split(" ")[1]), headers, body, text });
+    at = end + 4 + length;
+  }
+}
+
+/**
+ * One connection kept open and written to as a test chooses (a request in pieces, several pipelined,
+ * none at all), read as it goes, with the time the server closed it.
+ */
+export class RawConnection {
+  private data = Buffer.alloc(0);
+  private readonly waiters = new Set<() => void>();
+  /** performance.now() when the server closed the connection, or undefined while it is open. */
+  closedAt: number | undefined;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on("data", (d: Buffer) => {
+      this.data = Buffer.concat([this.data, d]);
+      this.wake();
+    });
+    // A reset is a close too; the test reads what came before it.
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      this.closedAt = performance.now();
+      this.wake();
+    });
+  }
+
+  /** Connects; rejects when the server does not accept (ECONNREFUSED once it stopped listening). */
+  static open(port: number): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("error", reject);
+      socket.once("connect", () => {
+        socket.off("error", reject);
+        resolve(new RawConnection(socket));
+      });
+    });
+  }
+
+  write(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** Everything read so far, as answers. */
+  answers(): RawAnswer[] {
+    return wholeAnswers(this.data);
+  }
+
+  /** Waits until `n` answers are in (or the connection closed, or `timeoutMs` passed). */
+  async waitAnswers(n: number, timeoutMs = 10_000): Promise<RawAnswer[]> {
+    await this.until(() => this.answers().length >= n || this.closedAt !== undefined, timeoutMs);
+    return this.answers();
+  }
+
+  /** Waits for the server to close the connection; answers when it did, or undefined after `timeoutMs`. */
+  async waitClosed(timeoutMs: number): Promise<number | undefined> {
+    await this.until(() => this.closedAt !== undefined, timeoutMs);
+    return this.closedAt;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters) w();
+  }
+
+  private until(done: () => boolean, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!done()) return;
+        finish();
+      };
+      const timer = setTimeout(() => finish(), timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+/** A GET as a client sends it, with a session token; `extra` header lines are added as given. */
+export function rawGet(path: string, token: string, extra = ""): string {
+  return `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nAuthorization: Session ${token}\r\n${extra}\r\n`;
+}
+
+/** An answer with the API's error body, whose requestId is its X-Request-Id header. */
+export function assertApiError(a: RawAnswer, status: number, messageId: string, source: string): void {
+  assert.equal(a.status, status, a.text);
+  assert.match(a.headers["content-type"] ?? "", /^application\/json/);
+  assert.equal(a.body.messageId, messageId);
+  assert.equal(a.body.errorSource, source);
+  assert.equal(typeof a.body.message, "string");
+  assert.equal(a.body.requestId, a.headers["x-request-id"], "the body names the request id of the header");
 }
