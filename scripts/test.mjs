@@ -62,6 +62,7 @@ let status = 0;
 let cluster; // the temp dir of the cluster this script started, until it is stopped
 let child; // the test run in progress
 let tapDir; // where that run's TAP copy goes
+const failures = []; // each failed test of both runs, named again in the closing lines
 
 /** Runs the test runner on `list` with `env`; streams its report and adds its summary to the totals. */
 async function run(label, list, env) {
@@ -89,6 +90,7 @@ async function run(label, list, env) {
   });
   child = undefined;
   const summary = readSummary(tap);
+  failures.push(...readFailures(tap).map((f) => `${label}: ${f}`));
   removeTapDir();
   if (summary) {
     for (const k of COUNTERS) totals[k] += summary[k] ?? 0;
@@ -113,6 +115,31 @@ function readSummary(file) {
     if (m && COUNTERS.includes(m[1])) summary[m[1]] = Number(m[2]);
   }
   return Object.keys(summary).length > 0 ? summary : undefined;
+}
+
+/**
+ * The failed tests of a TAP report, each as "name (location): first line of the error". A test that
+ * failed only because a subtest did is left out (the subtest is named), and so are todo tests.
+ */
+function readFailures(file) {
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, "utf8").split("\n");
+  const found = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)not ok \d+ - (.*)$/.exec(lines[i]);
+    if (!m || /# TODO\b/.test(m[2])) continue;
+    const fields = {};
+    for (let j = i + 1; j < lines.length && !/^\s*\.\.\.$/.test(lines[j]); j++) {
+      const f = /^\s*(location|failureType|error): (.*)$/.exec(lines[j]);
+      if (!f) continue;
+      // A block scalar (|-) has its text on the next line.
+      fields[f[1]] = f[2] === "|-" ? (lines[j + 1] ?? "").trim() : f[2].replace(/^'(.*)'$/, "$1");
+    }
+    if (fields.failureType === "subtestsFailed") continue;
+    const where = fields.location ? ` (${path.relative(root, fields.location)})` : "";
+    found.push(`${m[2]}${where}: ${(fields.error ?? "").slice(0, 300)}`);
+  }
+  return found;
 }
 
 function removeTapDir() {
@@ -198,6 +225,9 @@ if (!wanted.has("postgres")) {
 process.stdout.write(`\n# backends run: ${backends.join(", ") || "none"}\n`);
 if (skippedPg) process.stdout.write(`# PostgreSQL not run: ${skippedPg}\n`);
 for (const r of ran) process.stdout.write(`# ${r}\n`);
+// Named again here, so that whoever reads only the closing lines (a CI log's tail) sees what failed.
+for (const f of failures.slice(0, 20)) process.stdout.write(`# failed: ${f}\n`);
+if (failures.length > 20) process.stdout.write(`# failed: and ${failures.length - 20} more\n`);
 // The closing lines: the runner's summary, added up over both runs.
 for (const k of COUNTERS) {
   process.stdout.write(`# ${k} ${k === "duration_ms" ? totals[k].toFixed(3) : totals[k]}\n`);
