@@ -8,9 +8,9 @@
  * of one volume, one request after the other, first alone (the baseline), then while another
  * process keeps 4 connections pipelining `GET volumes?count=500` (each as deep as a connection may
  * pipeline before it is answered 503) round after round. Its requests must all be served (200: the
- * overload protection has no reason to turn it away) and their latency stay within generous
- * multiples of figures of the same run (its latency alone, the server's time per list); the
- * figures are printed.
+ * overload protection has no reason to turn it away), and each must wait behind only a few lists:
+ * the lists answered while it was under way are counted, not milliseconds, so that a slow machine
+ * slows both sides alike. Latencies are printed, not asserted.
  * Rounds and time: CI size, times BLOCKPLANE_RELIABILITY_SCALE.
  */
 import assert from "node:assert/strict";
@@ -32,6 +32,8 @@ after(killAllServers);
 
 interface Latencies {
   n: number;
+  /** When each request was sent and answered, in milliseconds since the epoch. */
+  spans: [number, number][];
   p50: number;
   p99: number;
   max: number;
@@ -41,24 +43,46 @@ interface Latencies {
 /** GETs of one volume back to back (10 ms apart) until `until()` says stop; their latencies. */
 async function measure(client: Client, url: string, until: () => boolean): Promise<Latencies> {
   const times: number[] = [];
+  const spans: [number, number][] = [];
   const statuses = new Map<number, number>();
+  const now = () => performance.timeOrigin + performance.now();
   while (!until()) {
-    const started = performance.now();
+    const started = now();
     const r = await client.once("GET", url);
-    times.push(performance.now() - started);
+    const ended = now();
+    times.push(ended - started);
+    spans.push([started, ended]);
     statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     await sleep(10);
   }
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
-  return { n: times.length, p50: at(0.5), p99: at(0.99), max: times.at(-1) ?? 0, statuses };
+  return { n: times.length, spans, p50: at(0.5), p99: at(0.99), max: times.at(-1) ?? 0, statuses };
 }
 
 const figures = (l: Latencies) =>
   `p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms (${l.n} requests)`;
 
+/** For each span, how many of the (sorted) times fall inside it; sorted. */
+function countsWithin(spans: [number, number][], times: number[]): number[] {
+  const sorted = [...times].sort((a, b) => a - b);
+  const firstAtOrAfter = (t: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return spans.map(([a, b]) => firstAtOrAfter(b) - firstAtOrAfter(a)).sort((x, y) => x - y);
+}
+
 /** Runs the pipelining client as a process of its own; answers what it printed. */
-function pipeline(options: object): Promise<{ ms: number; statuses: Record<string, number> }> {
+function pipeline(
+  options: object,
+): Promise<{ ms: number; statuses: Record<string, number>; answeredAt: number[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PIPELINER, JSON.stringify(options)], {
       stdio: ["ignore", "pipe", "inherit"],
@@ -141,29 +165,34 @@ test("other clients are served while a few connections pipeline long lists", {
     const pipelined = await load;
     const answered = Object.values(pipelined.statuses).reduce((a, b) => a + b, 0);
 
-    const diagnostic =
+    // Only the requests sent while every pipelining connection was still at work.
+    const loadEnds = Math.min(...pipelined.answeredAt.slice(-4));
+    const during = loaded.spans.filter(([, end]) => end <= loadEnds);
+    const behind = countsWithin(during, pipelined.answeredAt);
+    const at = (q: number) => behind[Math.min(behind.length - 1, Math.floor(q * behind.length))] ?? 0;
+
+    t.diagnostic(
       `pipelining (4 connections × ${depth} GET volumes?count=500 at once, 2000 volumes): ` +
-      `${answered} answered in ${pipelined.ms} ms (${JSON.stringify(pipelined.statuses)}, ` +
-      `${(pipelined.ms / answered).toFixed(1)} ms per list); ` +
-      `another client's GET volumes/{id}: alone ${figures(baseline)}; beside the pipelines ${figures(loaded)}`;
-    t.diagnostic(diagnostic);
+        `${answered} answered in ${pipelined.ms} ms (${JSON.stringify(pipelined.statuses)}, ` +
+        `${(pipelined.ms / answered).toFixed(1)} ms per list); ` +
+        `another client's GET volumes/{id}: alone ${figures(baseline)}; beside the pipelines ${figures(loaded)}; ` +
+        `lists answered while one of its requests was under way: median ${at(0.5)}, p90 ${at(0.9)}, ` +
+        `max ${behind.at(-1)} (${during.length} requests)`,
+    );
 
     assert.equal(pipelined.statuses["200"], answered, "every pipelined request within the depth is served");
     assert.deepEqual([...loaded.statuses.keys()], [200], "the other client is never turned away");
-    assert.ok(loaded.n >= 20, `the other client got only ${loaded.n} requests through`);
-    // Generous bounds, relative to two figures of the same run: the other client's latency alone,
-    // and the time the server took per pipelined list. Served in turn, the other client waits
-    // behind about one list per pipelining connection; served all at once, behind every list
-    // pipelined, and its median alone is tens of lists.
-    const perList = pipelined.ms / answered;
-    const p50Bound = 10 * baseline.p50 + 8 * perList;
-    const p99Bound = Math.max(250, 10 * baseline.p99, 20 * perList);
-    const maxBound = Math.max(1000, 20 * baseline.max, 40 * perList);
-    const over = (what: string, value: number, bound: number) =>
-      `${what} ${value.toFixed(1)} ms > ${bound.toFixed(1)} ms (${perList.toFixed(1)} ms per list)`;
-    assert.ok(loaded.p50 <= p50Bound, over("p50", loaded.p50, p50Bound));
-    assert.ok(loaded.p99 <= p99Bound, over("p99", loaded.p99, p99Bound));
-    assert.ok(loaded.max <= maxBound, over("max", loaded.max, maxBound));
+    assert.ok(
+      during.length >= 10,
+      `only ${during.length} of the other client's requests ran beside the pipelines`,
+    );
+    // Served in turn, a request waits behind about one list per pipelining connection (4); served
+    // as they arrive, behind most of the 4 × depth lists pipelined at once. The bound sits between.
+    const connections = 4;
+    assert.ok(
+      at(0.5) <= 3 * connections,
+      `the other client's median request waited while ${at(0.5)} lists were answered`,
+    );
   } finally {
     client.close();
     await server.stop();

@@ -3,7 +3,9 @@
  * `depth` requests of `path` at once, reading every answer, then the next `depth`, for `rounds`
  * rounds or until `maxMs` passed. Run as its own process (node test/support/pipeliner.mjs <json>)
  * so that reading its answers does not load the event loop of the client that measures latency.
- * Prints one JSON line: how long it ran and how many answers of each status it read.
+ * Prints one JSON line: how long it ran, how many answers of each status it read, and when it read
+ * each answer's status line (`answeredAt`, milliseconds since the epoch, comparable across processes
+ * on one machine).
  */
 import net from "node:net";
 
@@ -11,7 +13,9 @@ const { port, path, token, connections, depth, rounds, maxMs } = JSON.parse(proc
 if (!Number.isInteger(port)) throw new Error('usage: pipeliner.mjs \'{"port":…,"path":…}\'');
 
 const statuses = {};
+const answeredAt = [];
 const started = Date.now();
+const now = () => performance.timeOrigin + performance.now();
 
 /** Counts the status lines of the answers read on one connection: resolves at `expected`. */
 function reader(socket) {
@@ -21,9 +25,11 @@ function reader(socket) {
   socket.on("data", (chunk) => {
     // Answers are long JSON bodies: only status lines matter, and one may span two chunks.
     const text = pending + chunk.toString("latin1");
+    const at = Math.round(now() * 10) / 10;
     let end = 0;
     for (const m of text.matchAll(/HTTP\/1\.1 (\d{3}) /g)) {
       statuses[m[1]] = (statuses[m[1]] ?? 0) + 1;
+      answeredAt.push(at);
       seen++;
       end = m.index + m[0].length;
     }
@@ -70,4 +76,4 @@ await Promise.all(
       }),
   ),
 );
-process.stdout.write(`${JSON.stringify({ ms: Date.now() - started, statuses })}\n`);
+process.stdout.write(`${JSON.stringify({ ms: Date.now() - started, statuses, answeredAt })}\n`);
