@@ -10,7 +10,12 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv, type ValidateFunction } from "ajv";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifySchemaCompiler,
+  type RawServerDefault,
+} from "fastify";
 import { Type } from "typebox";
 import type { Config } from "../config.ts";
 import type { FaultInjector } from "../device/faults.ts";
@@ -26,6 +31,7 @@ import { errorHandler } from "./contract/errors.ts";
 import { registerGate } from "./contract/gate.ts";
 import { registerJsonParsing } from "./contract/negotiation.ts";
 import { registerInFlightDrain } from "./in-flight.ts";
+import { LazySchemas } from "./lazy-schemas.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
 import { finishDocument } from "./openapi-document.ts";
 import { SHARED_SCHEMAS } from "./routes/common.ts";
@@ -69,6 +75,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Every route of the API (HEAD and documentation routes left out), in registration order. */
     routeCatalog: RouteEntry[];
+    /** The routes' validators and serializers, compiled on each route's first use. */
+    schemas: LazySchemas;
   }
 }
 
@@ -122,9 +130,19 @@ function decimalOnly(validate: ValidateFunction, numeric: [string, RegExp][]) {
 /**
  * Bodies are validated strictly (no type coercion, no unknown fields); query strings and path
  * parameters arrive as text and are coerced to the declared types.
+ *
+ * The schemas are not checked against JSON Schema's meta-schema as they compile: compiling the
+ * meta-schema cost the first request of every start about 50 ms, to check schemas that are the
+ * same on every run. test/api/lazy-start.test.ts checks them all instead.
  */
-function validatorCompiler() {
-  const common = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false } as const;
+function validatorCompiler(): FastifySchemaCompiler<object> {
+  const common = {
+    allErrors: false,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+    validateSchema: false,
+  } as const;
   const strictAjv = new Ajv({ ...common, coerceTypes: false });
   const coercingAjv = new Ajv({ ...common, coerceTypes: "array" });
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
@@ -167,8 +185,10 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   const https = config.tls
     ? { key: fs.readFileSync(config.tls.key), cert: fs.readFileSync(config.tls.cert) }
     : undefined;
+  const schemas = new LazySchemas();
   const app = Fastify({
     ...(https ? { https } : {}),
+    schemaController: { compilersFactory: { buildSerializer: schemas.serializerBuilder() } },
     ...(typeof logger === "boolean" ? { logger } : { loggerInstance: logger }),
     genReqId: () => randomUUID(),
     // Each request's logger carries its id; made only when the request logs (observability.ts).
@@ -187,7 +207,8 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   catalogRoutes(app);
-  app.setValidatorCompiler(validatorCompiler());
+  app.decorate("schemas", schemas);
+  app.setValidatorCompiler(schemas.validatorCompiler(validatorCompiler()));
   app.setErrorHandler(errorHandler);
   app.decorateRequest("principal", undefined);
   registerJsonParsing(app);
