@@ -7,7 +7,6 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv, type ValidateFunction } from "ajv";
 import Fastify, {
@@ -30,6 +29,7 @@ import { type AuthMode, accessOf } from "./contract/auth.ts";
 import { errorHandler } from "./contract/errors.ts";
 import { registerGate } from "./contract/gate.ts";
 import { registerJsonParsing } from "./contract/negotiation.ts";
+import { registerDocsPages } from "./docs-pages.ts";
 import { registerInFlightDrain } from "./in-flight.ts";
 import { LazySchemas } from "./lazy-schemas.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
@@ -79,6 +79,8 @@ declare module "fastify" {
     schemas: LazySchemas;
   }
 }
+
+const ROUTER_OPTIONS = { ignoreTrailingSlash: true, maxParamLength: 512 };
 
 /** A query schema that admits no parameter: the default of a route that declares none. */
 const NO_QUERY = Type.Object({}, { additionalProperties: false });
@@ -197,7 +199,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     requestTimeout: config.requestTimeoutMs,
     // A closing server answers 503 with the API's body and Retry-After (contract/availability.ts).
     return503OnClosing: false,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    routerOptions: ROUTER_OPTIONS,
     // URLs the router cannot read (bad percent-encoding, overlong segment) answer the API's error
     // body too, rather than Fastify's own.
     frameworkErrors: (error, request, reply) => {
@@ -241,7 +243,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     transformObject: (documentObject) =>
       finishDocument((documentObject as { openapiObject: object }).openapiObject, app.routeCatalog),
   });
-  await app.register(swaggerUi, { routePrefix: DOCS_PATH, uiConfig: { docExpansion: "list" } });
+  registerDocsPages(app, { prefix: DOCS_PATH, routerOptions: ROUTER_OPTIONS });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());
 
   for (const register of ROUTES) register(app, deps);

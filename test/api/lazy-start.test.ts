@@ -1,11 +1,12 @@
 /**
  * What the server leaves for later to start fast, and that it still does it when asked: route
  * schemas compile at their route's first use (and every one of them is a valid schema that
- * compiles).
+ * compiles), and the documentation pages load at their first request, answering as before.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Ajv } from "ajv";
+import { OPENAPI_PATH } from "../../src/http/app.ts";
 import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 describe("lazy start", { timeout: 120_000 }, () => {
@@ -55,5 +56,33 @@ describe("lazy start", { timeout: 120_000 }, () => {
   test("every schema of every route compiles", () => {
     s.bp.app.schemas.compileAll();
     assert.equal(s.bp.app.schemas.counts.pending, 0);
+  });
+
+  describe("the documentation pages, loaded at their first request", () => {
+    const DOCS = "/blockplane/v1/docs";
+
+    test("the page's document is the one the API serves", async () => {
+      const page = await s.get(`${DOCS}/json`, { token: null });
+      const api = await s.get(OPENAPI_PATH, { token: null });
+      assert.equal(page.status, 200);
+      assert.deepEqual(page.body, api.body);
+    });
+
+    test("their files are served with their media types, a HEAD with the length and no body", async () => {
+      const css = await s.get(`${DOCS}/static/swagger-ui.css`, { token: null });
+      assert.equal(css.status, 200);
+      assert.match(String(css.headers["content-type"]), /^text\/css/);
+      const head = await s.request("HEAD", `${DOCS}/static/swagger-ui.css`, { token: null });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers["content-length"], String(Buffer.byteLength(css.text)));
+      assert.equal(head.text, "");
+    });
+
+    test("a path they do not serve is the API's 404", async () => {
+      const r = await s.get(`${DOCS}/static/nope.js`, { token: null });
+      assert.equal(r.status, 404);
+      assert.equal(r.body.messageId, "KART20009-E");
+      assert.ok(r.body.requestId);
+    });
   });
 });
