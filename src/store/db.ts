@@ -10,7 +10,6 @@ import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
 import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect } from "kysely";
-import pg from "pg";
 import { Reserve, StoreHealth } from "./health.ts";
 import {
   checkSqliteStore,
@@ -276,7 +275,7 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const retryAfter = options.busyRetryAfterSeconds ?? 5;
   const store = options.databaseUrl
-    ? openPostgres(options.databaseUrl, retryAfter)
+    ? await openPostgres(options.databaseUrl, retryAfter)
     : openSqlite(options.dataDir, retryAfter);
   try {
     if (store.dialect === "postgres") await refuseForeignDatabase(store.db, options.databaseUrl as string);
@@ -346,11 +345,17 @@ function openSqlite(dataDir: string, retryAfter: number): Store {
   };
 }
 
-// Counts and ids are below 2^53: read PostgreSQL's int8 and numeric as JS numbers.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+/** The PostgreSQL driver, loaded for a PostgreSQL store only: loading it costs a tenth of a second. */
+async function postgresDriver(): Promise<typeof import("pg").default> {
+  const { default: pg } = await import("pg");
+  // Counts and ids are below 2^53: read PostgreSQL's int8 and numeric as JS numbers.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+  return pg;
+}
 
-function openPostgres(url: string, retryAfter: number): Store {
+async function openPostgres(url: string, retryAfter: number): Promise<Store> {
+  const pg = await postgresDriver();
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection that the server drops (restart, fail-over, admin) is reported here; without a
   // listener that event would end the process. The pool discards the connection and opens a new one
