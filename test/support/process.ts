@@ -1,7 +1,8 @@
 /**
- * Real processes for black-box tests: the server started as `node --import tsx src/main.ts` (or as
+ * Real processes for black-box tests: the server started as `node dist/main.js` (or as
  * `bin/blockplane.mjs serve`) on a free port and a temporary data dir, the CLI run to completion,
- * and small HTTP(S) requests against them.
+ * and small HTTP(S) requests against them. They run the compiled code the package ships, built
+ * from the sources first when those are newer (scripts/build.mjs).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -10,11 +11,19 @@ import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { ensureBuilt } from "../../scripts/build.mjs";
 import { freshDatabase } from "./server.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const CLI = path.join(ROOT, "bin/blockplane.mjs");
-const MAIN = path.join(ROOT, "src/main.ts");
+const MAIN = path.join(ROOT, "dist/main.js");
+
+let built: Promise<void> | undefined;
+/** dist/ as the sources are, checked once per test file. */
+function compiled(): Promise<void> {
+  built ??= ensureBuilt();
+  return built;
+}
 
 /**
  * Every server process spawned here and not yet exited. A test that fails before it keeps hold of
@@ -93,7 +102,7 @@ export interface ServerProcess {
 }
 
 export interface SpawnOptions {
-  /** Run through the CLI's `serve` command rather than src/main.ts. */
+  /** Run through the CLI's `serve` command rather than dist/main.js. */
   viaCli?: boolean;
   dataDir?: string;
   port?: number;
@@ -128,7 +137,8 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<ServerPro
         ...(databaseUrl ? ["--database-url", databaseUrl] : []),
         ...(options.args ?? []),
       ];
-  const argv = options.viaCli ? [CLI, "serve", ...flags] : ["--import", "tsx", MAIN, ...flags];
+  await compiled();
+  const argv = options.viaCli ? [CLI, "serve", ...flags] : [MAIN, ...flags];
   const child = spawn(process.execPath, argv, { cwd: ROOT, env: cleanEnv(options.env), stdio: "pipe" });
   live.add(child);
   child.on("exit", () => live.delete(child));
@@ -221,7 +231,12 @@ export interface CliResult {
 }
 
 /** Runs one `blockplane` command to its end. */
-export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<CliResult> {
+  await compiled();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: "pipe" });
     let stdout = "";
