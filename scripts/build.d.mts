@@ -5,4 +5,4 @@ export const META: string;
 export function isStale(): boolean;
 export function ensureBuilt(): Promise<void>;
 export function build(options?: { types?: boolean }): Promise<string[]>;
-export function emitDeclarations(project: string, outDir: string, include?: string[]): void;
+export function ensureTypes(): Promise<void>;

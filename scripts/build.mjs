@@ -5,17 +5,23 @@
  *
  *   node scripts/build.mjs              the JavaScript, with esbuild (well under a second)
  *   node scripts/build.mjs --if-stale   the same, only when a source changed since the last build
- *   node scripts/build.mjs --types      also the declarations of the package's entries (tsc: slow)
+ *   node scripts/build.mjs --types      also the declarations of the package's entries (tsc)
  *
- * Two bundles:
- * - the server's entries (the process, the start API, the harness) and the CLI, split into shared
- *   chunks. The JavaScript packages they use are bundled in: Node 20 resolves and loads each of a
- *   package's files on its own, and for Fastify, Kysely and TypeBox that cost more than the rest of
- *   a start. Left out are the native packages, those loaded only when needed (the PostgreSQL
- *   driver, the documentation pages) and those that serve files of their own. The licences of the
- *   bundled packages are copied to dist/THIRD-PARTY-NOTICES.md.
- * - the SDK (src/client), alone, with its one dependency (openapi-fetch) left as a dependency, so
- *   that `blockplane/client` loads nothing of the server's.
+ * What dist/ holds:
+ * - server.cjs: the whole server (the start API of src/index.ts, and the harness), one CommonJS
+ *   file with the JavaScript packages it uses bundled in: Node 20 loads each file of a package on
+ *   its own, which for Fastify, Kysely and TypeBox cost more than the rest of a start, and one
+ *   CommonJS file can be loaded through V8's code cache (src/bundle/code-cache.ts), which an ES
+ *   module cannot on Node 20. Left out are the native packages, those loaded only when needed (the
+ *   PostgreSQL driver, the documentation pages) and those that serve files of their own. The
+ *   licences of the bundled packages are copied to THIRD-PARTY-NOTICES.md.
+ * - main.js: the server process (src/bundle/main.ts), which loads server.cjs through the cache;
+ *   index.js and harness.js: the package's entries, the names of their sources from server.cjs.
+ * - cli.js (and chunks/): the CLI, an ES module with commander and openapi-fetch bundled in; what
+ *   only a few commands need (`serve`: main.js; the offline session purge: the store) is loaded
+ *   by those commands.
+ * - client.js: the SDK alone, openapi-fetch left a dependency, so that `blockplane/client` loads
+ *   nothing of the server's.
  *
  * `ensureBuilt()` (used by the bin in a checkout, `npm start` and the tests) builds only when a
  * file under src/, or what configures the build, is newer than the last build; a lock lets several
@@ -30,18 +36,17 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const DIST = path.join(ROOT, "dist");
 const TYPES = path.join(DIST, "types");
 const STAMP = path.join(DIST, ".stamp");
+const TYPES_STAMP = path.join(TYPES, ".stamp");
 const LOCK = path.join(DIST, ".lock");
 /** The build's own record of what each output holds (esbuild's metafile); tests read it. */
 export const META = path.join(DIST, ".meta.json");
 
-/** The server's entries and the CLI: output name → source. The harness may not exist yet. */
-const ENTRIES = {
-  main: "src/main.ts",
-  index: "src/index.ts",
-  harness: "src/harness.ts",
-  cli: "src/cli/main.ts",
-};
+/** The package's library entries (the harness may not exist yet): each a re-export from server.cjs. */
+const LIBRARY = { index: "src/index.ts", harness: "src/harness.ts" };
+/** The ES module entries: the server process (the bundle's loader) and the CLI. */
+const ENTRIES = { main: "src/bundle/main.ts", cli: "src/cli/main.ts" };
 const CLIENT_ENTRY = { client: "src/client/index.ts" };
+const SERVER_BUNDLE = path.join(DIST, "server.cjs");
 
 /**
  * Packages left out of the server's bundle: native ones (a .node file is loaded from its own
@@ -51,11 +56,36 @@ const CLIENT_ENTRY = { client: "src/client/index.ts" };
 const EXTERNAL = ["better-sqlite3", "@node-rs/argon2", "pg", "@fastify/swagger-ui"];
 
 /** What the build reads besides src/: a change to any of them makes dist/ stale. */
-const BUILD_INPUTS = ["package.json", "package-lock.json", "tsconfig.json", "scripts/build.mjs"];
+const BUILD_INPUTS = [
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "scripts/build.mjs",
+];
 
 /** Bundled CommonJS packages call require(); an ES module has none, so each output makes one. */
 const REQUIRE_SHIM =
   'import { createRequire as __blockplaneRequire } from "node:module";\nconst require = __blockplaneRequire(import.meta.url);';
+
+/** In the CommonJS bundle, import.meta.url (main.ts asks whether it is the program run) is its file's. */
+const IMPORT_META_SHIM =
+  'var __blockplaneImportMetaUrl = require("node:url").pathToFileURL(__filename).href;';
+
+/**
+ * The CLI's `serve` imports the server process's module: in dist/ that is main.js, which loads
+ * the bundle through the code cache, rather than a second copy of the server in the CLI's chunks.
+ */
+const serveThroughMain = {
+  name: "serve-through-main",
+  setup(build) {
+    build.onResolve({ filter: /\/main\.ts$/ }, (args) =>
+      path.resolve(args.resolveDir, args.path) === path.join(ROOT, "src/main.ts")
+        ? { path: "./main.js", external: true }
+        : undefined,
+    );
+  },
+};
 
 /** The newest modification time under `dir` (files and directories: a removed file changes its directory). */
 function newestUnder(dir) {
@@ -67,11 +97,11 @@ function newestUnder(dir) {
   return newest;
 }
 
-/** Whether dist/ is missing or older than a source: a few hundred stat calls, a few milliseconds. */
-export function isStale() {
+/** Whether `stamp` is missing or older than a source: a few hundred stat calls, a few milliseconds. */
+function olderThanSources(stamp) {
   let built;
   try {
-    built = fs.statSync(STAMP).mtimeMs;
+    built = fs.statSync(stamp).mtimeMs;
   } catch {
     return true;
   }
@@ -82,11 +112,24 @@ export function isStale() {
   return newest > built;
 }
 
+/** Whether dist/'s JavaScript is missing or older than a source. */
+export function isStale() {
+  return olderThanSources(STAMP);
+}
+
 /** Builds when stale; when another process is building, waits for it and builds only if still stale. */
 export async function ensureBuilt() {
   if (!isStale()) return;
   await withLock(async () => {
     if (isStale()) await build();
+  });
+}
+
+/** The declarations (dist/types), written when older than a source; the JavaScript is left alone. */
+export async function ensureTypes() {
+  if (!olderThanSources(TYPES_STAMP)) return;
+  await withLock(async () => {
+    if (olderThanSources(TYPES_STAMP)) buildTypes();
   });
 }
 
@@ -117,49 +160,91 @@ async function withLock(run) {
 export async function build({ types = false } = {}) {
   const started = Date.now();
   const esbuild = await import("esbuild");
-  const entries = Object.fromEntries(
-    Object.entries(ENTRIES).filter(([, source]) => fs.existsSync(path.join(ROOT, source))),
-  );
+  const library = Object.entries(LIBRARY).filter(([, source]) => fs.existsSync(path.join(ROOT, source)));
   const common = {
     absWorkingDir: ROOT,
     bundle: true,
-    format: "esm",
     platform: "node",
     target: "node20",
-    outdir: DIST,
     sourcemap: true,
     write: false,
     metafile: true,
     logLevel: "warning",
   };
-  const [server, client] = await Promise.all([
+  const esm = { ...common, format: "esm", outdir: DIST };
+  const [server, processAndCli, client, names] = await Promise.all([
     esbuild.build({
       ...common,
-      entryPoints: entries,
+      format: "cjs",
+      outfile: SERVER_BUNDLE,
+      stdin: {
+        contents: library.map(([, source]) => `export * from "./${source}";`).join("\n"),
+        resolveDir: ROOT,
+        sourcefile: "server-entry.ts",
+        loader: "ts",
+      },
+      external: EXTERNAL,
+      // import() of the packages left out becomes require(): they are CommonJS, and a script
+      // compiled with vm (the code cache) needs no dynamic-import support from Node that way.
+      supported: { "dynamic-import": false },
+      define: { "import.meta.url": "__blockplaneImportMetaUrl" },
+      banner: { js: IMPORT_META_SHIM },
+    }),
+    esbuild.build({
+      ...esm,
+      entryPoints: ENTRIES,
       splitting: true,
       chunkNames: "chunks/[name]-[hash]",
       external: EXTERNAL,
+      plugins: [serveThroughMain],
       banner: { js: REQUIRE_SHIM },
     }),
-    esbuild.build({ ...common, entryPoints: CLIENT_ENTRY, packages: "external" }),
+    esbuild.build({ ...esm, entryPoints: CLIENT_ENTRY, packages: "external" }),
+    exportedNames(esbuild, library),
   ]);
-  const outputs = [...server.outputFiles, ...client.outputFiles];
-  // Chunks first, entries last: a process starting meanwhile finds what its entry imports.
-  outputs.sort((a, b) => Number(!a.path.includes("/chunks/")) - Number(!b.path.includes("/chunks/")));
+  const wrappers = library.map(([name]) => ({
+    path: path.join(DIST, `${name}.js`),
+    contents: `export { ${names[name].join(", ")} } from "./server.cjs";\n`,
+  }));
+  const outputs = [...server.outputFiles, ...processAndCli.outputFiles, ...client.outputFiles, ...wrappers];
+  // Chunks and the bundle first, entries last: a process starting meanwhile finds what they import.
+  const last = (f) => Number(!f.path.includes("/chunks/") && !f.path.startsWith(SERVER_BUNDLE));
+  outputs.sort((a, b) => last(a) - last(b));
   for (const file of outputs) writeAtomically(file.path, file.contents);
   const metafile = {
-    inputs: { ...server.metafile.inputs, ...client.metafile.inputs },
-    outputs: { ...server.metafile.outputs, ...client.metafile.outputs },
+    inputs: { ...server.metafile.inputs, ...processAndCli.metafile.inputs, ...client.metafile.inputs },
+    outputs: { ...server.metafile.outputs, ...processAndCli.metafile.outputs, ...client.metafile.outputs },
   };
   writeAtomically(META, JSON.stringify(metafile));
-  writeAtomically(path.join(DIST, "THIRD-PARTY-NOTICES.md"), notices(server.metafile));
+  writeAtomically(path.join(DIST, "THIRD-PARTY-NOTICES.md"), notices(metafile));
   const kept = new Set([...outputs.map((f) => f.path), META, path.join(DIST, "THIRD-PARTY-NOTICES.md")]);
   removeOthers(DIST, kept);
   if (types) buildTypes();
-  // The stamp has the time the build started: a source saved during the build makes it stale.
-  writeAtomically(STAMP, "");
-  fs.utimesSync(STAMP, started / 1000, started / 1000);
+  stamp(STAMP, started);
   return [...kept];
+}
+
+/** A stamp has the time its build started: a source saved during the build makes it stale. */
+function stamp(file, started) {
+  writeAtomically(file, "");
+  fs.utimesSync(file, started / 1000, started / 1000);
+}
+
+/** The names each library entry exports (values: types have no JavaScript), by entry name. */
+async function exportedNames(esbuild, library) {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.fromEntries(library),
+    bundle: false,
+    format: "esm",
+    outdir: DIST,
+    write: false,
+    metafile: true,
+    logLevel: "warning",
+  });
+  return Object.fromEntries(
+    Object.entries(result.metafile.outputs).map(([out, o]) => [path.basename(out, ".js"), o.exports]),
+  );
 }
 
 function writeAtomically(file, contents) {
@@ -207,38 +292,22 @@ function notices(metafile) {
 }
 
 /**
- * Declarations of the package's entries, by tsc (tens of seconds: it type-checks their whole
- * graph); `npm pack` builds them (prepack). The sources import each other with .ts extensions,
- * which tsc keeps in the .d.ts files; consumers resolve .js ones, so they are rewritten.
- * schema.d.ts is a source already: it is copied.
+ * Declarations of the package's entries, by tsc without type checking (`npm run typecheck` does
+ * that): a few seconds; `npm pack` builds them (prepack). The sources import each other with .ts
+ * extensions, which tsc keeps in the .d.ts files; consumers resolve .js ones, so they are
+ * rewritten. schema.d.ts is a source already: it is copied.
  */
 function buildTypes() {
+  const started = Date.now();
   fs.rmSync(TYPES, { recursive: true, force: true });
   emitDeclarations(path.join(ROOT, "tsconfig.build.json"), TYPES);
+  stamp(TYPES_STAMP, started);
 }
 
-/**
- * Writes the declarations of the files tsconfig `project` includes to `outDir`, as consumers read
- * them; with `include`, of those entries only (e.g. ["src/client/index.ts"]).
- */
-export function emitDeclarations(project, outDir, include) {
-  const config = path.join(ROOT, `tsconfig.declarations-${process.pid}.json`);
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      extends: project,
-      compilerOptions: { outDir },
-      ...(include ? { include: include.map((f) => path.join(ROOT, f)) } : {}),
-    }),
-  );
-  try {
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", config], {
-      cwd: ROOT,
-      stdio: "inherit",
-    });
-  } finally {
-    fs.rmSync(config, { force: true });
-  }
+/** Writes the declarations of the files tsconfig `project` includes to `outDir`, as consumers read them. */
+function emitDeclarations(project, outDir) {
+  const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
+  execFileSync(process.execPath, [tsc, "-p", project, "--outDir", outDir], { cwd: ROOT, stdio: "inherit" });
   const clientTypes = path.join(outDir, "client");
   if (fs.existsSync(clientTypes))
     fs.copyFileSync(path.join(ROOT, "src/client/schema.d.ts"), path.join(clientTypes, "schema.d.ts"));

@@ -14,6 +14,7 @@ import {
 } from "../client/index.ts";
 import type { CliContext } from "./context.ts";
 import { ApiError, PartialSuccess } from "./errors.ts";
+import { httpFetch } from "./http-fetch.ts";
 import { json } from "./output.ts";
 import { progressBar } from "./progress.ts";
 import { acceptAnyCertificate } from "./server-url.ts";
@@ -35,6 +36,7 @@ export function connect(ctx: CliContext): BlockplaneClient {
     baseUrl: saved.url,
     session: { token: saved.token, sessionId: saved.sessionId },
     ...(password ? { user: saved.user, password } : {}),
+    fetch: httpFetch,
     // A 503 with Retry-After is waited out, and the user told why the command pauses.
     maxRetryDelayMs: 30_000,
     onRetry: (r) =>

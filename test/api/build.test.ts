@@ -12,10 +12,20 @@ import { ensureBuilt, META } from "../../scripts/build.mjs";
 import { startCommand } from "../support/package.ts";
 import { cleanEnv, httpRequest, ROOT, tempDir } from "../support/process.ts";
 
+const BUILD_TREE = [
+  "src",
+  "scripts",
+  "bin",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "tsconfig.build.json",
+];
+
 /** A copy of the checkout's sources and build inputs, sharing its node_modules, with no dist/. */
 function checkoutCopy(): string {
   const dir = tempDir("blockplane-build-");
-  for (const entry of ["src", "scripts", "bin", "package.json", "package-lock.json", "tsconfig.json"]) {
+  for (const entry of BUILD_TREE) {
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));

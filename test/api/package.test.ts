@@ -11,7 +11,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { emitDeclarations } from "../../scripts/build.mjs";
 import { type CommandServer, type Installed, packAndInstall, startCommand } from "../support/package.ts";
 import { cleanEnv, httpRequest, ROOT, tempDir } from "../support/process.ts";
 import { freshDatabase } from "../support/server.ts";
@@ -38,6 +37,7 @@ describe("package", { timeout: 300_000 }, () => {
       "README.md",
       "bin/blockplane.mjs",
       "dist/main.js",
+      "dist/server.cjs",
       "dist/index.js",
       "dist/cli.js",
       "dist/client.js",
@@ -119,10 +119,6 @@ describe("package", { timeout: 300_000 }, () => {
   });
 
   test("the SDK's declarations type-check a consumer with plain tsc", async () => {
-    // The install as `npm pack` makes it (its prepack writes the declarations), for the SDK.
-    emitDeclarations(path.join(ROOT, "tsconfig.build.json"), path.join(installed.packageDir, "dist/types"), [
-      "src/client/index.ts",
-    ]);
     const consumer = path.join(scratch, "typed");
     fs.mkdirSync(path.join(consumer, "node_modules"), { recursive: true });
     fs.symlinkSync(installed.packageDir, path.join(consumer, "node_modules/blockplane"));

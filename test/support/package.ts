@@ -7,7 +7,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ensureBuilt } from "../../scripts/build.mjs";
+import { ensureBuilt, ensureTypes } from "../../scripts/build.mjs";
 import { cleanEnv, ROOT } from "./process.ts";
 
 const run = promisify(execFile);
@@ -97,9 +97,10 @@ export interface Installed {
  * checkout compiled for the same version is copied in instead. Anything else is as a user's install.
  */
 export async function packAndInstall(scratch: string): Promise<Installed> {
+  // What npm pack's prepack builds, each only when stale; the scripts are skipped, so that a test
+  // does not rebuild what other tests running meanwhile read.
   await ensureBuilt();
-  // The declarations take tens of seconds of tsc (`npm run build:types`; npm pack's prepack builds
-  // them): nothing here needs them, so the scripts are skipped and the tarball has what dist/ has.
+  await ensureTypes();
   const packed = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", scratch], {
     cwd: ROOT,
     env: cleanEnv(),

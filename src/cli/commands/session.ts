@@ -4,6 +4,7 @@ import { createClient } from "../../client/index.ts";
 import { failureError } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
+import { httpFetch } from "../http-fetch.ts";
 import { readSecret } from "../prompt.ts";
 import { acceptAnyCertificate, normaliseUrl } from "../server-url.ts";
 import { readSession, removeSession, saveSession } from "../session-file.ts";
@@ -37,7 +38,12 @@ export function sessionCommands(program: Command, ctx: CliContext): void {
         throw new UsageError("A password is needed: --password, $BLOCKPLANE_PASSWORD or standard input.");
       const insecure = options.insecure === true;
       if (insecure) acceptAnyCertificate();
-      const login = await createClient({ baseUrl: url, user: options.user, password }).session();
+      const login = await createClient({
+        baseUrl: url,
+        user: options.user,
+        password,
+        fetch: httpFetch,
+      }).session();
       if (!login.ok) {
         if (login.status === 0 && /certificate/i.test(login.message) && !insecure) {
           login.message += " (log in with --insecure to accept it)";
@@ -70,6 +76,7 @@ export function sessionCommands(program: Command, ctx: CliContext): void {
       const bp = createClient({
         baseUrl: saved.url,
         session: { token: saved.token, sessionId: saved.sessionId },
+        fetch: httpFetch,
       });
       const discarded = await bp.DELETE(`${SESSIONS_PATH}/{sessionId}`, {
         params: { path: { sessionId: saved.sessionId } },
