@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect } from "kysely";
+import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect, sql } from "kysely";
 import { Reserve, StoreHealth } from "./health.ts";
 import {
   checkSqliteStore,
@@ -279,7 +279,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     : openSqlite(options.dataDir, retryAfter);
   try {
     if (store.dialect === "postgres") await refuseForeignDatabase(store.db, options.databaseUrl as string);
+    // SQLite runs the migrations' statements each as its own commit (its DDL stays outside the
+    // migrator's transactions), and with synchronous=FULL each waited for an fsync: most of a
+    // first start. In WAL mode NORMAL cannot damage the file; a power cut may undo the last
+    // commits, which the next start then makes again, as after a crash in the middle of them.
+    // Every commit from here on is FULL again, and its fsync makes the migrations' durable too.
+    if (store.dialect === "sqlite") await sql`pragma synchronous = normal`.execute(store.db);
     await migrate(store.db, options.schemaUpTo);
+    if (store.dialect === "sqlite") await sql`pragma synchronous = full`.execute(store.db);
   } catch (err) {
     await store.close();
     throw err;
