@@ -184,6 +184,13 @@ export async function build({ types = false } = {}) {
         loader: "ts",
       },
       external: EXTERNAL,
+      // Whitespace and comments out, names kept (stack traces name their functions): a third less
+      // to read, hash and hand to V8 at each start.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      // The licence comments kept beside it (server.cjs.LEGAL.txt), so that the bundle is all
+      // ASCII, which the loader reads without decoding UTF-8.
+      legalComments: "external",
       // import() of the packages left out becomes require(): they are CommonJS, and a script
       // compiled with vm (the code cache) needs no dynamic-import support from Node that way.
       supported: { "dynamic-import": false },

@@ -13,6 +13,7 @@
  * against its own version and the source's length, so a cache is never offered to another source.
  * A cache V8 refuses costs nothing but the compilation it would have saved, and is written anew.
  */
+import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import Module, { createRequire } from "node:module";
@@ -34,9 +35,13 @@ const STALE_MS = 7 * 24 * 3600_000;
 
 /** Requires the CommonJS file `file`, compiled with the code cache of `cacheDir` (none: plainly). */
 export function requireCached(file: string, cacheDir: string | undefined): unknown {
-  const source = fs.readFileSync(file, "utf8");
-  const key = createHash("sha256")
-    .update(source)
+  const bytes = fs.readFileSync(file);
+  // The bundle is ASCII but for a few comments: read as latin1 it becomes a one-byte string
+  // without a UTF-8 decoding, a few times faster for megabytes.
+  const source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
+  // A name, not a secret: SHA-1 of the bytes is twice as fast as SHA-256 and as unique here.
+  const key = createHash("sha1")
+    .update(bytes)
     .update(`\0${process.version}\0${process.arch}`)
     .digest("hex")
     .slice(0, 32);
