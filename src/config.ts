@@ -22,9 +22,29 @@ export interface ArrayIdentity {
   seedPool: boolean;
 }
 
+/** Where the store lives: the one --data-dir or --database-url names, or a throw-away one. */
+export type StoreKind = "persistent" | "memory";
+
+/** The array identity fields a seed file carries, as given by flags or variables (not defaults). */
+export type GivenIdentity = Partial<
+  Pick<ArrayIdentity, "model" | "serial" | "nickname" | "gumVersion" | "dkcMicroVersion">
+>;
+
+export interface SeedSettings {
+  /** The array document (an export) a new store is loaded from. */
+  file: string;
+  /** The identity fields set explicitly: the file's must agree with them. */
+  given: GivenIdentity;
+}
+
 export interface Config {
   host: string;
   port: number;
+  /**
+   * "memory": a new SQLite store in a temporary directory, removed when the server closes (test
+   * suites, CI); "persistent": the store of dataDir or databaseUrl.
+   */
+  store: StoreKind;
   dataDir: string;
   /** PostgreSQL URL; when absent the embedded SQLite file under dataDir is used. */
   databaseUrl: string | undefined;
@@ -45,7 +65,12 @@ export interface Config {
   maxSessionsPerUser: number;
   /** Password of the initial administrator; generated and printed once when absent. */
   adminPassword: string | undefined;
+  /** A first start loads the array (and users) from this export instead of the factory state. */
+  seed: SeedSettings | undefined;
+  /** Time allowed to receive a whole request (headers and body); past it the answer is 408. */
   requestTimeoutMs: number;
+  /** How long a keep-alive connection may sit idle between requests before the server closes it. */
+  keepAliveTimeoutMs: number;
   bodyLimitBytes: number;
   array: ArrayIdentity;
   /** The fault-injection control API (/blockplane/v1/faults) and the fault wrapper of the device. */
@@ -77,6 +102,12 @@ interface Option {
 export const OPTIONS = {
   host: { flag: "host", env: "BLOCKPLANE_HOST", help: "address to listen on", default: "127.0.0.1" },
   port: { flag: "port", env: "BLOCKPLANE_PORT", help: "TCP port (0 picks a free one)", default: "8080" },
+  store: {
+    flag: "store",
+    env: "BLOCKPLANE_STORE",
+    help: "persistent: the store of --data-dir or --database-url; memory: a throw-away store, removed at exit",
+    default: "persistent",
+  },
   dataDir: {
     flag: "data-dir",
     env: "BLOCKPLANE_DATA_DIR",
@@ -147,11 +178,22 @@ export const OPTIONS = {
     env: "BLOCKPLANE_ADMIN_PASSWORD",
     help: "password of the initial administrator (else generated and printed once)",
   },
+  seed: {
+    flag: "seed",
+    env: "BLOCKPLANE_SEED",
+    help: "array export (JSON) a new store starts from, instead of the factory state",
+  },
   requestTimeoutMs: {
     flag: "request-timeout-ms",
     env: "BLOCKPLANE_REQUEST_TIMEOUT_MS",
-    help: "time allowed to receive a whole request",
+    help: "time allowed to receive a whole request, headers and body (then 408)",
     default: "30000",
+  },
+  keepAliveTimeoutMs: {
+    flag: "keep-alive-timeout-ms",
+    env: "BLOCKPLANE_KEEP_ALIVE_TIMEOUT_MS",
+    help: "idle time after which a keep-alive connection is closed",
+    default: "5000",
   },
   bodyLimitBytes: {
     flag: "body-limit-bytes",
@@ -285,6 +327,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     return v === undefined || v === "" ? o.default : v;
   };
   const must = (key: Key): string => raw(key) as string;
+  /** Whether the flag or its variable was set, rather than left to its default. */
+  const given = (key: Key): boolean => {
+    const o: Option = OPTIONS[key];
+    const v = (values[o.flag] as string | undefined) ?? env[o.env];
+    return v !== undefined && v !== "";
+  };
   const optionalBytes = (key: Key, name: string, fallback: () => number): number => {
     const given = raw(key);
     return given === undefined ? fallback() : int(name, given, 0, Number.MAX_SAFE_INTEGER);
@@ -315,10 +363,28 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     );
   }
 
+  const store = must("store");
+  if (store !== "persistent" && store !== "memory") {
+    throw new ConfigError(`store must be persistent or memory, got "${store}"`);
+  }
+  if (store === "memory" && (given("dataDir") || databaseUrl !== undefined)) {
+    throw new ConfigError(
+      "--store memory keeps its store in a temporary directory of its own: leave out --data-dir and --database-url",
+    );
+  }
+  const seedFile = raw("seed");
+  const identityGiven: GivenIdentity = {};
+  if (given("model")) identityGiven.model = profile.model;
+  if (given("serial")) identityGiven.serial = must("serial");
+  if (given("nickname")) identityGiven.nickname = must("nickname");
+  if (given("gumVersion")) identityGiven.gumVersion = must("gumVersion");
+  if (given("dkcMicroVersion")) identityGiven.dkcMicroVersion = must("dkcMicroVersion");
+
   const maxSessions = int("max sessions", must("maxSessions"), 1, 10_000);
   return {
     host: must("host"),
     port: int("port", must("port"), 0, 65535),
+    store,
     dataDir: path.resolve(must("dataDir")),
     databaseUrl,
     tls: cert !== undefined && key !== undefined ? { cert, key } : undefined,
@@ -335,7 +401,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       int("max sessions per user", must("maxSessionsPerUser"), 1, 10_000),
     ),
     adminPassword,
+    seed: seedFile === undefined ? undefined : { file: path.resolve(seedFile), given: identityGiven },
     requestTimeoutMs: int("request timeout", must("requestTimeoutMs"), 100, 600_000),
+    keepAliveTimeoutMs: int("keep-alive timeout", must("keepAliveTimeoutMs"), 100, 600_000),
     bodyLimitBytes: int("body limit", must("bodyLimitBytes"), 1024, 256 * 1024 * 1024),
     array: {
       model: profile.model,

@@ -1,21 +1,41 @@
 /**
- * The blockplane server process: reads the config, starts the server, prints the initial
+ * The blockplane server process: reads the config, starts the server, listens, prints the initial
  * administrator's password once, and shuts down gracefully on SIGTERM/SIGINT.
  */
 import fs from "node:fs";
+import net from "node:net";
 import { pathToFileURL } from "node:url";
 import pino from "pino";
 import { ConfigError, loadConfig, usage } from "./config.ts";
 import { loggerOptions } from "./http/observability.ts";
-import { assemble } from "./server.ts";
+import { type Running, start } from "./server.ts";
+import { SeedRefused } from "./services/array-state.ts";
 import { StoreUnusable } from "./store/integrity.ts";
+
+/** The server cannot take the address it was given: the operator's problem, said in one line. */
+class CannotListen extends Error {}
+
+/** What to tell the operator when listening on host:port failed, or undefined if it is no such failure. */
+export function listenProblem(err: unknown, host: string, port: number): string | undefined {
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  switch ((err as { code?: unknown }).code) {
+    case "EADDRINUSE":
+      return `the address ${address} is already in use: another process (perhaps another blockplane) listens on it. Stop that process, or choose another port with --port (BLOCKPLANE_PORT).`;
+    case "EACCES":
+      return `no permission to listen on ${address} (ports below 1024 need privileges): choose another port with --port (BLOCKPLANE_PORT).`;
+    case "EADDRNOTAVAIL":
+      return `cannot listen on ${address}: ${host} is not an address of this host. Choose another with --host (BLOCKPLANE_HOST).`;
+    default:
+      return undefined;
+  }
+}
 
 /** Runs the server with the given flags until a signal stops it; `command` names it in the usage text. */
 export async function serve(argv: string[], command = "npm start --"): Promise<void> {
   try {
     await run(argv, command);
   } catch (err) {
-    if (err instanceof StoreUnusable) {
+    if (err instanceof StoreUnusable || err instanceof SeedRefused || err instanceof CannotListen) {
       // The operator's problem, said in one line: a stack trace would bury it.
       process.stderr.write(`blockplane: cannot start: ${err.message}\n`);
       process.exit(1);
@@ -42,20 +62,34 @@ async function run(argv: string[], command: string): Promise<void> {
     }
     throw err;
   }
+  // Before the store opens: a second `npm start` in one checkout would otherwise open the store
+  // of the server that holds the port, and run its jobs, before it failed.
+  await checkCanListen(config.host, config.port);
   const logger = pino(loggerOptions(config.logLevel));
-  const server = await assemble(config, { logger });
-  if (server.initialAdmin?.password) {
+  let server: Running;
+  try {
+    // start() closes what it assembled when it cannot listen.
+    server = await start(config, { logger, deferInitialAdmin: true });
+  } catch (err) {
+    const problem = listenProblem(err, config.host, config.port);
+    throw problem === undefined ? err : new CannotListen(problem);
+  }
+  // Only once the server listens: a start that fails before would print a password that the
+  // store keeps, and the next start, finding the administrator made, would not print it again.
+  // (A login in the moment between listening and this answers 401.)
+  const admin = await server.createInitialAdmin();
+  if (admin?.password) {
     // Printed once, on the first start of an empty store, to the terminal rather than the log.
     process.stdout.write(
-      `\nInitial administrator created.\n  user:     ${server.initialAdmin.name}\n  password: ${server.initialAdmin.password}\nKeep it safe: it is not shown again.\n\n`,
+      `\nInitial administrator created.\n  user:     ${admin.name}\n  password: ${admin.password}\nKeep it safe: it is not shown again.\n\n`,
     );
   }
-  const address = await server.app.listen({ host: config.host, port: config.port });
   logger.info(
     {
-      address,
-      store: server.store.dialect,
-      dataDir: config.databaseUrl ? undefined : config.dataDir,
+      address: server.url,
+      store: config.store === "memory" ? "memory" : server.store.dialect,
+      dataDir: config.databaseUrl || config.store === "memory" ? undefined : config.dataDir,
+      ...(config.seed ? { seed: config.seed.file } : {}),
       integrityCheckMs: server.store.integrityCheckMs,
     },
     "blockplane is listening",
@@ -77,6 +111,21 @@ async function run(argv: string[], command: string): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** Throws CannotListen when host:port cannot be listened on now (taken, forbidden, not ours). */
+function checkCanListen(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", (err) => {
+      const problem = listenProblem(err, host, port);
+      // Anything else is left to the real listen, which reports it.
+      if (problem === undefined) resolve();
+      else reject(new CannotListen(problem));
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 /** True when this file is the program node was asked to run, not a module imported by the CLI. */

@@ -3,6 +3,7 @@
  * main.ts runs it as a process; tests build it in-process and talk to it with app.inject or HTTP.
  */
 import fs from "node:fs";
+import type { AddressInfo } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
 import { withDeadline } from "./device/deadline.ts";
@@ -12,6 +13,13 @@ import { createSimulator } from "./device/simulator/index.ts";
 import { type App, buildApp } from "./http/app.ts";
 import { Metrics } from "./metrics.ts";
 import { AccountsService } from "./services/accounts.ts";
+import {
+  ArrayStateService,
+  loadSeed,
+  readSeed,
+  type SeedOutcome,
+  seedIdentity,
+} from "./services/array-state.ts";
 import { registerJobHandlers } from "./services/index.ts";
 import { MeasuredJobsService } from "./services/job-metrics.ts";
 import { type JobsService, JobWorker } from "./services/jobs.ts";
@@ -27,18 +35,35 @@ export interface Blockplane {
   jobs: JobsService;
   worker: JobWorker;
   maintenance: MaintenanceService;
+  arrayState: ArrayStateService;
+  /** The config the server runs with: the given one, with the array identity of its seed file. */
+  config: Config;
   /** Present when fault injection is enabled. */
   faults: FaultInjector | undefined;
   /** Set when this start created the initial administrator. */
-  initialAdmin: { name: string; password?: string } | undefined;
+  initialAdmin: InitialAdmin | undefined;
+  /**
+   * Creates the initial administrator if the store has no user yet (once per store, whichever
+   * instance comes first) and answers the one this start made (or loaded from a seed file), with
+   * its password when it was generated. `assemble` calls it unless told to leave it to its caller
+   * (`deferInitialAdmin`).
+   */
+  createInitialAdmin(): Promise<InitialAdmin | undefined>;
   close(): Promise<void>;
 }
+
+export type InitialAdmin = { name: string; password?: string };
 
 export interface AssembleOptions {
   logger?: FastifyBaseLogger | boolean;
   now?: () => number;
   /** How a fault rule's crash point ends the process; by default SIGKILL, as abrupt as a power cut. */
   crash?: (point: string) => void;
+  /**
+   * Leave the initial administrator to `createInitialAdmin`: the process creates it only once it
+   * listens, so that a start that cannot listen neither prints a password nor uses one up.
+   */
+  deferInitialAdmin?: boolean;
 }
 
 /** Dies at once, with no cleanup and no flush: what a crash rehearsal needs. Exit status 137. */
@@ -65,10 +90,16 @@ function watchStoreHealth(store: Store, log: FastifyBaseLogger, resume: () => vo
   });
 }
 
-export async function assemble(config: Config, options: AssembleOptions = {}): Promise<Blockplane> {
+export async function assemble(given: Config, options: AssembleOptions = {}): Promise<Blockplane> {
   const now = options.now ?? Date.now;
+  // A seed file is read and checked before the store is touched, and names the array's identity.
+  const seed = given.seed ? readSeed(given.seed) : undefined;
+  const config = seed ? { ...given, array: seedIdentity(given, seed) } : given;
   const store = await openStore(config);
   try {
+    const seeded: SeedOutcome | undefined = seed
+      ? await loadSeed(store, seed, config.adminPassword, now)
+      : undefined;
     const simulator = await createSimulator(store, { identity: config.array, now });
     const faults = config.faults
       ? new FaultInjector(store, {
@@ -104,9 +135,16 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
       metrics,
     );
     registerJobHandlers(jobs);
-    const initialAdmin = await accounts.ensureAdministrator(config.adminPassword);
+    const createInitialAdmin = () => accounts.ensureAdministrator(config.adminPassword);
+    // A seed file's users are loaded with the array, in its transaction (loadSeed).
+    const initialAdmin = seeded?.loaded
+      ? seeded.initialAdmin
+      : options.deferInitialAdmin
+        ? undefined
+        : await createInitialAdmin();
+    const arrayState = new ArrayStateService(store, config.array, now);
     const app = await buildApp(
-      { config, accounts, jobs, device, now, maintenance, faults, store, metrics },
+      { config, accounts, jobs, device, now, maintenance, faults, store, metrics, arrayState },
       options.logger ?? false,
     );
     const worker = new JobWorker(
@@ -130,26 +168,69 @@ export async function assemble(config: Config, options: AssembleOptions = {}): P
     maintenance.onEnd(() => jobs.wake());
     watchStoreHealth(store, app.log, () => jobs.wake());
     let closing: Promise<void> | undefined;
-    return {
+    const blockplane: Blockplane = {
       app,
       store,
       accounts,
       jobs,
       worker,
       maintenance,
+      arrayState,
+      config,
       faults,
       initialAdmin,
+      async createInitialAdmin() {
+        blockplane.initialAdmin ??= await createInitialAdmin();
+        return blockplane.initialAdmin;
+      },
       close() {
         closing ??= (async () => {
-          await app.close();
-          await worker.stop();
-          await store.close();
+          // Each part is closed even when one before it fails (an app that never finished
+          // booting): a memory store must still remove its directory.
+          try {
+            await app.close();
+          } finally {
+            try {
+              await worker.stop();
+            } finally {
+              await store.close();
+            }
+          }
         })();
         return closing;
       },
     };
+    return blockplane;
   } catch (err) {
     await store.close();
     throw err;
   }
+}
+
+/** A server assembled and listening. */
+export interface Running extends Blockplane {
+  /** Where it listens, e.g. http://127.0.0.1:8080. */
+  url: string;
+}
+
+/**
+ * Assembles the server and listens on the config's host and port (0 picks a free one): the start
+ * of the process (main.ts) and of the in-process harness (harness.ts). A failure to listen closes
+ * what was assembled.
+ */
+export async function start(config: Config, options: AssembleOptions = {}): Promise<Running> {
+  const server = await assemble(config, options);
+  let url: string;
+  try {
+    await server.app.listen({ host: config.host, port: config.port });
+    const { port } = server.app.server.address() as AddressInfo;
+    // A server listening on every address is reached on loopback.
+    const reach = config.host === "0.0.0.0" ? "127.0.0.1" : config.host === "::" ? "::1" : config.host;
+    const host = reach.includes(":") ? `[${reach}]` : reach;
+    url = `${config.tls ? "https" : "http"}://${host}:${port}`;
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return Object.assign(server, { url });
 }

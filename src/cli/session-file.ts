@@ -1,10 +1,12 @@
 /**
- * The saved login: server URL and session token in session.json, readable by its owner only,
- * under BLOCKPLANE_CONFIG_DIR, else $XDG_CONFIG_HOME/blockplane, else ~/.config/blockplane.
+ * The saved logins: server URL and session token of each profile, readable by its owner only, in
+ * the config directory: BLOCKPLANE_CONFIG_DIR, else $XDG_CONFIG_HOME/blockplane, else
+ * ~/.config/blockplane. The default profile's is session.json, another's sessions/<profile>.json.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DEFAULT_PROFILE } from "./config-file.ts";
 import { UsageError } from "./errors.ts";
 
 export interface SavedSession {
@@ -22,11 +24,16 @@ export function configDir(env: NodeJS.ProcessEnv): string {
   return path.join(base, "blockplane");
 }
 
-const fileOf = (dir: string) => path.join(dir, "session.json");
+/** Where a profile's session is saved. */
+export function sessionFile(dir: string, profile: string): string {
+  return profile === DEFAULT_PROFILE
+    ? path.join(dir, "session.json")
+    : path.join(dir, "sessions", `${profile}.json`);
+}
 
-export function saveSession(dir: string, session: SavedSession): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = fileOf(dir);
+export function saveSession(dir: string, profile: string, session: SavedSession): void {
+  const file = sessionFile(dir, profile);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   // Written to a private temporary file first, so the token is never readable by others, even briefly.
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, `${JSON.stringify(session, null, 2)}\n`, { mode: 0o600 });
@@ -35,28 +42,22 @@ export function saveSession(dir: string, session: SavedSession): void {
 }
 
 /** The saved session, or undefined when there is none. */
-export function readSession(dir: string): SavedSession | undefined {
+export function readSession(dir: string, profile: string): SavedSession | undefined {
+  const file = sessionFile(dir, profile);
   let text: string;
   try {
-    text = fs.readFileSync(fileOf(dir), "utf8");
+    text = fs.readFileSync(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
   const parsed = JSON.parse(text) as Partial<SavedSession>;
   if (typeof parsed.url !== "string" || typeof parsed.token !== "string") {
-    throw new UsageError(`${fileOf(dir)} is not a saved session; run "blockplane login" again.`);
+    throw new UsageError(`${file} is not a saved session; run "blockplane login" again.`);
   }
   return parsed as SavedSession;
 }
 
-/** The saved session; a usage error when not logged in. */
-export function requireSession(dir: string): SavedSession {
-  const session = readSession(dir);
-  if (!session) throw new UsageError('Not logged in: run "blockplane login --url URL --user NAME" first.');
-  return session;
-}
-
-export function removeSession(dir: string): void {
-  fs.rmSync(fileOf(dir), { force: true });
+export function removeSession(dir: string, profile: string): void {
+  fs.rmSync(sessionFile(dir, profile), { force: true });
 }

@@ -29,14 +29,21 @@ import {
   unreachable,
 } from "./result.ts";
 import type { paths } from "./schema.d.ts";
-import { ConnectionError, type FetchFn, type RetryNotice, type Session, Transport } from "./transport.ts";
+import {
+  ConnectionError,
+  type FetchFn,
+  type PasswordSource,
+  type RetryNotice,
+  type Session,
+  Transport,
+} from "./transport.ts";
 
 export type { JobRef, WaitOptions } from "./jobs.ts";
 export { jobIdOf } from "./jobs.ts";
 export type { CommandStatus, ErrorBody, ExecutionResult, Failure, Result, Success } from "./result.ts";
 export { isPartial } from "./result.ts";
 export type { paths } from "./schema.d.ts";
-export type { FetchFn, RetryNotice, Session } from "./transport.ts";
+export type { FetchFn, PasswordSource, RetryNotice, Session } from "./transport.ts";
 
 export const SIMPLE = "/ConfigurationManager/simple/v1/objects";
 
@@ -78,9 +85,12 @@ export type User = Answer<"/blockplane/v1/users/{id}", "get">;
 export interface ClientOptions {
   /** Where the server is, e.g. "https://array.example:443" (the paths start at /ConfigurationManager). */
   baseUrl: string;
-  /** Credentials to create sessions with, and to create a new one when a session expires. */
+  /**
+   * Credentials to create sessions with, and to create a new one when a session expires. The
+   * password may be a function, called only when a session is to be created (to ask for it then).
+   */
   user?: string;
-  password?: string;
+  password?: PasswordSource;
   /** A session to start with, e.g. one saved by `blockplane login`. Without credentials it cannot be renewed. */
   session?: Session;
   /** Idle timeout of the sessions the client creates, in seconds (1-300; the server's default is 300). */
@@ -151,6 +161,8 @@ export interface BlockplaneClient {
   ): Promise<Result<Completed>>;
   /** The current session, created if there is none yet. */
   session(): Promise<Result<Session>>;
+  /** The session requests go with now, if any; creates none (a renewed one, to save it, say). */
+  currentSession(): Session | undefined;
   /** Discards the session this client created (a session it was given is left alone). */
   close(): Promise<void>;
 }
@@ -236,6 +248,7 @@ export function createClient(options: ClientOptions): BlockplaneClient {
         throw err;
       }
     },
+    currentSession: () => transport.session,
     close: () => transport.close(),
   };
   return client;

@@ -20,6 +20,7 @@ export interface WaitOptions {
   initialDelayMs?: number;
   /** Longest wait between reads (default 2 s). */
   maxDelayMs?: number;
+  /** Stops the wait: it rejects with the signal's reason at once, even between two reads. */
   signal?: AbortSignal;
 }
 
@@ -53,9 +54,29 @@ export async function waitForJob(
     if (status.progress === "completed") return status.status === "normal" ? read1 : jobFailure(status);
     const left = timeoutMs - (Date.now() - started);
     if (left <= 0) return notInTime(status, timeoutMs);
-    await sleep(Math.min(delay, left));
+    await abortable(sleep(Math.min(delay, left)), options.signal);
     delay = Math.min(delay * 2, maxDelayMs);
   }
+}
+
+/** The wait, cut short when `signal` aborts (with its reason), so that a cancelled wait ends at once. */
+function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return wait;
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    wait.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (err) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 function notInTime(status: CommandStatus, timeoutMs: number): Failure {

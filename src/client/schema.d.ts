@@ -140,6 +140,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ConfigurationManager/simple/v1/objects/command-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the statuses of asynchronous operations, at most 100 from startId
+         * @description Your own operations' statuses (everyone's for a Security Administrator), in id order, as `GET command-status/{id}` answers each.
+         */
+        get: operations["simpleGetCommandStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ConfigurationManager/simple/v1/objects/command-status/{id}": {
         parameters: {
             query?: never;
@@ -938,6 +958,46 @@ export interface paths {
          * @description Removes every pool, volume, server, connection, snapshot and host group and the array's idempotency records, frees every drive and sets every port to its defaults. Users, sessions, command statuses, fault rules and maintenance stay.
          */
         post: operations["blockplanePostFaultsResetArray"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/blockplane/v1/array/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the array's whole configuration
+         * @description One JSON document ("format": "blockplane-array/1"): the array's identity, drives, pools, volumes and their QoS, ports, servers and their HBAs and iSCSI names, host groups with their initiators and LUN paths, connections, snapshots and snapshot groups, and the users. A server started with --seed on a new store loads it. Sessions, jobs, maintenance and fault rules are not in it, nor password hashes unless passwordHashes=true.
+         */
+        get: operations["blockplaneGetArrayExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/blockplane/v1/array/actions/reset/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset the array to its factory state
+         * @description Removes every pool, volume, server, connection, snapshot and host group and the array's idempotency records, frees every drive, sets every port to its defaults, and makes the seeded pool again when --seed-pool is on. Users, sessions, command statuses, fault rules and maintenance stay. Run it when no job is running.
+         */
+        post: operations["blockplanePostArrayReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2305,6 +2365,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "sessionId": "1",
+                     *           "userId": "admin",
+                     *           "createdTime": "2025-06-02T09:30:00Z",
+                     *           "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *           "aliveTime": 300
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             sessionId: string;
@@ -2421,6 +2495,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "aliveTime": 300
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description idle timeout in seconds
@@ -2440,6 +2519,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "3a32d9e879eabf78ab8af585dbc5519d",
+                     *       "sessionId": "3a32d9e879eabf78ab8af585dbc5519d"
+                     *     }
+                     */
                     "application/json": {
                         token: string;
                         /** @description The session's token: authenticate with Session <sessionId>. */
@@ -2560,6 +2645,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -2680,6 +2779,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "operator",
+                     *           "roles": [
+                     *             "Storage Administrator (Provisioning)"
+                     *           ],
+                     *           "createdTime": "2025-06-02T09:30:00Z",
+                     *           "updatedTime": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: number;
@@ -2795,6 +2910,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "operator",
+                 *       "password": "Change-me-2025",
+                 *       "roles": [
+                 *         "Storage Administrator (Provisioning)"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                     password: string;
@@ -2810,6 +2934,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "operator",
+                     *       "roles": [
+                     *         "Storage Administrator (Provisioning)"
+                     *       ],
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         name: string;
@@ -2932,6 +3067,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "operator",
+                     *       "roles": [
+                     *         "Storage Administrator (Provisioning)"
+                     *       ],
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         name: string;
@@ -3054,6 +3200,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -3170,6 +3330,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "Change-me-2025"
+                 *     }
+                 */
                 "application/json": {
                     password?: string;
                     roles?: ("Storage Administrator (View Only)" | "Storage Administrator (Provisioning)" | "Storage Administrator (Local Copy)" | "Storage Administrator (System Resource Management)" | "Security Administrator (View & Modify)")[];
@@ -3184,6 +3349,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "operator",
+                     *       "roles": [
+                     *         "Storage Administrator (Provisioning)"
+                     *       ],
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         name: string;
@@ -3306,6 +3482,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "modelName": "VSP One B28",
+                     *       "serial": "700001",
+                     *       "nickname": "blockplane",
+                     *       "numberOfTotalVolumes": 1,
+                     *       "numberOfFreeDrives": 1,
+                     *       "numberOfTotalServers": 1,
+                     *       "totalPhysicalCapacity": 102400,
+                     *       "totalPoolCapacity": 102400,
+                     *       "totalPoolPhysicalCapacity": 102400,
+                     *       "usedPoolCapacity": 102400,
+                     *       "freePoolCapacity": 102400,
+                     *       "totalPoolCapacityWithTiPool": 1,
+                     *       "totalPoolPhysicalCapacityWithTiPool": 1,
+                     *       "usedPoolCapacityWithTiPool": 1,
+                     *       "freePoolCapacityWithTiPool": 1,
+                     *       "savingEffects": {
+                     *         "efficiencyDataReduction": 1,
+                     *         "preCapacityDataReduction": 1,
+                     *         "postCapacityDataReduction": 1,
+                     *         "efficiencyFmdSaving": 1,
+                     *         "preCapacityFmdSaving": 1,
+                     *         "postCapacityFmdSaving": 1,
+                     *         "isTotalEfficiencySupport": false,
+                     *         "totalEfficiencyStatus": "Valid",
+                     *         "dataReductionWithoutSystemDataStatus": "Valid",
+                     *         "softwareSavingWithoutSystemDataStatus": "Valid",
+                     *         "totalEfficiency": 1,
+                     *         "dataReductionWithoutSystemData": 1,
+                     *         "preCapacityDataReductionWithoutSystemData": 1,
+                     *         "postCapacityDataReductionWithoutSystemData": 1,
+                     *         "softwareSavingWithoutSystemData": 1,
+                     *         "calculationStartTime": "2025-06-02T09:30:00Z",
+                     *         "calculationEndTime": "2025-06-02T09:30:00Z"
+                     *       },
+                     *       "gumVersion": "93-07-23-80/00",
+                     *       "dkcMicroVersion": "93-07-23-80/00",
+                     *       "warningLedStatus": "OFF",
+                     *       "ipAddressIpv4Ctl1": "192.0.2.10",
+                     *       "ipAddressIpv4Ctl2": "192.0.2.10",
+                     *       "ipAddressIpv6Ctl1": "2001:db8::10",
+                     *       "ipAddressIpv6Ctl2": "2001:db8::10"
+                     *     }
+                     */
                     "application/json": {
                         modelName: string;
                         serial: string;
@@ -3474,6 +3695,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "poolStatus": {
+                     *         "summary": "ExceededThreshold",
+                     *         "abnormalItems": [
+                     *           {
+                     *             "status": "ExceededThreshold",
+                     *             "poolIds": [
+                     *               1
+                     *             ]
+                     *           }
+                     *         ]
+                     *       },
+                     *       "snapshotStatus": {
+                     *         "summary": "Normal",
+                     *         "abnormalItems": []
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         poolStatus: {
                             summary: string;
@@ -3489,6 +3729,191 @@ export interface operations {
                                 masterVolumeIds: number[];
                             }[];
                         };
+                    };
+                };
+            };
+            /** @description An invalid header, query parameter, object ID or body. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authorization is missing or failed. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no permission for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such URL or resource. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Accept header asks for a media type the API does not serve. */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body's media type, encoding or charset is not supported. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An internal error; an operation on several resources reports what succeeded in partialSuccessResponses. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description Busy or under maintenance: retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description The storage device did not answer in time. */
+            504: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    simpleGetCommandStatus: {
+        parameters: {
+            query?: {
+                /** @description The startId. */
+                startId?: number;
+                /** @description The most items to answer. */
+                count?: number;
+                /** @description The progress. */
+                progress?: "unexecuted" | "processing" | "completed";
+                /** @description Only resources in this status. */
+                status?: "normal" | "error";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "progress": "completed"
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            id: number;
+                            progress: "unexecuted" | "processing" | "completed";
+                            /** @description Present once completed. */
+                            status?: "normal" | "error";
+                            /** @description URLs of the resources the operation changed; on failure only those confirmed done. */
+                            affectedResources?: string[];
+                            operationDetails?: {
+                                operationType: "CREATE" | "UPDATE" | "DELETE";
+                                /** @description e.g. "Volume", "Pool", "Server", "Snapshot", "CommandStatus" */
+                                resourceType: string;
+                                resourceId: string;
+                            }[];
+                            /** @description On failure: URL of the resource that failed. */
+                            errorResource?: string;
+                            /** @description The storage system's own code for the error (hex strings). */
+                            errorCode?: {
+                                SSB1: string;
+                                SSB2: string;
+                            };
+                            /** @description On failure: the most severe error's message. */
+                            errorMessage?: string;
+                            /** @description When an operation over several resources failed: every failure, most severe first. */
+                            errorResponses?: {
+                                errorSource: string;
+                                messageId: string;
+                                message: string;
+                                cause?: string;
+                                solution?: string;
+                                errorCode?: {
+                                    SSB1: string;
+                                    SSB2: string;
+                                    errorCode?: string;
+                                };
+                                requestId?: string;
+                            }[];
+                            /** @description When an operation over several resources failed: what each item done did. */
+                            partialSuccessResponses?: {
+                                affectedResources: string[];
+                                operationDetails: {
+                                    operationType: string;
+                                    resourceType: string;
+                                    resourceId: string;
+                                }[];
+                            }[];
+                        }[];
+                        count: number;
+                        totalCount: number;
+                        hasNext: boolean;
                     };
                 };
             };
@@ -3605,6 +4030,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "progress": "completed",
+                     *       "status": "normal",
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         progress: "unexecuted" | "processing" | "completed";
@@ -3766,6 +4208,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -3893,6 +4349,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "gold",
+                     *           "status": "Normal",
+                     *           "encryption": "Disabled",
+                     *           "totalCapacity": 24615936,
+                     *           "effectiveCapacity": 24615936,
+                     *           "usedCapacity": 409600,
+                     *           "freeCapacity": 24206336,
+                     *           "capacityManage": {
+                     *             "usedCapacityRate": 1,
+                     *             "thresholdWarning": 70,
+                     *             "thresholdDepletion": 80
+                     *           },
+                     *           "savingEffects": {
+                     *             "efficiencyDataReduction": 1,
+                     *             "preCapacityDataReduction": 1,
+                     *             "postCapacityDataReduction": 1,
+                     *             "efficiencyFmdSaving": 1,
+                     *             "preCapacityFmdSaving": 1,
+                     *             "postCapacityFmdSaving": 1,
+                     *             "isTotalEfficiencySupport": false,
+                     *             "totalEfficiencyStatus": "Valid",
+                     *             "dataReductionWithoutSystemDataStatus": "Valid",
+                     *             "softwareSavingWithoutSystemDataStatus": "Valid",
+                     *             "totalEfficiency": 1,
+                     *             "dataReductionWithoutSystemData": 1,
+                     *             "preCapacityDataReductionWithoutSystemData": 1,
+                     *             "postCapacityDataReductionWithoutSystemData": 1,
+                     *             "softwareSavingWithoutSystemData": 1,
+                     *             "calculationStartTime": "2025-06-02T09:30:00Z",
+                     *             "calculationEndTime": "2025-06-02T09:30:00Z"
+                     *           },
+                     *           "configStatus": [],
+                     *           "numberOfVolumes": 4,
+                     *           "numberOfTiers": 1,
+                     *           "tiers": [],
+                     *           "numberOfDriveTypes": 1,
+                     *           "drives": [
+                     *             {
+                     *               "driveType": "SSD",
+                     *               "driveInterface": "NVMe",
+                     *               "driveRpm": "-",
+                     *               "driveCapacity": 3840,
+                     *               "displayDriveCapacity": "3.84 TB",
+                     *               "totalCapacity": 24615936,
+                     *               "numberOfDrives": 9,
+                     *               "locations": [
+                     *                 "0-0"
+                     *               ],
+                     *               "raidLevel": "RAID6",
+                     *               "parityGroupType": "DDP"
+                     *             }
+                     *           ],
+                     *           "subscriptionLimit": {
+                     *             "isEnabled": true,
+                     *             "currentRate": 1
+                     *           },
+                     *           "containsCapacitySavingVolume": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: number;
@@ -4060,6 +4583,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "gold",
+                 *       "drives": [
+                 *         {
+                 *           "driveTypeCode": "SNB5C-R3R8NC",
+                 *           "dataDriveCount": 9,
+                 *           "raidLevel": "RAID6",
+                 *           "parityGroupType": "DDP"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                     isEncryptionEnabled?: boolean;
@@ -4087,6 +4623,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -4205,6 +4746,68 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "gold",
+                     *       "status": "Normal",
+                     *       "encryption": "Disabled",
+                     *       "totalCapacity": 24615936,
+                     *       "effectiveCapacity": 24615936,
+                     *       "usedCapacity": 409600,
+                     *       "freeCapacity": 24206336,
+                     *       "capacityManage": {
+                     *         "usedCapacityRate": 1,
+                     *         "thresholdWarning": 70,
+                     *         "thresholdDepletion": 80
+                     *       },
+                     *       "savingEffects": {
+                     *         "efficiencyDataReduction": 1,
+                     *         "preCapacityDataReduction": 1,
+                     *         "postCapacityDataReduction": 1,
+                     *         "efficiencyFmdSaving": 1,
+                     *         "preCapacityFmdSaving": 1,
+                     *         "postCapacityFmdSaving": 1,
+                     *         "isTotalEfficiencySupport": false,
+                     *         "totalEfficiencyStatus": "Valid",
+                     *         "dataReductionWithoutSystemDataStatus": "Valid",
+                     *         "softwareSavingWithoutSystemDataStatus": "Valid",
+                     *         "totalEfficiency": 1,
+                     *         "dataReductionWithoutSystemData": 1,
+                     *         "preCapacityDataReductionWithoutSystemData": 1,
+                     *         "postCapacityDataReductionWithoutSystemData": 1,
+                     *         "softwareSavingWithoutSystemData": 1,
+                     *         "calculationStartTime": "2025-06-02T09:30:00Z",
+                     *         "calculationEndTime": "2025-06-02T09:30:00Z"
+                     *       },
+                     *       "configStatus": [],
+                     *       "numberOfVolumes": 4,
+                     *       "numberOfTiers": 1,
+                     *       "tiers": [],
+                     *       "numberOfDriveTypes": 1,
+                     *       "drives": [
+                     *         {
+                     *           "driveType": "SSD",
+                     *           "driveInterface": "NVMe",
+                     *           "driveRpm": "-",
+                     *           "driveCapacity": 3840,
+                     *           "displayDriveCapacity": "3.84 TB",
+                     *           "totalCapacity": 24615936,
+                     *           "numberOfDrives": 9,
+                     *           "locations": [
+                     *             "0-0"
+                     *           ],
+                     *           "raidLevel": "RAID6",
+                     *           "parityGroupType": "DDP"
+                     *         }
+                     *       ],
+                     *       "subscriptionLimit": {
+                     *         "isEnabled": true,
+                     *         "currentRate": 1
+                     *       },
+                     *       "containsCapacitySavingVolume": false
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         name: string;
@@ -4379,6 +4982,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -4490,6 +5098,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "gold"
+                 *     }
+                 */
                 "application/json": {
                     name?: string;
                     thresholdWarning?: number;
@@ -4505,6 +5118,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -4616,6 +5234,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "additionalDrives": [
+                 *         {
+                 *           "driveTypeCode": "SNB5C-R3R8NC",
+                 *           "dataDriveCount": 9
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     additionalDrives: {
                         /** @description e.g. "SNR5A-R960NC" */
@@ -4641,6 +5269,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -4759,6 +5392,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "driveTypeCode": "SNB5C-R3R8NC",
+                     *           "raidLevel": "RAID6",
+                     *           "parityGroupType": "DDP",
+                     *           "numberOfCurrentDataDrives": 1,
+                     *           "numberOfCurrentFreeDrives": 1,
+                     *           "numberOfRecommendedAddDataDrives": 1,
+                     *           "numberOfRecommendedRemainedFreeDrives": 1,
+                     *           "currentPoolCapacity": 102400,
+                     *           "afterOperationPoolCapacity": 102400
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             driveTypeCode: string;
@@ -4893,6 +5544,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "driveLocationId": "0-0",
+                     *           "driveTypeCode": "SNB5C-R3R8NC",
+                     *           "driveType": "SSD",
+                     *           "driveInterface": "NVMe",
+                     *           "driveRpm": "-",
+                     *           "driveCapacity": 3840,
+                     *           "displayDriveCapacity": "3.84 TB",
+                     *           "totalCapacity": 102400,
+                     *           "status": "Normal",
+                     *           "usageType": "DATA"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             driveLocationId: string;
@@ -5025,6 +5695,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "driveLocationId": "0-0",
+                     *       "driveTypeCode": "SNB5C-R3R8NC",
+                     *       "driveType": "SSD",
+                     *       "driveInterface": "NVMe",
+                     *       "driveRpm": "-",
+                     *       "driveCapacity": 3840,
+                     *       "displayDriveCapacity": "3.84 TB",
+                     *       "totalCapacity": 102400,
+                     *       "status": "Normal",
+                     *       "usageType": "DATA"
+                     *     }
+                     */
                     "application/json": {
                         driveLocationId: string;
                         driveTypeCode: string;
@@ -5176,6 +5860,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 100,
+                     *           "nickname": "db01",
+                     *           "poolId": 1,
+                     *           "poolName": "gold",
+                     *           "totalCapacity": 102400,
+                     *           "usedCapacity": 0,
+                     *           "freeCapacity": 102400,
+                     *           "reservedCapacity": 0,
+                     *           "savingSetting": "DISABLE",
+                     *           "isDataReductionShareEnabled": false,
+                     *           "compressionAcceleration": false,
+                     *           "capacitySavingStatus": "Disabled",
+                     *           "numberOfConnectingServers": 1,
+                     *           "numberOfSnapshots": 0,
+                     *           "volumeTypes": [],
+                     *           "capacitySavingProgress": 100,
+                     *           "luns": [
+                     *             {
+                     *               "lun": 0,
+                     *               "serverId": 1,
+                     *               "portId": "CL1-A"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: number;
@@ -5304,6 +6022,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "capacity": 102400,
+                 *       "poolId": 1,
+                 *       "number": 1
+                 *     }
+                 */
                 "application/json": {
                     /** @description MiB */
                     capacity: number;
@@ -5327,6 +6052,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *       }
+                     *     ]
+                     */
                     "application/json": {
                         statusResource: string;
                     }[];
@@ -5445,6 +6177,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 100,
+                     *       "nickname": "db01",
+                     *       "poolId": 1,
+                     *       "poolName": "gold",
+                     *       "totalCapacity": 102400,
+                     *       "usedCapacity": 0,
+                     *       "freeCapacity": 102400,
+                     *       "reservedCapacity": 0,
+                     *       "savingSetting": "DISABLE",
+                     *       "isDataReductionShareEnabled": false,
+                     *       "compressionAcceleration": false,
+                     *       "capacitySavingStatus": "Disabled",
+                     *       "numberOfConnectingServers": 1,
+                     *       "numberOfSnapshots": 0,
+                     *       "volumeTypes": [],
+                     *       "compressionAccelerationStatus": "Disabled",
+                     *       "capacitySavingProgress": 100,
+                     *       "luns": [
+                     *         {
+                     *           "lun": 0,
+                     *           "serverId": 1,
+                     *           "portId": "CL1-A"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         nickname: string;
@@ -5585,6 +6345,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -5696,6 +6461,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "nickname": "db01"
+                 *     }
+                 */
                 "application/json": {
                     nickname?: string;
                     savingSetting?: "DEDUPLICATION_AND_COMPRESSION" | "COMPRESSION" | "DISABLE";
@@ -5712,6 +6482,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -5729,6 +6513,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -5840,6 +6629,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "capacity": 102400
+                 *     }
+                 */
                 "application/json": {
                     /** @description MiB to add */
                     capacity: number;
@@ -5854,6 +6648,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -5972,6 +6771,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "volumeId": 100,
+                     *       "threshold": {
+                     *         "isUpperIopsEnabled": false,
+                     *         "isUpperTransferRateEnabled": false,
+                     *         "isLowerIopsEnabled": false,
+                     *         "isLowerTransferRateEnabled": false,
+                     *         "isResponsePriorityEnabled": false
+                     *       },
+                     *       "alertSetting": {
+                     *         "isUpperAlertEnabled": false,
+                     *         "isLowerAlertEnabled": false,
+                     *         "isResponseAlertEnabled": false
+                     *       },
+                     *       "alertTime": {}
+                     *     }
+                     */
                     "application/json": {
                         volumeId: number;
                         threshold: {
@@ -6110,6 +6927,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "threshold": {
+                 *         "isUpperIopsEnabled": false
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     threshold?: {
                         isUpperIopsEnabled?: boolean;
@@ -6148,6 +6972,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -6270,6 +7099,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1,
+                     *           "nickname": "esx01",
+                     *           "protocol": "FC",
+                     *           "osType": "VMware",
+                     *           "totalCapacity": 102400,
+                     *           "usedCapacity": 102400,
+                     *           "numberOfPaths": 1,
+                     *           "isInconsistent": false,
+                     *           "modificationInProgress": false,
+                     *           "compatibility": "DKCMAIN_8802010000",
+                     *           "isReserved": false,
+                     *           "hasUnalignedOsTypes": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: number;
@@ -6395,6 +7245,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "serverNickname": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     /** @description 1–229 characters */
                     serverNickname: string;
@@ -6414,6 +7269,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -6532,6 +7392,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "nickname": "esx01",
+                     *       "protocol": "FC",
+                     *       "osType": "VMware",
+                     *       "osTypeOptions": [
+                     *         1
+                     *       ],
+                     *       "totalCapacity": 102400,
+                     *       "usedCapacity": 102400,
+                     *       "numberOfVolumes": 1,
+                     *       "numberOfPaths": 1,
+                     *       "paths": [
+                     *         {
+                     *           "hbaWwn": "100000109b1a2b01",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "portIds": [
+                     *             "CL1-A",
+                     *             "CL2-A"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "isInconsistent": false,
+                     *       "modificationInProgress": false,
+                     *       "compatibility": "DKCMAIN_8802010000",
+                     *       "isReserved": false,
+                     *       "hasUnalignedOsTypes": false,
+                     *       "hasNonFullmeshLuPaths": false,
+                     *       "hasUnalignedOsTypeOptions": false
+                     *     }
+                     */
                     "application/json": {
                         id: number;
                         nickname: string;
@@ -6663,6 +7555,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "keepLunConfig": false
+                 *     }
+                 */
                 "application/json": {
                     keepLunConfig?: boolean;
                 } | null;
@@ -6676,6 +7573,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -6787,6 +7689,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "nickname": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     nickname?: string;
                     osType?: "Linux" | "HP-UX" | "OpenVMS" | "Tru64" | "Solaris" | "NetWare" | "AIX" | "VMware" | "Windows";
@@ -6802,6 +7709,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -6920,6 +7832,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "serverId": 1,
+                     *           "hbaWwn": "100000109b1a2b01",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "portIds": [
+                     *             "CL1-A",
+                     *             "CL2-A"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             serverId: number;
@@ -7037,6 +7965,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hbas": [
+                 *         {
+                 *           "hbaWwn": "100000109b1a2b01"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     hbas: {
                         /** @description 16 hexadecimal characters (FC servers) */
@@ -7055,6 +7992,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *       }
+                     *     ]
+                     */
                     "application/json": {
                         statusResource: string;
                     }[];
@@ -7175,6 +8119,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "serverId": 1,
+                     *       "hbaWwn": "100000109b1a2b01",
+                     *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *       "portIds": [
+                     *         "CL1-A",
+                     *         "CL2-A"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         serverId: number;
                         hbaWwn: string | null;
@@ -7298,6 +8253,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -7409,6 +8369,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portIds": [
+                 *         "CL1-A",
+                 *         "CL2-A"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @description 16 hexadecimal characters (FC servers) */
                     hbaWwn?: string;
@@ -7426,6 +8394,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -7546,6 +8519,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "100000109b1a2b01,CL1-A",
+                     *       "serverId": 1,
+                     *       "hbaWwn": "100000109b1a2b01",
+                     *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *       "portId": "CL1-A"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <hbaWwn or iscsiName>,<portId> */
                         id: string;
@@ -7671,6 +8653,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -7789,6 +8776,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "targetIscsiName": "iqn.1994-04.jp.co.hitachi:rsd.h8m.t.00001.1a000"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             portId: string;
@@ -7913,6 +8911,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "portId": "CL1-A",
+                     *       "targetIscsiName": "iqn.1994-04.jp.co.hitachi:rsd.h8m.t.00001.1a000"
+                     *     }
+                     */
                     "application/json": {
                         portId: string;
                         targetIscsiName: string | null;
@@ -8027,6 +9031,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "targetIscsiName": "iqn.1994-04.jp.co.hitachi:rsd.h8m.t.00001.1a000"
+                 *     }
+                 */
                 "application/json": {
                     /** @description iqn. or eui. format */
                     targetIscsiName: string;
@@ -8041,6 +9050,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -8152,6 +9166,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostGroups": [
+                 *         {
+                 *           "portId": "CL1-A"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     hostGroups: {
                         /** @description a port ID such as "CL1-A" */
@@ -8171,6 +9194,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -8282,6 +9310,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": Record<string, never> | null;
             };
         };
@@ -8293,6 +9322,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -8411,6 +9445,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "CL1-A",
+                     *           "protocol": "FC",
+                     *           "portSpeed": "NUMBER_0",
+                     *           "actualPortSpeed": "NUMBER_32",
+                     *           "portSecurity": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: string;
@@ -8611,6 +9659,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "CL1-A",
+                     *       "protocol": "FC",
+                     *       "portSpeed": "NUMBER_0",
+                     *       "actualPortSpeed": "NUMBER_32",
+                     *       "portSecurity": false
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         protocol: string;
@@ -8801,6 +9858,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portSpeed": "NUMBER_0"
+                 *     }
+                 */
                 "application/json": {
                     portSpeed?: "NUMBER_0" | "NUMBER_1" | "NUMBER_2" | "NUMBER_4" | "NUMBER_8" | "NUMBER_10" | "NUMBER_16" | "NUMBER_25" | "NUMBER_32" | "NUMBER_64" | "NUMBER_100";
                     portSecurity?: boolean;
@@ -8863,6 +9925,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -8992,6 +10068,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "100,1",
+                     *           "volumeId": 100,
+                     *           "serverId": 1,
+                     *           "luns": [
+                     *             {
+                     *               "lun": 0,
+                     *               "portId": "CL1-A"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description "volumeId,serverId" */
@@ -9113,6 +10209,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "volumeIds": [
+                 *         100
+                 *       ],
+                 *       "serverIds": [
+                 *         1
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     volumeIds: (number | string)[];
                     serverIds: (number | string)[];
@@ -9127,6 +10233,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *       }
+                     *     ]
+                     */
                     "application/json": {
                         statusResource: string;
                     }[];
@@ -9245,6 +10358,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "100,1",
+                     *       "volumeId": 100,
+                     *       "serverId": 1,
+                     *       "luns": [
+                     *         {
+                     *           "lun": 0,
+                     *           "portId": "CL1-A"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description "volumeId,serverId" */
                         id: string;
@@ -9371,6 +10497,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -9499,6 +10630,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "100,3",
+                     *           "masterVolumeId": 100,
+                     *           "snapshotId": 3,
+                     *           "status": "Normal",
+                     *           "snapshotDate": "2025-06-02T09:30:00Z",
+                     *           "snapshotGroupName": "nightly",
+                     *           "rootVolumeId": 100,
+                     *           "poolId": 1,
+                     *           "usedCapacityPerRootVolume": 1,
+                     *           "isVolumeCapacityExpanding": false,
+                     *           "type": "Snapshot",
+                     *           "retentionPeriod": 1
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description "masterVolumeId,snapshotId" */
@@ -9631,6 +10785,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "params": [
+                 *         {
+                 *           "masterVolumeId": 100,
+                 *           "poolId": 1,
+                 *           "snapshotGroupName": "nightly"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     params: {
                         masterVolumeId: number;
@@ -9650,6 +10815,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *       }
+                     *     ]
+                     */
                     "application/json": {
                         statusResource: string;
                     }[];
@@ -9768,6 +10940,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "100,3",
+                     *       "masterVolumeId": 100,
+                     *       "snapshotId": 3,
+                     *       "status": "Normal",
+                     *       "snapshotDate": "2025-06-02T09:30:00Z",
+                     *       "snapshotGroupName": "nightly",
+                     *       "rootVolumeId": 100,
+                     *       "poolId": 1,
+                     *       "usedCapacityPerRootVolume": 1,
+                     *       "isVolumeCapacityExpanding": false,
+                     *       "type": "Snapshot",
+                     *       "retentionPeriod": 1
+                     *     }
+                     */
                     "application/json": {
                         /** @description "masterVolumeId,snapshotId" */
                         id: string;
@@ -9905,6 +11093,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -10016,6 +11209,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "poolId": 1
+                 *     }
+                 */
                 "application/json": {
                     poolId: number;
                 };
@@ -10029,6 +11227,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -10140,6 +11343,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": Record<string, never> | null;
             };
         };
@@ -10151,6 +11355,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -10266,6 +11475,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "name": "nightly"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             name: string;
@@ -10394,6 +11613,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "nightly",
+                     *       "snapshots": [
+                     *         {
+                     *           "masterVolumeId": 100,
+                     *           "snapshotId": 3
+                     *         }
+                     *       ],
+                     *       "count": 1,
+                     *       "totalCount": 1,
+                     *       "hasNext": false
+                     *     }
+                     */
                     "application/json": {
                         name: string;
                         snapshots: {
@@ -10519,6 +11752,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusResource": "/ConfigurationManager/simple/v1/objects/command-status/1"
+                     *     }
+                     */
                     "application/json": {
                         statusResource: string;
                     };
@@ -10634,6 +11872,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": false
+                     *     }
+                     */
                     "application/json": {
                         enabled: boolean;
                         /** @description when maintenance started (ISO 8601) */
@@ -10747,6 +11990,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "retryAfterSeconds": 60
+                 *     }
+                 */
                 "application/json": {
                     retryAfterSeconds?: number;
                     message?: string;
@@ -10761,6 +12009,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": false
+                     *     }
+                     */
                     "application/json": {
                         enabled: boolean;
                         /** @description when maintenance started (ISO 8601) */
@@ -10881,6 +12134,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enabled": false
+                     *     }
+                     */
                     "application/json": {
                         enabled: boolean;
                         /** @description when maintenance started (ISO 8601) */
@@ -11001,6 +12259,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "slow-pools",
+                     *           "match": {},
+                     *           "action": "latency",
+                     *           "probability": 1,
+                     *           "scope": "device",
+                     *           "createdTime": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             id: string;
@@ -11144,6 +12417,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "action": "latency"
+                 *     }
+                 */
                 "application/json": {
                     id?: string;
                     match?: {
@@ -11182,6 +12460,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "slow-pools",
+                     *       "match": {},
+                     *       "action": "latency",
+                     *       "probability": 1,
+                     *       "scope": "device",
+                     *       "createdTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         match: {
@@ -11329,6 +12617,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -11452,6 +12754,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "slow-pools",
+                     *       "match": {},
+                     *       "action": "latency",
+                     *       "probability": 1,
+                     *       "scope": "device",
+                     *       "createdTime": "2025-06-02T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         match: {
@@ -11602,6 +12914,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -11722,6 +13048,562 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        affectedResources: string[];
+                        operationDetails: {
+                            operationType: string;
+                            resourceType: string;
+                            resourceId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An invalid header, query parameter, object ID or body. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authorization is missing or failed. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no permission for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such URL or resource. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Accept header asks for a media type the API does not serve. */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body's media type, encoding or charset is not supported. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An internal error; an operation on several resources reports what succeeded in partialSuccessResponses. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description Busy or under maintenance: retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description The storage device did not answer in time. */
+            504: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    blockplaneGetArrayExport: {
+        parameters: {
+            query?: {
+                /** @description true: include each user's password hash (a secret), so that a seeded store's users log in */
+                passwordHashes?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "format": "blockplane-array/1",
+                     *       "array": {
+                     *         "model": "VSP One B28",
+                     *         "serial": "700001",
+                     *         "nickname": "blockplane",
+                     *         "gumVersion": "93-07-23-80/00",
+                     *         "dkcMicroVersion": "93-07-23-80/00"
+                     *       },
+                     *       "pools": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "gold",
+                     *           "raidLevel": "RAID6",
+                     *           "driveTypeCode": "SNB5C-R3R8NC",
+                     *           "totalCapacity": 102400,
+                     *           "thresholdWarning": 1,
+                     *           "thresholdDepletion": 1,
+                     *           "isEncryptionEnabled": false,
+                     *           "createdAt": "2025-06-02T09:30:00Z",
+                     *           "parityGroupType": "DDP"
+                     *         }
+                     *       ],
+                     *       "drives": [
+                     *         {
+                     *           "location": "0-0",
+                     *           "driveTypeCode": "SNB5C-R3R8NC",
+                     *           "driveType": "SSD",
+                     *           "driveInterface": "NVMe",
+                     *           "capacityMib": 1,
+                     *           "poolId": 1
+                     *         }
+                     *       ],
+                     *       "volumes": [
+                     *         {
+                     *           "id": 1,
+                     *           "nickname": "blockplane",
+                     *           "poolId": 1,
+                     *           "totalCapacity": 102400,
+                     *           "usedCapacity": 102400,
+                     *           "savingSetting": "DISABLE",
+                     *           "isDataReductionShareEnabled": false,
+                     *           "compressionAcceleration": false,
+                     *           "createdAt": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "volumeQos": [
+                     *         {
+                     *           "volumeId": 100,
+                     *           "upperIops": 1,
+                     *           "upperTransferRate": 1,
+                     *           "lowerIops": 1,
+                     *           "lowerTransferRate": 1,
+                     *           "responsePriority": 1,
+                     *           "upperAlertAllowableTime": 1,
+                     *           "lowerAlertAllowableTime": 1,
+                     *           "responseAlertAllowableTime": 1,
+                     *           "updatedAt": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "ports": [
+                     *         {
+                     *           "id": "1",
+                     *           "protocol": "FC",
+                     *           "wwn": "50060e8012345600",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "portSpeed": "NUMBER_0",
+                     *           "portSecurity": false,
+                     *           "settings": {}
+                     *         }
+                     *       ],
+                     *       "servers": [
+                     *         {
+                     *           "id": 1,
+                     *           "nickname": "blockplane",
+                     *           "protocol": "FC",
+                     *           "osType": "VMware",
+                     *           "osTypeOptions": [
+                     *             1
+                     *           ],
+                     *           "isReserved": false,
+                     *           "createdAt": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "hbas": [
+                     *         {
+                     *           "serverId": 1,
+                     *           "name": "100000109b1a2b01",
+                     *           "kind": "wwn"
+                     *         }
+                     *       ],
+                     *       "hostGroups": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "targetIscsiName": "iqn.1994-04.jp.co.hitachi:rsd.h8m.t.00001.1a000",
+                     *           "hostMode": "VMWARE_EX",
+                     *           "hostModeOptions": [
+                     *             1
+                     *           ],
+                     *           "serverId": 1
+                     *         }
+                     *       ],
+                     *       "hostGroupInitiators": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "name": "100000109b1a2b01",
+                     *           "kind": "wwn"
+                     *         }
+                     *       ],
+                     *       "lunPaths": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "lun": 0,
+                     *           "volumeId": 100
+                     *         }
+                     *       ],
+                     *       "connections": [
+                     *         {
+                     *           "volumeId": 100,
+                     *           "serverId": 1,
+                     *           "lun": 0
+                     *         }
+                     *       ],
+                     *       "snapshots": [
+                     *         {
+                     *           "masterVolumeId": 100,
+                     *           "snapshotId": 3,
+                     *           "poolId": 1,
+                     *           "snapshotGroupName": "nightly",
+                     *           "type": "Snapshot",
+                     *           "status": "Normal",
+                     *           "snapshotDate": "2025-06-02T09:30:00Z",
+                     *           "mappedVolumeId": 101,
+                     *           "rootVolumeId": 100,
+                     *           "usedCapacity": 102400,
+                     *           "canCascade": false
+                     *         }
+                     *       ],
+                     *       "users": [
+                     *         {
+                     *           "id": 1,
+                     *           "name": "gold",
+                     *           "roles": [
+                     *             "Storage Administrator (Provisioning)"
+                     *           ],
+                     *           "createdAt": "2025-06-02T09:30:00Z",
+                     *           "updatedAt": "2025-06-02T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        format: "blockplane-array/1";
+                        array: {
+                            /** @description the model of the simulated array, e.g. VSP E1090 */
+                            model: string;
+                            serial: string;
+                            nickname: string;
+                            gumVersion: string;
+                            dkcMicroVersion: string;
+                        };
+                        pools: {
+                            id: number;
+                            name: string;
+                            raidLevel: string;
+                            driveTypeCode: string;
+                            totalCapacity: number;
+                            thresholdWarning: number;
+                            thresholdDepletion: number;
+                            isEncryptionEnabled: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            parityGroupType: string;
+                        }[];
+                        drives: {
+                            location: string;
+                            driveTypeCode: string;
+                            driveType: string;
+                            driveInterface: string;
+                            capacityMib: number;
+                            poolId: number | null;
+                        }[];
+                        volumes: {
+                            id: number;
+                            nickname: string;
+                            poolId: number;
+                            totalCapacity: number;
+                            usedCapacity: number;
+                            savingSetting: string;
+                            isDataReductionShareEnabled: boolean;
+                            compressionAcceleration: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        volumeQos: {
+                            volumeId: number;
+                            upperIops: number | null;
+                            upperTransferRate: number | null;
+                            lowerIops: number | null;
+                            lowerTransferRate: number | null;
+                            responsePriority: number | null;
+                            upperAlertAllowableTime: number | null;
+                            lowerAlertAllowableTime: number | null;
+                            responseAlertAllowableTime: number | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        ports: {
+                            id: string;
+                            protocol: "FC" | "iSCSI" | "NVME_TCP";
+                            wwn: string | null;
+                            iscsiName: string | null;
+                            portSpeed: string;
+                            portSecurity: boolean;
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        servers: {
+                            id: number;
+                            nickname: string;
+                            protocol: "FC" | "iSCSI" | "Undefined";
+                            osType: string;
+                            osTypeOptions: number[];
+                            isReserved: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        hbas: {
+                            serverId: number;
+                            name: string;
+                            kind: "wwn" | "iscsi";
+                        }[];
+                        hostGroups: {
+                            portId: string;
+                            hostGroupNumber: number;
+                            hostGroupName: string;
+                            targetIscsiName: string | null;
+                            hostMode: string;
+                            hostModeOptions: number[];
+                            serverId: number | null;
+                        }[];
+                        hostGroupInitiators: {
+                            portId: string;
+                            hostGroupNumber: number;
+                            name: string;
+                            kind: "wwn" | "iscsi";
+                        }[];
+                        lunPaths: {
+                            portId: string;
+                            hostGroupNumber: number;
+                            lun: number;
+                            volumeId: number;
+                        }[];
+                        connections: {
+                            volumeId: number;
+                            serverId: number;
+                            lun: number;
+                        }[];
+                        snapshots: {
+                            masterVolumeId: number;
+                            snapshotId: number;
+                            poolId: number;
+                            snapshotGroupName: string;
+                            type: string;
+                            status: string;
+                            /** Format: date-time */
+                            snapshotDate: string;
+                            mappedVolumeId: number | null;
+                            rootVolumeId: number;
+                            usedCapacity: number;
+                            canCascade: boolean;
+                        }[];
+                        users: {
+                            id: number;
+                            name: string;
+                            roles: ("Storage Administrator (View Only)" | "Storage Administrator (Provisioning)" | "Storage Administrator (Local Copy)" | "Storage Administrator (System Resource Management)" | "Security Administrator (View & Modify)")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description the argon2 hash of the password: exported only when asked for (passwordHashes=true) */
+                            passwordHash?: string;
+                            /** @description seed files only: a password in plain text, hashed when the file is loaded; never exported */
+                            password?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An invalid header, query parameter, object ID or body. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authorization is missing or failed. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no permission for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such URL or resource. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Accept header asks for a media type the API does not serve. */
+            406: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body's media type, encoding or charset is not supported. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An internal error; an operation on several resources reports what succeeded in partialSuccessResponses. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description Busy or under maintenance: retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["PartialFailure"];
+                };
+            };
+            /** @description The storage device did not answer in time. */
+            504: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    blockplanePostArrayReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/simple/v1/objects/volumes/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -11842,6 +13724,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         status: "ok";
@@ -11958,6 +13845,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "checks": {
+                     *         "store": "ok",
+                     *         "device": "ok"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         status: "ok";
@@ -12080,6 +13976,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "sessionId": 1,
+                     *           "userId": "admin",
+                     *           "createdTime": "2025-06-02T09:30:00Z",
+                     *           "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *           "aliveTime": 300
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             sessionId: number;
@@ -12196,6 +14106,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "aliveTime": 300
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description idle timeout in seconds
@@ -12215,6 +14130,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "3a32d9e879eabf78ab8af585dbc5519d",
+                     *       "sessionId": 1
+                     *     }
+                     */
                     "application/json": {
                         token: string;
                         sessionId: number;
@@ -12334,6 +14255,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "sessionId": 1,
+                     *           "userId": "admin",
+                     *           "createdTime": "2025-06-02T09:30:00Z",
+                     *           "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *           "aliveTime": 300
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             sessionId: number;
@@ -12453,6 +14388,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "aliveTime": 300
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description idle timeout in seconds
@@ -12472,6 +14412,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "3a32d9e879eabf78ab8af585dbc5519d",
+                     *       "sessionId": 1
+                     *     }
+                     */
                     "application/json": {
                         token: string;
                         sessionId: number;
@@ -12591,6 +14537,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionId": 1,
+                     *       "userId": "admin",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *       "aliveTime": 300
+                     *     }
+                     */
                     "application/json": {
                         sessionId: number;
                         /** @description the user's name */
@@ -12714,6 +14669,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -12839,6 +14808,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionId": 1,
+                     *       "userId": "admin",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "lastAccessTime": "2025-06-02T09:30:00Z",
+                     *       "aliveTime": 300
+                     *     }
+                     */
                     "application/json": {
                         sessionId: number;
                         /** @description the user's name */
@@ -12964,6 +14942,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ],
+                     *       "operationDetails": [
+                     *         {
+                     *           "operationType": "CREATE",
+                     *           "resourceType": "Volume",
+                     *           "resourceId": "100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         affectedResources: string[];
                         operationDetails: {
@@ -13087,6 +15079,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "storageDeviceId": "900000700001",
+                     *       "model": "VSP One B28",
+                     *       "serialNumber": 700001,
+                     *       "svpIp": "192.0.2.10",
+                     *       "ctl1Ip": "192.0.2.10",
+                     *       "ctl2Ip": "192.0.2.10",
+                     *       "dkcMicroVersion": "93-07-23-80/00",
+                     *       "detailDkcMicroVersion": "93-07-23-80/00",
+                     *       "ctl1MicroVersion": "93-07-23-80/00",
+                     *       "ctl2MicroVersion": "93-07-23-80/00",
+                     *       "communicationModes": [
+                     *         {
+                     *           "communicationMode": "lanConnectionMode"
+                     *         }
+                     *       ],
+                     *       "isSecure": false
+                     *     }
+                     */
                     "application/json": {
                         storageDeviceId: string;
                         model: string;
@@ -13218,6 +15230,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "storageDeviceId": "900000700001",
+                     *           "model": "VSP One B28",
+                     *           "serialNumber": 700001,
+                     *           "svpIp": "192.0.2.10",
+                     *           "ctl1Ip": "192.0.2.10",
+                     *           "ctl2Ip": "192.0.2.10"
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             storageDeviceId: string;
@@ -13347,6 +15374,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "storageDeviceId": "900000700001",
+                     *       "model": "VSP One B28",
+                     *       "serialNumber": 700001,
+                     *       "svpIp": "192.0.2.10",
+                     *       "ctl1Ip": "192.0.2.10",
+                     *       "ctl2Ip": "192.0.2.10",
+                     *       "dkcMicroVersion": "93-07-23-80/00",
+                     *       "detailDkcMicroVersion": "93-07-23-80/00",
+                     *       "ctl1MicroVersion": "93-07-23-80/00",
+                     *       "ctl2MicroVersion": "93-07-23-80/00",
+                     *       "communicationModes": [
+                     *         {
+                     *           "communicationMode": "lanConnectionMode"
+                     *         }
+                     *       ],
+                     *       "isSecure": false
+                     *     }
+                     */
                     "application/json": {
                         storageDeviceId: string;
                         model: string;
@@ -13481,6 +15528,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:01Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ],
+                     *       "completedTime": "2025-06-02T09:30:01Z"
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -13630,6 +15697,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:01Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ],
+                     *       "completedTime": "2025-06-02T09:30:01Z"
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -13785,6 +15872,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "ldevId": 100,
+                     *           "emulationType": "OPEN-V-CVS",
+                     *           "resourceGroupId": 1,
+                     *           "isAluaEnabled": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             ldevId: number;
@@ -13935,6 +16035,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "poolId": 1
+                 *     }
+                 */
                 "application/json": {
                     /** @description binary units: "10G", "1.5T", "512M" */
                     byteFormatCapacity?: string;
@@ -13960,6 +16065,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -14118,6 +16242,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "ldevId": 100,
+                     *           "emulationType": "OPEN-V-CVS",
+                     *           "resourceGroupId": 1,
+                     *           "isAluaEnabled": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             ldevId: number;
@@ -14271,6 +16408,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "poolId": 1
+                 *     }
+                 */
                 "application/json": {
                     /** @description binary units: "10G", "1.5T", "512M" */
                     byteFormatCapacity?: string;
@@ -14296,6 +16438,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -14446,6 +16607,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ldevId": 100,
+                     *       "emulationType": "OPEN-V-CVS",
+                     *       "resourceGroupId": 1,
+                     *       "isAluaEnabled": false
+                     *     }
+                     */
                     "application/json": {
                         ldevId: number;
                         /** @description OPEN-V-CVS, or "NOT DEFINED" for a free LDEV number */
@@ -14596,6 +16765,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "label": "db01"
+                 *     }
+                 */
                 "application/json": {
                     label?: string;
                     /** @description disabled, compression or compression_deduplication */
@@ -14611,6 +16785,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -14751,6 +16944,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "isDataReductionDeleteForceExecute": false
+                 *     }
+                 */
                 "application/json": {
                     isDataReductionDeleteForceExecute?: boolean;
                 } | null;
@@ -14764,6 +16962,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -14916,6 +17133,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ldevId": 100,
+                     *       "emulationType": "OPEN-V-CVS",
+                     *       "resourceGroupId": 1,
+                     *       "isAluaEnabled": false
+                     *     }
+                     */
                     "application/json": {
                         ldevId: number;
                         /** @description OPEN-V-CVS, or "NOT DEFINED" for a free LDEV number */
@@ -15068,6 +17293,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "label": "db01"
+                 *     }
+                 */
                 "application/json": {
                     label?: string;
                     /** @description disabled, compression or compression_deduplication */
@@ -15083,6 +17313,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15225,6 +17474,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "isDataReductionDeleteForceExecute": false
+                 *     }
+                 */
                 "application/json": {
                     isDataReductionDeleteForceExecute?: boolean;
                 } | null;
@@ -15238,6 +17492,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15378,6 +17651,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "additionalByteFormatCapacity": "10.00 G"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters: {
                         /** @description binary units: "10G", "1.5T", "512M" */
@@ -15396,6 +17676,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15538,6 +17837,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "additionalByteFormatCapacity": "10.00 G"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters: {
                         /** @description binary units: "10G", "1.5T", "512M" */
@@ -15556,6 +17862,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15696,6 +18021,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "upperIops": 1
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters: {
                         upperIops?: number;
@@ -15718,6 +18050,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -15860,6 +18211,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "upperIops": 1
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters: {
                         upperIops?: number;
@@ -15882,6 +18240,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -16022,6 +18399,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -16035,6 +18417,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -16177,6 +18578,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -16190,6 +18596,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -16334,6 +18759,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "poolId": 1,
+                     *           "poolName": "gold",
+                     *           "poolType": "HDP",
+                     *           "poolStatus": "POLN",
+                     *           "usedCapacityRate": 1,
+                     *           "availableVolumeCapacity": 102400,
+                     *           "totalPoolCapacity": 102400,
+                     *           "totalLocatedCapacity": 102400,
+                     *           "numOfLdevs": 1,
+                     *           "locatedVolumeCount": 1,
+                     *           "warningThreshold": 1,
+                     *           "depletionThreshold": 1,
+                     *           "virtualVolumeCapacityRate": 1,
+                     *           "isMainframe": false,
+                     *           "isShrinking": false,
+                     *           "totalReservedCapacity": 102400,
+                     *           "reservedVolumeCount": 1
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             poolId: number;
@@ -16477,6 +18928,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "poolId": 1,
+                     *           "poolName": "gold",
+                     *           "poolType": "HDP",
+                     *           "poolStatus": "POLN",
+                     *           "usedCapacityRate": 1,
+                     *           "availableVolumeCapacity": 102400,
+                     *           "totalPoolCapacity": 102400,
+                     *           "totalLocatedCapacity": 102400,
+                     *           "numOfLdevs": 1,
+                     *           "locatedVolumeCount": 1,
+                     *           "warningThreshold": 1,
+                     *           "depletionThreshold": 1,
+                     *           "virtualVolumeCapacityRate": 1,
+                     *           "isMainframe": false,
+                     *           "isShrinking": false,
+                     *           "totalReservedCapacity": 102400,
+                     *           "reservedVolumeCount": 1
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             poolId: number;
@@ -16620,6 +19097,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "poolId": 1,
+                     *       "poolName": "gold",
+                     *       "poolType": "HDP",
+                     *       "poolStatus": "POLN",
+                     *       "usedCapacityRate": 1,
+                     *       "availableVolumeCapacity": 102400,
+                     *       "totalPoolCapacity": 102400,
+                     *       "totalLocatedCapacity": 102400,
+                     *       "numOfLdevs": 1,
+                     *       "locatedVolumeCount": 1,
+                     *       "warningThreshold": 1,
+                     *       "depletionThreshold": 1,
+                     *       "virtualVolumeCapacityRate": 1,
+                     *       "isMainframe": false,
+                     *       "isShrinking": false,
+                     *       "totalReservedCapacity": 102400,
+                     *       "reservedVolumeCount": 1
+                     *     }
+                     */
                     "application/json": {
                         poolId: number;
                         poolName: string;
@@ -16762,6 +19260,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "poolId": 1,
+                     *       "poolName": "gold",
+                     *       "poolType": "HDP",
+                     *       "poolStatus": "POLN",
+                     *       "usedCapacityRate": 1,
+                     *       "availableVolumeCapacity": 102400,
+                     *       "totalPoolCapacity": 102400,
+                     *       "totalLocatedCapacity": 102400,
+                     *       "numOfLdevs": 1,
+                     *       "locatedVolumeCount": 1,
+                     *       "warningThreshold": 1,
+                     *       "depletionThreshold": 1,
+                     *       "virtualVolumeCapacityRate": 1,
+                     *       "isMainframe": false,
+                     *       "isShrinking": false,
+                     *       "totalReservedCapacity": 102400,
+                     *       "reservedVolumeCount": 1
+                     *     }
+                     */
                     "application/json": {
                         poolId: number;
                         poolName: string;
@@ -16904,6 +19423,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "portType": "FIBRE",
+                     *           "portAttributes": [
+                     *             "TAR"
+                     *           ],
+                     *           "portSpeed": "AUT",
+                     *           "lunSecuritySetting": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             portId: string;
@@ -17044,6 +19579,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "portId": "CL1-A",
+                     *           "portType": "FIBRE",
+                     *           "portAttributes": [
+                     *             "TAR"
+                     *           ],
+                     *           "portSpeed": "AUT",
+                     *           "lunSecuritySetting": false
+                     *         }
+                     *       ],
+                     *       "count": 1
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             portId: string;
@@ -17179,6 +19730,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "portId": "CL1-A",
+                     *       "portType": "FIBRE",
+                     *       "portAttributes": [
+                     *         "TAR"
+                     *       ],
+                     *       "portSpeed": "AUT",
+                     *       "lunSecuritySetting": false
+                     *     }
+                     */
                     "application/json": {
                         portId: string;
                         /** @description FIBRE, ISCSI or NVME_TCP */
@@ -17313,6 +19875,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "portId": "CL1-A",
+                     *       "portType": "FIBRE",
+                     *       "portAttributes": [
+                     *         "TAR"
+                     *       ],
+                     *       "portSpeed": "AUT",
+                     *       "lunSecuritySetting": false
+                     *     }
+                     */
                     "application/json": {
                         portId: string;
                         /** @description FIBRE, ISCSI or NVME_TCP */
@@ -17449,6 +20022,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostGroupId": "CL1-A,1",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "hostMode": "VMWARE_EX",
+                     *           "hostModeOptions": [
+                     *             1
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber> */
@@ -17567,6 +20156,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portId": "CL1-A",
+                 *       "hostGroupName": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     /** @description CL1-A and the like */
                     portId: string;
@@ -17586,6 +20181,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -17740,6 +20354,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostGroupId": "CL1-A,1",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "hostMode": "VMWARE_EX",
+                     *           "hostModeOptions": [
+                     *             1
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber> */
@@ -17861,6 +20491,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portId": "CL1-A",
+                 *       "hostGroupName": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     /** @description CL1-A and the like */
                     portId: string;
@@ -17880,6 +20516,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -18027,6 +20682,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostGroupId": "CL1-A,1",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "hostMode": "VMWARE_EX",
+                     *       "hostModeOptions": [
+                     *         1
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber> */
                         hostGroupId: string;
@@ -18146,6 +20813,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostGroupName": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     hostGroupName?: string;
                     hostMode?: "LINUX/IRIX" | "HP-UX" | "OVMS" | "TRU64" | "SOLARIS" | "NETWARE" | "AIX" | "VMWARE_EX" | "VMWARE" | "WIN_EX" | "WIN";
@@ -18162,6 +20834,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -18309,6 +21000,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -18458,6 +21168,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostGroupId": "CL1-A,1",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "hostMode": "VMWARE_EX",
+                     *       "hostModeOptions": [
+                     *         1
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber> */
                         hostGroupId: string;
@@ -18579,6 +21301,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostGroupName": "esx01"
+                 *     }
+                 */
                 "application/json": {
                     hostGroupName?: string;
                     hostMode?: "LINUX/IRIX" | "HP-UX" | "OVMS" | "TRU64" | "SOLARIS" | "NETWARE" | "AIX" | "VMWARE_EX" | "VMWARE" | "WIN_EX" | "WIN";
@@ -18595,6 +21322,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -18744,6 +21490,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -18895,6 +21660,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostWwnId": "CL1-A,1,100000109b1a2b01",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "hostWwn": "100000109b1a2b01",
+                     *           "wwnNickname": "-"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<hostWwn> */
@@ -19011,6 +21790,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostWwn": "100000109b1a2b01",
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1
+                 *     }
+                 */
                 "application/json": {
                     hostWwn: string;
                     /** @description CL1-A and the like */
@@ -19027,6 +21813,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -19181,6 +21986,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostWwnId": "CL1-A,1,100000109b1a2b01",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "hostWwn": "100000109b1a2b01",
+                     *           "wwnNickname": "-"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<hostWwn> */
@@ -19300,6 +22119,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "hostWwn": "100000109b1a2b01",
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1
+                 *     }
+                 */
                 "application/json": {
                     hostWwn: string;
                     /** @description CL1-A and the like */
@@ -19316,6 +22142,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -19463,6 +22308,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostWwnId": "CL1-A,1,100000109b1a2b01",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "hostWwn": "100000109b1a2b01",
+                     *       "wwnNickname": "-"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<hostWwn> */
                         hostWwnId: string;
@@ -19587,6 +22442,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -19736,6 +22610,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostWwnId": "CL1-A,1,100000109b1a2b01",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "hostWwn": "100000109b1a2b01",
+                     *       "wwnNickname": "-"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<hostWwn> */
                         hostWwnId: string;
@@ -19862,6 +22746,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -20013,6 +22916,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostIscsiId": "CL5-A,1,iqn.1998-01.com.vmware:esx01",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "iscsiNickname": "-"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<iscsiName> */
@@ -20129,6 +23046,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1
+                 *     }
+                 */
                 "application/json": {
                     iscsiName: string;
                     /** @description CL1-A and the like */
@@ -20145,6 +23069,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -20299,6 +23242,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "hostIscsiId": "CL5-A,1,iqn.1998-01.com.vmware:esx01",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "hostGroupName": "esx01",
+                     *           "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *           "iscsiNickname": "-"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<iscsiName> */
@@ -20418,6 +23375,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1
+                 *     }
+                 */
                 "application/json": {
                     iscsiName: string;
                     /** @description CL1-A and the like */
@@ -20434,6 +23398,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -20581,6 +23564,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostIscsiId": "CL5-A,1,iqn.1998-01.com.vmware:esx01",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *       "iscsiNickname": "-"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<iscsiName> */
                         hostIscsiId: string;
@@ -20705,6 +23698,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -20854,6 +23866,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "hostIscsiId": "CL5-A,1,iqn.1998-01.com.vmware:esx01",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "hostGroupName": "esx01",
+                     *       "iscsiName": "iqn.1998-01.com.vmware:esx01",
+                     *       "iscsiNickname": "-"
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<iscsiName> */
                         hostIscsiId: string;
@@ -20980,6 +24002,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -21135,6 +24176,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "lunId": "CL1-A,1,0",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "lun": 0,
+                     *           "ldevId": 100
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<lun> */
@@ -21253,6 +24307,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1,
+                 *       "ldevId": 100
+                 *     }
+                 */
                 "application/json": {
                     /** @description CL1-A and the like */
                     portId: string;
@@ -21270,6 +24331,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -21428,6 +24508,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "lunId": "CL1-A,1,0",
+                     *           "portId": "CL1-A",
+                     *           "hostGroupNumber": 1,
+                     *           "lun": 0,
+                     *           "ldevId": 100
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <portId>,<hostGroupNumber>,<lun> */
@@ -21549,6 +24642,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "portId": "CL1-A",
+                 *       "hostGroupNumber": 1,
+                 *       "ldevId": 100
+                 *     }
+                 */
                 "application/json": {
                     /** @description CL1-A and the like */
                     portId: string;
@@ -21566,6 +24666,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -21713,6 +24832,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "lunId": "CL1-A,1,0",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "lun": 0,
+                     *       "ldevId": 100
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<lun> */
                         lunId: string;
@@ -21839,6 +24967,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -21988,6 +25135,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "lunId": "CL1-A,1,0",
+                     *       "portId": "CL1-A",
+                     *       "hostGroupNumber": 1,
+                     *       "lun": 0,
+                     *       "ldevId": 100
+                     *     }
+                     */
                     "application/json": {
                         /** @description <portId>,<hostGroupNumber>,<lun> */
                         lunId: string;
@@ -22116,6 +25272,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -22271,6 +25446,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "snapshotId": "100,3",
+                     *           "snapshotGroupName": "nightly",
+                     *           "snapshotPoolId": 1,
+                     *           "primaryOrSecondary": "P-VOL",
+                     *           "status": "Normal",
+                     *           "pvolLdevId": 100,
+                     *           "muNumber": 3,
+                     *           "isConsistencyGroup": false,
+                     *           "isWrittenInSvol": false,
+                     *           "isClone": false,
+                     *           "canCascade": false,
+                     *           "isRedirectOnWrite": false,
+                     *           "snapshotDataReadOnly": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <pvolLdevId>,<muNumber> */
@@ -22404,6 +25600,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "snapshotGroupName": "nightly",
+                 *       "snapshotPoolId": 1,
+                 *       "pvolLdevId": 100
+                 *     }
+                 */
                 "application/json": {
                     /** @description At most 32 characters; no "/" or "\", not only dots. */
                     snapshotGroupName: string;
@@ -22433,6 +25636,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -22591,6 +25813,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "snapshotId": "100,3",
+                     *           "snapshotGroupName": "nightly",
+                     *           "snapshotPoolId": 1,
+                     *           "primaryOrSecondary": "P-VOL",
+                     *           "status": "Normal",
+                     *           "pvolLdevId": 100,
+                     *           "muNumber": 3,
+                     *           "isConsistencyGroup": false,
+                     *           "isWrittenInSvol": false,
+                     *           "isClone": false,
+                     *           "canCascade": false,
+                     *           "isRedirectOnWrite": false,
+                     *           "snapshotDataReadOnly": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         data: {
                             /** @description <pvolLdevId>,<muNumber> */
@@ -22727,6 +25970,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "snapshotGroupName": "nightly",
+                 *       "snapshotPoolId": 1,
+                 *       "pvolLdevId": 100
+                 *     }
+                 */
                 "application/json": {
                     /** @description At most 32 characters; no "/" or "\", not only dots. */
                     snapshotGroupName: string;
@@ -22756,6 +26006,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -22903,6 +26172,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "snapshotId": "100,3",
+                     *       "snapshotGroupName": "nightly",
+                     *       "snapshotPoolId": 1,
+                     *       "primaryOrSecondary": "P-VOL",
+                     *       "status": "Normal",
+                     *       "pvolLdevId": 100,
+                     *       "muNumber": 3,
+                     *       "isConsistencyGroup": false,
+                     *       "isWrittenInSvol": false,
+                     *       "isClone": false,
+                     *       "canCascade": false,
+                     *       "isRedirectOnWrite": false,
+                     *       "snapshotDataReadOnly": false
+                     *     }
+                     */
                     "application/json": {
                         /** @description <pvolLdevId>,<muNumber> */
                         snapshotId: string;
@@ -23037,6 +26323,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": Record<string, never> | null;
             };
         };
@@ -23048,6 +26335,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -23197,6 +26503,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "snapshotId": "100,3",
+                     *       "snapshotGroupName": "nightly",
+                     *       "snapshotPoolId": 1,
+                     *       "primaryOrSecondary": "P-VOL",
+                     *       "status": "Normal",
+                     *       "pvolLdevId": 100,
+                     *       "muNumber": 3,
+                     *       "isConsistencyGroup": false,
+                     *       "isWrittenInSvol": false,
+                     *       "isClone": false,
+                     *       "canCascade": false,
+                     *       "isRedirectOnWrite": false,
+                     *       "snapshotDataReadOnly": false
+                     *     }
+                     */
                     "application/json": {
                         /** @description <pvolLdevId>,<muNumber> */
                         snapshotId: string;
@@ -23333,6 +26656,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": Record<string, never> | null;
             };
         };
@@ -23344,6 +26668,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -23484,6 +26827,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -23497,6 +26845,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -23639,6 +27006,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -23652,6 +27024,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -23792,6 +27183,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "autoSplit": false
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         autoSplit?: boolean;
@@ -23807,6 +27205,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -23949,6 +27366,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "autoSplit": false
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         autoSplit?: boolean;
@@ -23964,6 +27388,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24104,6 +27547,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "svolLdevId": 101
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         svolLdevId: number;
@@ -24119,6 +27569,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24261,6 +27730,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "svolLdevId": 101
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         svolLdevId: number;
@@ -24276,6 +27752,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24416,6 +27911,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -24429,6 +27929,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24571,6 +28090,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {}
+                 *     }
+                 */
                 "application/json": {
                     parameters?: Record<string, never>;
                 } | null;
@@ -24584,6 +28108,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24724,6 +28267,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "copySpeed": "slower"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         /** @description accepted; a copy is instant on the simulated array */
@@ -24740,6 +28290,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;
@@ -24882,6 +28451,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parameters": {
+                 *         "copySpeed": "slower"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     parameters?: {
                         /** @description accepted; a copy is instant on the simulated array */
@@ -24898,6 +28474,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "jobId": 1,
+                     *       "self": "/ConfigurationManager/v1/objects/jobs/1",
+                     *       "userId": "admin",
+                     *       "status": "Completed",
+                     *       "state": "Succeeded",
+                     *       "createdTime": "2025-06-02T09:30:00Z",
+                     *       "updatedTime": "2025-06-02T09:30:00Z",
+                     *       "request": {
+                     *         "requestUrl": "/ConfigurationManager/v1/objects/ldevs",
+                     *         "requestMethod": "POST",
+                     *         "requestBody": "{\"poolId\":1,\"blockCapacity\":209715200}"
+                     *       },
+                     *       "affectedResources": [
+                     *         "/ConfigurationManager/v1/objects/ldevs/100"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         jobId: number;
                         self: string;

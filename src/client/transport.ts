@@ -15,10 +15,13 @@ export interface Session {
   sessionId: number;
 }
 
+/** A password, or what finds one when a session has to be created (asks a person, runs a helper). */
+export type PasswordSource = string | (() => string | Promise<string>);
+
 export interface TransportOptions {
   baseUrl: string;
   user?: string;
-  password?: string;
+  password?: PasswordSource;
   /** A session to use at first (one saved by `blockplane login`, say). */
   session?: Session;
   /** Idle timeout of the sessions this client creates, in seconds (1-300). */
@@ -55,6 +58,8 @@ export class Transport {
   private creating: Promise<Session | Response> | undefined;
   /** Whether this client created the current session (and so should discard it when closed). */
   private owned = false;
+  /** The password once a source gave one, so that it is asked for once per client at most. */
+  private password: string | undefined;
 
   constructor(private readonly options: TransportOptions) {
     this.current = options.session;
@@ -103,18 +108,21 @@ export class Transport {
   }
 
   private async createSession(): Promise<Session | Response> {
-    const { baseUrl, user, password, aliveTime } = this.options;
+    const { baseUrl, user, aliveTime } = this.options;
+    const source = this.options.password as PasswordSource;
+    const password = this.password ?? (typeof source === "function" ? await source() : source);
     const request = new Request(`${baseUrl}${SESSIONS_PATH}`, {
       method: "POST",
       headers: {
         accept: "application/json",
-        authorization: basicAuthorization(user as string, password as string),
+        authorization: basicAuthorization(user as string, password),
         ...(aliveTime !== undefined ? { "content-type": "application/json" } : {}),
       },
       ...(aliveTime !== undefined ? { body: JSON.stringify({ aliveTime }) } : {}),
     });
     const answer = await this.withRetries(request);
     if (!answer.ok) return answer;
+    this.password = password;
     const created = (await answer.json()) as Session;
     this.current = { token: created.token, sessionId: created.sessionId };
     this.owned = true;

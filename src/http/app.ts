@@ -3,7 +3,6 @@
  * route, the OpenAPI document, and the routes of each resource.
  */
 
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import swagger from "@fastify/swagger";
@@ -22,13 +21,16 @@ import type { Device } from "../device/port.ts";
 import type { Permission } from "../domain/roles.ts";
 import type { Metrics } from "../metrics.ts";
 import type { AccountsService } from "../services/accounts.ts";
+import type { ArrayStateService } from "../services/array-state.ts";
 import type { JobsService } from "../services/jobs.ts";
 import type { MaintenanceService } from "../services/maintenance.ts";
 import type { Store } from "../store/db.ts";
 import { type AuthMode, accessOf } from "./contract/auth.ts";
+import { ConnectionAnswers } from "./contract/connection.ts";
 import { errorHandler } from "./contract/errors.ts";
 import { registerGate } from "./contract/gate.ts";
 import { registerJsonParsing } from "./contract/negotiation.ts";
+import { requestIdOf } from "./contract/request-id.ts";
 import { registerDocsPages } from "./docs-pages.ts";
 import { registerInFlightDrain } from "./in-flight.ts";
 import { LazySchemas } from "./lazy-schemas.ts";
@@ -37,6 +39,7 @@ import { finishDocument } from "./openapi-document.ts";
 import { SHARED_SCHEMAS } from "./routes/common.ts";
 import { registerFaultHooks } from "./routes/faults.ts";
 import { ROUTES } from "./routes/index.ts";
+import { registerShutdownDrain } from "./shutdown.ts";
 
 export interface AppDeps {
   config: Config;
@@ -49,6 +52,7 @@ export interface AppDeps {
   faults: FaultInjector | undefined;
   store: Store;
   metrics: Metrics;
+  arrayState: ArrayStateService;
 }
 
 export type App = FastifyInstance<
@@ -184,19 +188,34 @@ function catalogRoutes(app: App): void {
 
 export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolean = false): Promise<App> {
   const { config } = deps;
+  const serverOptions = {
+    // A request without Host is answered 400 by the gate, with the API's body (Node's own is empty).
+    requireHostHeader: false,
+    // How often Node looks for requests past --request-timeout-ms (408): by default only every 30 s.
+    // Every tenth of the timeout (at most every second) keeps the 408 within that of the setting.
+    connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.round(config.requestTimeoutMs / 10))),
+    // One limit for the whole request: the headers get no other (Node's default is 60 s).
+    headersTimeout: config.requestTimeoutMs,
+  };
   const https = config.tls
-    ? { key: fs.readFileSync(config.tls.key), cert: fs.readFileSync(config.tls.cert) }
+    ? { key: fs.readFileSync(config.tls.key), cert: fs.readFileSync(config.tls.cert), ...serverOptions }
     : undefined;
+  const connection = new ConnectionAnswers(config.requestTimeoutMs);
   const schemas = new LazySchemas();
   const app = Fastify({
-    ...(https ? { https } : {}),
+    ...(https ? { https } : { http: serverOptions }),
     schemaController: { compilersFactory: { buildSerializer: schemas.serializerBuilder() } },
     ...(typeof logger === "boolean" ? { logger } : { loggerInstance: logger }),
-    genReqId: () => randomUUID(),
+    // A caller's well-formed X-Request-Id is kept, so that its traces join ours.
+    genReqId: requestIdOf,
     // Each request's logger carries its id; made only when the request logs (observability.ts).
     childLoggerFactory: requestLogger,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // What the HTTP parser refuses (400, 431, 408) answers the API's error body too, and only after
+    // the answers of the whole requests before it on the connection.
+    clientErrorHandler: connection.clientError,
     // A closing server answers 503 with the API's body and Retry-After (contract/availability.ts).
     return503OnClosing: false,
     routerOptions: ROUTER_OPTIONS,
@@ -209,6 +228,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   catalogRoutes(app);
+  connection.register(app);
   app.decorate("schemas", schemas);
   app.setValidatorCompiler(schemas.validatorCompiler(validatorCompiler()));
   app.setErrorHandler(errorHandler);
@@ -217,6 +237,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   registerObservability(app, deps);
   registerInFlightDrain(app);
   registerGate(app, deps);
+  registerShutdownDrain(app);
   if (deps.faults) registerFaultHooks(app, deps.faults);
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);

@@ -8,11 +8,20 @@
  * document), and every request is answered by it, in-process. A path the pages do not serve gets the
  * API's own 404, as before.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { App } from "./app.ts";
 
 /** Headers of the pages' answer that the API's own reply sets for itself. */
 const OWN_HEADERS = new Set(["content-length", "connection", "keep-alive", "date", "transfer-encoding"]);
+
+/** How the pages' app hands an error it met to the API's reply: its status, code and message. */
+const ERROR_HEADER = "x-blockplane-docs-error";
+
+interface PassedError {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}
 
 export interface DocsPagesOptions {
   /** Where the pages live, e.g. /blockplane/v1/docs. */
@@ -33,6 +42,11 @@ export function registerDocsPages(app: App, options: DocsPagesOptions): void {
   // Only GET routes: Fastify answers a HEAD with the GET route's headers and without its body.
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
     const answer = await (await load()).inject({ method: "GET", url: request.url, headers: request.headers });
+    const failed = answer.headers[ERROR_HEADER];
+    if (typeof failed === "string") {
+      const { message, ...rest } = JSON.parse(failed) as PassedError;
+      throw Object.assign(new Error(message), rest);
+    }
     if (answer.statusCode === 404) return reply.callNotFound();
     reply.code(answer.statusCode);
     for (const [name, value] of Object.entries(answer.headers)) {
@@ -52,6 +66,10 @@ async function buildPages(app: App, options: DocsPagesOptions): Promise<FastifyI
     import("@fastify/swagger-ui"),
   ]);
   const pages = Fastify({ logger: false, routerOptions: options.routerOptions });
+  pages.setErrorHandler((err: FastifyError, _request, reply) => {
+    const passed: PassedError = { statusCode: err.statusCode, code: err.code, message: err.message };
+    return reply.code(500).header(ERROR_HEADER, JSON.stringify(passed)).send();
+  });
   await pages.register(swagger, { mode: "static", specification: { document: app.swagger() as never } });
   await pages.register(swaggerUi, { routePrefix: options.prefix, uiConfig: { docExpansion: "list" } });
   await pages.ready();

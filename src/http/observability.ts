@@ -4,13 +4,20 @@
  * scrape of GET /metrics (routes/health.ts).
  *
  * The store's gauges count what the whole store holds: instances sharing one PostgreSQL database
- * all report the same jobs and sessions (aggregate them with max, not sum).
+ * all report the same jobs, sessions, pools and resources (aggregate them with max, not sum).
  */
 import type { FastifyBaseLogger, FastifyReply, onResponseHookHandler } from "fastify";
 import type { Bindings, ChildLoggerOptions, LoggerOptions } from "pino";
 import type { CounterSeries, HistogramSeries, Metrics } from "../metrics.ts";
 import type { Store } from "../store/db.ts";
-import { countLiveSessions, jobCountsByState } from "../store/stats.ts";
+import {
+  arrayCounts,
+  countLiveSessions,
+  jobCountsByState,
+  type PoolCapacity,
+  poolCapacities,
+} from "../store/stats.ts";
+import { VERSION } from "../version.ts";
 import type { App } from "./app.ts";
 
 type Level = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -188,18 +195,79 @@ function recordRequests(app: App, metrics: Metrics): void {
   });
 }
 
-/** Jobs by state and live sessions, read from the store when the metrics are scraped. */
+/**
+ * One read of the store shared by the gauges of one scrape: the registry reads every gauge at once,
+ * so the first gauge starts the query and the others join it; the next scrape reads afresh.
+ */
+function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= read().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The array's state, jobs by state and live sessions, read from the store when the metrics are
+ * scraped: five aggregate queries in all (docs/operations.md gives their time on a full array).
+ * Pool names are labels: the model's pool limit keeps their number small.
+ */
 function registerStoreGauges(metrics: Metrics, store: Store, now: () => number): void {
-  metrics.registry.gauge(
+  const registry = metrics.registry;
+  registry.gauge(
     "blockplane_jobs",
     "Jobs (command statuses) in the store by state: unexecuted, processing, completed_normal, completed_error.",
     ["state"],
     async () =>
       Object.entries(await jobCountsByState(store)).map(([state, value]) => ({ labels: [state], value })),
   );
-  metrics.registry.gauge("blockplane_sessions_live", "Sessions that have not expired.", [], async () => [
+  registry.gauge("blockplane_sessions_live", "Sessions that have not expired.", [], async () => [
     { labels: [], value: await countLiveSessions(store, now()) },
   ]);
+
+  const pools = sharedRead(() => poolCapacities(store));
+  const poolGauge = (name: string, help: string, bytes: (p: PoolCapacity) => number) =>
+    registry.gauge(name, help, ["pool_id", "pool_name"], async () =>
+      (await pools()).map((p) => ({ labels: [String(p.id), p.name], value: bytes(p) })),
+    );
+  poolGauge(
+    "blockplane_pool_capacity_bytes",
+    "Usable capacity of each pool of the array, in bytes.",
+    (p) => p.totalMib * MIB,
+  );
+  poolGauge(
+    "blockplane_pool_used_bytes",
+    "Capacity of each pool taken by its volumes, in bytes (the pool's usedCapacity).",
+    (p) => p.usedMib * MIB,
+  );
+
+  const counts = sharedRead(() => arrayCounts(store));
+  for (const [name, key, help] of [
+    ["blockplane_volumes", "volumes", "Volumes (LDEVs) the array holds."],
+    ["blockplane_servers", "servers", "Servers (hosts) registered in the array."],
+    [
+      "blockplane_connections",
+      "connections",
+      "Volume-server connections (one LUN of a volume for a server).",
+    ],
+    ["blockplane_snapshots", "snapshots", "Snapshots (Thin Image pairs) the array holds."],
+  ] as const) {
+    registry.gauge(name, help, [], async () => [{ labels: [], value: (await counts())[key] }]);
+  }
+}
+
+/** Which Blockplane and which Node.js serve: a constant 1 whose labels say it. */
+function registerBuildInfo(metrics: Metrics): void {
+  metrics.registry.gauge(
+    "blockplane_build_info",
+    "Always 1: the labels name Blockplane's version and the Node.js version that runs it.",
+    ["version", "node"],
+    () => [{ labels: [VERSION, process.version], value: 1 }],
+  );
 }
 
 export function registerObservability(
@@ -207,5 +275,6 @@ export function registerObservability(
   deps: { metrics: Metrics; store: Store; now: () => number },
 ): void {
   recordRequests(app, deps.metrics);
+  registerBuildInfo(deps.metrics);
   registerStoreGauges(deps.metrics, deps.store, deps.now);
 }

@@ -4,10 +4,12 @@
  * route is) and a description saying whether it is asynchronous and which role it needs; every
  * response a description by its status code and the headers Blockplane sends with it; every
  * parameter a description from one glossary (a name means the same on every route); the tags,
- * servers, contact and licence of the document.
+ * servers, contact and licence of the document; and an example for every request body and every
+ * response (openapi-examples.ts).
  */
 import { roleFor } from "../domain/roles.ts";
 import type { RouteEntry } from "./app.ts";
+import { addExamples } from "./openapi-examples.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the document is plain JSON walked by key
 type Json = any;
@@ -168,5 +170,6 @@ export function finishDocument(doc: Json, catalog: RouteEntry[]): Json {
     license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
   };
   doc.components = { ...doc.components, headers: HEADERS };
+  addExamples(doc);
   return doc;
 }

@@ -20,7 +20,7 @@ import {
   StoreFull,
   storeError,
 } from "../domain/errors.ts";
-import type { JobRequest, JobRow, JobsStore } from "../store/jobs.ts";
+import type { JobRequest, JobRow, JobsStore, StatusFilter } from "../store/jobs.ts";
 
 export type { JobRequest };
 
@@ -350,14 +350,23 @@ export class JobsService {
     };
   }
 
+  /**
+   * A page of statuses from `startId` on, in id order: `filter.userId`'s (everyone's when
+   * undefined) whose progress and status match.
+   */
+  async list(
+    filter: StatusFilter,
+    startId: number,
+    count: number,
+  ): Promise<{ data: JobStatus[]; totalCount: number; hasNext: boolean }> {
+    const page = await this.jobs.listStatuses(filter, startId, count);
+    return { ...page, data: page.data.map((job) => toJobStatus(followingLeader(job))) };
+  }
+
   private async row(id: number, userId: number | undefined): Promise<JobRow> {
     const job = await this.jobs.getStatus(id);
     if (!job || (userId !== undefined && job.userId !== userId)) throw notFound(id);
-    if (job.progress !== "completed" && job.leaderProgress !== undefined) {
-      // An item's status follows its job until the job records every item's outcome.
-      return { ...job, progress: job.leaderProgress === "completed" ? "processing" : job.leaderProgress };
-    }
-    return job;
+    return followingLeader(job);
   }
 
   /**
@@ -428,6 +437,14 @@ export class JobsService {
       // Left to the periodic sweep.
     }
   }
+}
+
+/** An item's status follows its job until the job records every item's outcome. */
+function followingLeader(job: JobRow & { leaderProgress?: JobRow["progress"] }): JobRow {
+  if (job.progress !== "completed" && job.leaderProgress !== undefined) {
+    return { ...job, progress: job.leaderProgress === "completed" ? "processing" : job.leaderProgress };
+  }
+  return job;
 }
 
 function notFound(id: number): NotFound {

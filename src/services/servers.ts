@@ -6,6 +6,7 @@
 
 import type { HbaId, HostGroupRef, ServerChange, ServerCreate } from "../device/port/servers.ts";
 import { InvalidRequest } from "../domain/errors.ts";
+import { SERVER_NICKNAME_LENGTH } from "../domain/limits.ts";
 import { eachItem, type JobsService, oneItem, SIMPLE_OBJECTS, succeeded } from "./jobs.ts";
 
 export const SERVERS_URL = `${SIMPLE_OBJECTS}/servers`;
@@ -17,14 +18,16 @@ export const pathUrl = (id: number, name: string, portId: string) =>
 export const targetUrl = (id: number, portId: string) => `${serverUrl(id)}/target-iscsi-ports/${portId}`;
 
 /** Server nicknames: 1–229 of these characters, no space at either end, no leading hyphen. */
-const NICKNAME = /^[A-Za-z0-9 ,\-./:@\\_]{1,229}$/;
+const NICKNAME = new RegExp(
+  `^[A-Za-z0-9 ,\\-./:@\\\\_]{${SERVER_NICKNAME_LENGTH.min},${SERVER_NICKNAME_LENGTH.max}}$`,
+);
 /** Characters an iSCSI server's nickname may not hold: its host group names cannot. */
 const NOT_FOR_ISCSI = /[,/\\]/;
 
 /** Answers why a nickname is not acceptable, or undefined when it is. */
 export function nicknameProblem(nickname: string, protocol: string): string | undefined {
   if (!NICKNAME.test(nickname)) {
-    return "it must be 1 to 229 characters: letters, digits, spaces and , - . / : @ \\ _";
+    return `it must be ${SERVER_NICKNAME_LENGTH.min} to ${SERVER_NICKNAME_LENGTH.max} characters: letters, digits, spaces and , - . / : @ \\ _`;
   }
   if (nickname.startsWith(" ") || nickname.endsWith(" ")) return "it cannot begin or end with a space";
   if (nickname.startsWith("-")) return "it cannot begin with a hyphen";

@@ -7,6 +7,7 @@
  *   claimed with `FOR UPDATE` (see `forUpdate`) where two instances could race.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import SQLite from "better-sqlite3";
 import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect, sql } from "kysely";
@@ -262,6 +263,11 @@ export interface Store {
 export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /**
+   * "memory": a new SQLite store in a temporary directory of its own, removed when the store
+   * closes; dataDir and databaseUrl are not used. "persistent" (the default): theirs.
+   */
+  store?: "persistent" | "memory";
   /** The last migration to run; all of them by default (only tests of an upgrade stop earlier). */
   schemaUpTo?: string;
   /** Retry-After of the 503 answered while the store's disk is full; 5 s by default. */
@@ -274,24 +280,42 @@ export interface StoreOptions {
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const retryAfter = options.busyRetryAfterSeconds ?? 5;
-  const store = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, retryAfter)
-    : openSqlite(options.dataDir, retryAfter);
+  const store =
+    options.store === "memory"
+      ? openThrowAway(retryAfter)
+      : options.databaseUrl
+        ? await openPostgres(options.databaseUrl, retryAfter)
+        : openSqlite(options.dataDir, retryAfter);
   try {
     if (store.dialect === "postgres") await refuseForeignDatabase(store.db, options.databaseUrl as string);
-    // SQLite runs the migrations' statements each as its own commit (its DDL stays outside the
-    // migrator's transactions), and with synchronous=FULL each waited for an fsync: most of a
-    // first start. In WAL mode NORMAL cannot damage the file; a power cut may undo the last
-    // commits, which the next start then makes again, as after a crash in the middle of them.
-    // Every commit from here on is FULL again, and its fsync makes the migrations' durable too.
-    if (store.dialect === "sqlite") await sql`pragma synchronous = normal`.execute(store.db);
-    await migrate(store.db, options.schemaUpTo);
-    if (store.dialect === "sqlite") await sql`pragma synchronous = full`.execute(store.db);
+    if (store.dialect === "sqlite")
+      await withoutWaitingEachCommit(store.db, () => migrate(store.db, options.schemaUpTo));
+    else await migrate(store.db, options.schemaUpTo);
   } catch (err) {
     await store.close();
     throw err;
   }
   return store;
+}
+
+/**
+ * Runs `run` on a SQLite store at synchronous=NORMAL when it is at FULL, then at FULL again.
+ *
+ * SQLite runs the migrations' statements each as its own commit (its DDL stays outside the
+ * migrator's transactions), and at FULL each waited for an fsync: most of a first start. In WAL
+ * mode NORMAL cannot damage the file; a power cut may undo the last commits, which the next start
+ * then makes again, as after a crash in the middle of them. The first commit at FULL after makes
+ * them durable with its own.
+ */
+async function withoutWaitingEachCommit(db: Db, run: () => Promise<void>): Promise<void> {
+  const [current] = (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows;
+  const full = current?.synchronous === 2;
+  if (full) await sql`pragma synchronous = normal`.execute(db);
+  try {
+    await run();
+  } finally {
+    if (full) await sql`pragma synchronous = full`.execute(db);
+  }
 }
 
 /** A small real write, the health's probe of whether the store can write again. */
@@ -305,7 +329,7 @@ function probeWrite(db: () => Db): () => Promise<void> {
   };
 }
 
-function openSqlite(dataDir: string, retryAfter: number): Store {
+function openSqlite(dataDir: string, retryAfter: number, durable = true): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, "blockplane.db");
   const existed = checkStoreFile(file);
@@ -315,9 +339,11 @@ function openSqlite(dataDir: string, retryAfter: number): Store {
     sqlite.pragma("busy_timeout = 5000");
     // Checked before anything is written to it: a file refused is left as it was found.
     if (existed) integrityCheckMs = checkSqliteStore(sqlite, file).checkMs;
-    // WAL lets readers run beside the writer; FULL makes every commit durable before it is acknowledged.
+    // WAL lets readers run beside the writer; FULL makes every commit durable before it is
+    // acknowledged. A throw-away store outlives no crash, so it need not wait for the disk: OFF
+    // still survives the process dying (only the OS's crash could lose or damage what it wrote).
     sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = FULL");
+    sqlite.pragma(durable ? "synchronous = FULL" : "synchronous = OFF");
     sqlite.pragma("foreign_keys = ON");
   } catch (err) {
     sqlite.close();
@@ -348,6 +374,34 @@ function openSqlite(dataDir: string, retryAfter: number): Store {
       health.stop();
       await db.destroy();
       reader.close();
+    },
+  };
+}
+
+/**
+ * A throw-away store: the embedded SQLite store, as every other start has it (WAL, the read-only
+ * connection beside the writer, the reserve), in a new temporary directory that closing removes,
+ * without waiting for the disk at each commit.
+ * Not SQLite's ":memory:": a second connection to it would be a second, empty database (the
+ * read-only connection could not see the writer's commits), and it has no write-ahead log.
+ */
+function openThrowAway(retryAfter: number): Store {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "blockplane-memory-"));
+  let store: Store;
+  try {
+    store = openSqlite(dir, retryAfter, false);
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    ...store,
+    async close() {
+      try {
+        await store.close();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -34,6 +34,19 @@ export interface JobRequest {
   body: unknown;
 }
 
+/** Which status rows a list answers. */
+export interface StatusFilter {
+  userId?: number;
+  progress?: JobsTable["progress"];
+  status?: "normal" | "error";
+}
+
+export interface StatusPage {
+  data: (JobRow & { leaderProgress?: JobsTable["progress"] })[];
+  totalCount: number;
+  hasNext: boolean;
+}
+
 /** The outcome recorded in a status row: its status and its result JSON. */
 export interface RecordedOutcome {
   status: "normal" | "error";
@@ -158,6 +171,38 @@ export class JobsStore {
     if (!r) return undefined;
     const job = toJob(r);
     return r.leader_progress ? { ...job, leaderProgress: r.leader_progress } : job;
+  }
+
+  /**
+   * A page of status rows from `startId` on, in id order, as getStatus reads each one: only
+   * `userId`'s when given, and only those whose progress (an item's follows its job's, as the API
+   * reports it) and status match the filters. `totalCount` counts every match, from any start.
+   */
+  async listStatuses(filter: StatusFilter, startId: number, count: number): Promise<StatusPage> {
+    // An item's status that has not completed reports its job's progress; "processing" while the
+    // job records its items' outcomes.
+    const progress = sql<string>`case when j.progress <> 'completed' and l.progress is not null
+      then (case when l.progress = 'completed' then 'processing' else l.progress end)
+      else j.progress end`;
+    let query = this.db.selectFrom("jobs as j").leftJoin("jobs as l", "l.id", "j.leader_id");
+    if (filter.userId !== undefined) query = query.where("j.user_id", "=", filter.userId);
+    if (filter.progress !== undefined) query = query.where(progress, "=", filter.progress);
+    if (filter.status !== undefined) query = query.where("j.status", "=", filter.status);
+    const [rows, total] = await Promise.all([
+      query
+        .selectAll("j")
+        .select("l.progress as leader_progress")
+        .where("j.id", ">=", startId)
+        .orderBy("j.id")
+        .limit(count + 1)
+        .execute(),
+      query.select((e) => e.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    const data = rows.slice(0, count).map((r) => {
+      const job = toJob(r);
+      return r.leader_progress ? { ...job, leaderProgress: r.leader_progress } : job;
+    });
+    return { data, totalCount: Number(total.n), hasNext: rows.length > count };
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * Reads of the store for monitoring: whether it answers at all, and the counts the metrics report
- * at each scrape. Each is one small query on an index or a small table.
+ * at each scrape. Each is one query on an index or a small table, or one aggregate of a table.
  */
 import { sql } from "kysely";
 import type { JobsTable, Store } from "./db.ts";
@@ -42,4 +42,75 @@ export async function countLiveSessions(store: Store, now: number): Promise<numb
     .where((e) => e(e("last_used_at", "+", e("alive_time_s", "*", 1000)), ">=", now))
     .executeTakeFirstOrThrow();
   return Number(n);
+}
+
+/** How many of each resource the array holds. */
+export interface ArrayCounts {
+  volumes: number;
+  servers: number;
+  connections: number;
+  snapshots: number;
+}
+
+/** Every count of ArrayCounts in one round trip: a scalar subquery each, counted on its table. */
+export async function arrayCounts(store: Store): Promise<ArrayCounts> {
+  const row = await store.db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom("volumes")
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .as("volumes"),
+      eb
+        .selectFrom("servers")
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .as("servers"),
+      eb
+        .selectFrom("connections")
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .as("connections"),
+      eb
+        .selectFrom("snapshots")
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .as("snapshots"),
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    volumes: Number(row.volumes ?? 0),
+    servers: Number(row.servers ?? 0),
+    connections: Number(row.connections ?? 0),
+    snapshots: Number(row.snapshots ?? 0),
+  };
+}
+
+/** A pool's capacity in MiB, as GET pools reports it. */
+export interface PoolCapacity {
+  id: number;
+  name: string;
+  totalMib: number;
+  /** The capacity its volumes take: the array reserves a volume's whole capacity at creation. */
+  usedMib: number;
+}
+
+/** Every pool's total and used capacity: one aggregate over the volumes, grouped by pool. */
+export async function poolCapacities(store: Store): Promise<PoolCapacity[]> {
+  const rows = await store.db
+    .selectFrom("pools")
+    .leftJoin(
+      (eb) =>
+        eb
+          .selectFrom("volumes")
+          .select((e) => ["volumes.pool_id", e.fn.sum<number>("volumes.total_capacity").as("used")])
+          .groupBy("volumes.pool_id")
+          .as("u"),
+      (join) => join.onRef("u.pool_id", "=", "pools.id"),
+    )
+    .select(["pools.id", "pools.name", "pools.total_capacity", "u.used"])
+    .orderBy("pools.id")
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    name: r.name,
+    totalMib: Number(r.total_capacity),
+    usedMib: Number(r.used ?? 0),
+  }));
 }

@@ -193,9 +193,18 @@ describe("blockplane resource commands", { timeout: 180_000 }, () => {
     });
 
     test("a 400 exits 1 with the server's message", async () => {
-      const r = await cli(["volumes", "create", "--pool-id", poolId, "--capacity", "46"]);
+      const r = await cli([
+        "volumes",
+        "create",
+        "--pool-id",
+        poolId,
+        "--capacity",
+        "100",
+        "--nickname",
+        "bad*name",
+      ]);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /capacity.*\[KART40048-E\]/);
+      assert.match(r.stderr, /baseName.*\[KART40048-E\]/);
     });
 
     test("usage errors exit 2 before calling the server", async () => {

@@ -230,10 +230,10 @@ describe("blockplane CLI", { timeout: 180_000 }, () => {
     assert.match(r.stderr, /already exists/);
   });
 
-  test("users create: a short password exits 1 (the server refuses it)", async () => {
+  test("users create: a short password exits 2 before calling the server, naming the limit", async () => {
     const r = await cli(["users", "create", "--name", "cli-short", "--password", "short", "--role", "view"]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /password/);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--password .* 8 to 256 characters/);
   });
 
   test("users set changes the password (by name) and the roles (by id)", async () => {

@@ -51,12 +51,16 @@ describe("HTTP contract", () => {
       assert.match(String(r.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
     });
 
-    test("a request id sent by the client is not taken over", async () => {
-      const r = await s.get(STORAGE, {
-        headers: { "x-request-id": "client-chosen", "request-id": "client-chosen" },
-      });
-      assert.equal(r.status, 200);
-      assert.notEqual(r.headers["x-request-id"], "client-chosen");
+    test("a well-formed request id sent by the client is kept; a malformed one is replaced", async () => {
+      const kept = await s.get(STORAGE, { headers: { "x-request-id": "client-chosen:42" } });
+      assert.equal(kept.status, 200);
+      assert.equal(kept.headers["x-request-id"], "client-chosen:42");
+      const replaced = await s.get(STORAGE, { headers: { "x-request-id": "client chosen" } });
+      assert.equal(replaced.status, 200);
+      assert.match(String(replaced.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
+      // Only X-Request-Id is read.
+      const other = await s.get(STORAGE, { headers: { "request-id": "client-chosen" } });
+      assert.notEqual(other.headers["x-request-id"], "client-chosen");
     });
 
     test("each request gets its own request id", async () => {

@@ -632,3 +632,108 @@ describe("command-status retention", () => {
     }
   });
 });
+
+describe("command-status list", () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer();
+  });
+  after(() => s.close());
+  const LIST = `${SIMPLE}/command-status`;
+
+  test("each user's statuses in id order, as GET answers each; everyone's for a Security Administrator", async () => {
+    const kind = uniqueKind("listed");
+    s.bp.jobs.register<{ n: number }>(kind, async ({ n }) => ok(n));
+    const mineToken = await s.userToken("list-owner", VIEWER);
+    const otherToken = await s.userToken("list-stranger", VIEWER);
+    const mine = await userId(s.bp.store.db, "list-owner");
+    const urls = [await enqueue(s, kind, { n: 1 }, mine), await enqueue(s, kind, { n: 2 }, mine)];
+    const theirs = await enqueue(s, kind, { n: 3 }, await userId(s.bp.store.db, "list-stranger"));
+    const statuses = await Promise.all(urls.map((u) => s.waitJob(u, mineToken)));
+    await s.waitJob(theirs, otherToken);
+
+    const own = await s.get(LIST, { token: mineToken });
+    assert.equal(own.status, 200);
+    assert.deepEqual(own.body, { data: statuses, count: 2, totalCount: 2, hasNext: false });
+    const all = await s.get(LIST);
+    assert.deepEqual(
+      all.body.data.map((st: { id: number }) => st.id).filter((id: number) => id >= idOf(urls[0] as string)),
+      [idOf(urls[0] as string), idOf(urls[1] as string), idOf(theirs)],
+    );
+  });
+
+  test("pages by startId and count, with hasNext; filters by progress and status", async () => {
+    const kind = uniqueKind("paged");
+    const g = gate();
+    s.bp.jobs.register<{ n: number }>(kind, async ({ n }) => {
+      if (n === 3) await g.promise;
+      if (n === 2)
+        throw new DeviceRefused("The volume 2 cannot be created.", {
+          errorCode: { SSB1: "2e30", SSB2: "0001" },
+        });
+      return ok(n);
+    });
+    const owner = await s.userToken("pager", VIEWER);
+    const id = await userId(s.bp.store.db, "pager");
+    const urls = [];
+    for (const n of [1, 2, 3]) urls.push(await enqueue(s, kind, { n }, id));
+    const ids = urls.map(idOf);
+    await s.waitJob(urls[1] as string, owner);
+    await waitProgress(s, urls[2] as string, "processing");
+
+    const first = await s.get(`${LIST}?count=2`, { token: owner });
+    assert.deepEqual(
+      first.body.data.map((st: { id: number }) => st.id),
+      ids.slice(0, 2),
+    );
+    assert.equal(first.body.hasNext, true);
+    assert.equal(first.body.totalCount, 3);
+    const next = await s.get(`${LIST}?startId=${(ids[1] as number) + 1}&count=2`, { token: owner });
+    assert.deepEqual(next.body.data, [{ id: ids[2], progress: "processing" }]);
+    assert.equal(next.body.hasNext, false);
+
+    const running = await s.get(`${LIST}?progress=processing`, { token: owner });
+    assert.deepEqual(
+      running.body.data.map((st: { id: number }) => st.id),
+      [ids[2]],
+    );
+    const failed = await s.get(`${LIST}?status=error`, { token: owner });
+    assert.deepEqual(
+      failed.body.data.map((st: { id: number; errorMessage: string }) => [st.id, st.errorMessage]),
+      [[ids[1], "The volume 2 cannot be created."]],
+    );
+    g.open();
+    await s.waitJob(urls[2] as string, owner);
+  });
+
+  test("an item's status is listed with its job's progress until the job completes", async () => {
+    const kind = uniqueKind("listed-items");
+    const g = gate();
+    s.bp.jobs.register<{ items: number[] }>(kind, async (p, ctx) => {
+      await g.promise;
+      return eachItem(
+        ctx,
+        p.items,
+        (n) => `${SIMPLE}/volumes/${n}`,
+        async (n) => volume(n),
+      );
+    });
+    const ids = await s.bp.jobs.enqueueItems(kind, { items: [7, 8] }, null, 2);
+    await waitProgress(s, statusUrl(ids[1] as number), "processing");
+    const during = await s.get(`${LIST}?startId=${ids[0]}&progress=processing`);
+    assert.deepEqual(during.body.data, [
+      { id: ids[0], progress: "processing" },
+      { id: ids[1], progress: "processing" },
+    ]);
+    g.open();
+    await s.waitJob(statusUrl(ids[1] as number));
+    const after = await s.get(`${LIST}?startId=${ids[1]}`);
+    assert.equal(after.body.data[0].status, "normal");
+  });
+
+  for (const query of ["count=0", "count=101", "startId=-1", "progress=done", "status=ok", "other=1"]) {
+    test(`?${query} is a 400`, async () => {
+      assert.equal((await s.get(`${LIST}?${query}`)).status, 400);
+    });
+  }
+});

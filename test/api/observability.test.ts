@@ -44,7 +44,8 @@ function parseMetrics(text: string): Sample[] {
     assert.ok(m, `not a sample line: ${line}`);
     const labels: Record<string, string> = {};
     for (const [, k, v] of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[k as string] = v as string;
+      // The format escapes backslash, double quote and newline in label values.
+      labels[k as string] = (v as string).replace(/\\(.)/g, (_, c) => (c === "n" ? "\n" : c));
     }
     samples.push({ name: m[1] as string, labels, value: Number(m[3]) });
   }
@@ -324,6 +325,96 @@ describe("observability", () => {
       assert.equal((await s.delete(`/blockplane/v1/users/${id}`)).status, 200);
       assert.equal((await s.get(`${SIMPLE}/storage`, { token })).status, 401);
     });
+  });
+});
+
+describe("the array's gauges", () => {
+  let s: TestServer;
+  /** Every statusResource the API answered: each is one command status in the store. */
+  const statuses: string[] = [];
+
+  before(async () => {
+    s = await startServer();
+  });
+  after(() => s.close());
+
+  /** Runs one asynchronous operation (a POST, or a DELETE without a body), notes its statuses, and answers the merged outcome. */
+  async function run(url: string, body?: unknown) {
+    const r = body === undefined ? await s.delete(url) : await s.post(url, body);
+    assert.equal(r.status, 202, r.text);
+    const refs = Array.isArray(r.body) ? r.body : [r.body];
+    statuses.push(...refs.map((x: { statusResource: string }) => x.statusResource));
+    return s.waitJob(r.body);
+  }
+  async function ok(url: string, body: unknown): Promise<number[]> {
+    const job = await run(url, body);
+    assert.equal(job.status, "normal", JSON.stringify(job));
+    return job.operationDetails.map((d: { resourceId: string }) => Number(d.resourceId));
+  }
+
+  test("report pools' capacity, resource counts, jobs by state, live sessions and the build", async () => {
+    const drives = (n: number) => [{ driveTypeCode: "SNR5A-R960NC", dataDriveCount: n, raidLevel: "RAID5" }];
+    const [gold] = (await ok(`${SIMPLE}/pools`, { name: "gold", drives: drives(5) })) as [number];
+    const [silver] = (await ok(`${SIMPLE}/pools`, { name: "silver\\2", drives: drives(5) })) as [number];
+    const volumes = await ok(VOLUMES, { poolId: gold, capacity: 1000, number: 3 });
+    await ok(VOLUMES, { poolId: silver, capacity: 300 });
+    const servers: number[] = [];
+    for (const [i, wwn] of ["10000000c9000101", "10000000c9000102"].entries()) {
+      const [id] = (await ok(`${SIMPLE}/servers`, {
+        serverNickname: `metrics-host-${i}`,
+        protocol: "FC",
+        osType: "Linux",
+      })) as [number];
+      await ok(`${SIMPLE}/servers/${id}/hbas`, { hbas: [{ hbaWwn: wwn }] });
+      await ok(`${SIMPLE}/servers/${id}/paths`, { hbaWwn: wwn, portIds: ["CL1-A"] });
+      servers.push(id);
+    }
+    await ok(`${SIMPLE}/volume-server-connections`, { volumeIds: volumes.slice(0, 2), serverIds: servers });
+    await ok(`${SIMPLE}/snapshots`, {
+      params: [{ masterVolumeId: volumes[0], poolId: gold, snapshotGroupName: "nightly", type: "Snapshot" }],
+    });
+    // A pool that still holds volumes cannot be deleted: a job that ends in error.
+    const refused = await run(`${SIMPLE}/pools/${gold}`);
+    assert.equal(refused.status, "error", JSON.stringify(refused));
+    const session = await s.post(`${SIMPLE}/sessions`, undefined, {
+      token: null,
+      headers: { authorization: basic("admin", ADMIN_PASSWORD) },
+    });
+    assert.equal(session.status, 200, session.text);
+
+    const r = await s.get("/metrics", { token: null });
+    assert.equal(r.status, 200, r.text);
+    const samples = parseMetrics(r.text);
+    const value = (name: string, labels: Record<string, string> = {}) => sampleValue(samples, name, labels);
+
+    // Each pool as GET pools reports it, in bytes.
+    const pools = await s.get(`${SIMPLE}/pools`);
+    assert.equal(pools.status, 200, pools.text);
+    assert.equal(pools.body.data.length, 2);
+    for (const pool of pools.body.data) {
+      const labels = { pool_id: String(pool.id), pool_name: pool.name };
+      assert.equal(value("blockplane_pool_capacity_bytes", labels), pool.totalCapacity * 1024 * 1024);
+      assert.equal(value("blockplane_pool_used_bytes", labels), pool.usedCapacity * 1024 * 1024);
+    }
+    assert.equal(value("blockplane_pool_used_bytes", { pool_id: String(gold) }), 3000 * 1024 * 1024);
+    assert.equal(value("blockplane_pool_used_bytes", { pool_name: "silver\\2" }), 300 * 1024 * 1024);
+
+    assert.equal(value("blockplane_volumes"), 4);
+    assert.equal(value("blockplane_servers"), 2);
+    assert.equal(value("blockplane_connections"), 4);
+    assert.equal(value("blockplane_snapshots"), 1);
+
+    assert.equal(value("blockplane_jobs", { state: "completed_normal" }), statuses.length - 1);
+    assert.equal(value("blockplane_jobs", { state: "completed_error" }), 1);
+    assert.equal(value("blockplane_jobs", { state: "unexecuted" }), 0);
+    assert.equal(value("blockplane_jobs", { state: "processing" }), 0);
+    // The tests' own admin session and the one made above.
+    assert.equal(value("blockplane_sessions_live"), 2);
+
+    const version = JSON.parse(
+      fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+    ).version;
+    assert.equal(value("blockplane_build_info", { version, node: process.version }), 1);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import net from "node:net";
+import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -13,6 +13,7 @@ import { loadConfig } from "../../src/config.ts";
 import { Busy } from "../../src/domain/errors.ts";
 import { assemble, type Blockplane } from "../../src/server.ts";
 import { enqueue, gate, sleep, uniqueKind, waitProgress } from "../support/jobs.ts";
+import { RawConnection, rawGet } from "../support/raw-http.ts";
 import { freshDatabase, SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 const RETRY_PHRASE = /wait for a while and try again/;
@@ -176,31 +177,26 @@ describe("shutting down", () => {
     assert.equal(rule.status, 200);
     await s.bp.app.listen({ port: 0, host: "127.0.0.1" });
     const { port } = s.bp.app.server.address() as net.AddressInfo;
-    const socket = net.connect(port, "127.0.0.1");
-    const request = `GET ${storage} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Session ${s.adminToken}\r\n\r\n`;
-    const responses: string[] = [];
-    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    socket.on("data", (d: Buffer) => {
-      responses.push(d.toString());
-      // The first answer came on a connection kept alive: ask again on it, now that the server closes.
-      if (responses.length === 1 && !/^Connection: close/im.test(d.toString())) socket.write(request);
-    });
-    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-    socket.write(request);
+    const c = await RawConnection.open(port);
+    const request = rawGet(storage, s.adminToken);
+    c.write(request);
     await sleep(300);
     const closing = s.close();
-    await closed;
+    await sleep(100);
+    // Pipelined behind the one under way: they arrive while the server closes.
+    c.write(request + request);
+    const [first, ...refused] = await c.waitAnswers(3);
+    assert.ok((await c.waitClosed(5000)) !== undefined, "the connection is closed after the last 503");
     await closing;
 
-    const last =
-      responses
-        .join("")
-        .split(/(?=HTTP\/1\.1 )/)
-        .pop() ?? "";
-    const [head, body] = last.split("\r\n\r\n") as [string, string];
-    assert.match(head, /^HTTP\/1\.1 503 /);
-    assert.match(head, /^retry-after: 5$/im);
-    assert.match(head, /^connection: close$/im);
-    assertBusyBody(JSON.parse(body), storage, /shutting down/);
+    assert.equal(first?.status, 200, "the request under way finishes");
+    assert.notEqual(first?.headers.connection, "close", "requests wait behind it");
+    assert.equal(refused.length, 2, "every request that arrived during the close is answered");
+    for (const r of refused) {
+      assert.equal(r.status, 503);
+      assert.equal(r.headers["retry-after"], "5");
+      assertBusyBody(r.body, storage, /shutting down/);
+    }
+    assert.equal(refused.at(-1)?.headers.connection, "close", "the last answer ends the connection");
   });
 });

@@ -5,9 +5,17 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { httpRequest, killAllServers, spawnServer, startServerProcess, tempDir } from "../support/process.ts";
+import {
+  freePort,
+  httpRequest,
+  killAllServers,
+  spawnServer,
+  startServerProcess,
+  tempDir,
+} from "../support/process.ts";
 import { basic, SIMPLE } from "../support/server.ts";
 
 const PASSWORD_LINE = /password: +(\S+)/;
@@ -64,6 +72,33 @@ describe("server process", { concurrency: true, timeout: 180_000 }, () => {
       "the same password still works",
     );
     assert.deepEqual(await second.stop("SIGTERM", 5000), { code: 0, signal: null });
+  });
+
+  test("a port in use: one line naming the address, exit 1, no password; the next start prints it", async () => {
+    const port = await freePort();
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(port, "127.0.0.1", resolve));
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    let databaseUrl: string | undefined;
+    try {
+      const refused = await spawnServer({ dataDir, port });
+      databaseUrl = refused.databaseUrl;
+      assert.deepEqual(await refused.exited, { code: 1, signal: null });
+      assert.equal(
+        refused.stderr(),
+        `blockplane: cannot start: the address 127.0.0.1:${port} is already in use: another process (perhaps another blockplane) listens on it. Stop that process, or choose another port with --port (BLOCKPLANE_PORT).\n`,
+      );
+      assert.doesNotMatch(refused.stdout(), /password|administrator/i);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+    // The administrator was not made (nor its password spent): the first start that listens does it.
+    const next = await startServerProcess({ dataDir, port, ...(databaseUrl ? { databaseUrl } : {}) });
+    const password = PASSWORD_LINE.exec(next.stdout())?.[1];
+    assert.ok(password, `no password in:\n${next.stdout()}`);
+    assert.equal((await sessionOver(next.url, "admin", password)).status, 200);
+    assert.deepEqual(await next.stop("SIGTERM", 5000), { code: 0, signal: null });
   });
 
   test("an administrator password given in the environment is not printed", async () => {

@@ -79,6 +79,16 @@ describe("role matrix", () => {
     assert.ok(routes.some((r) => r.route.permission === "view"));
   });
 
+  test("the array's export and reset are in the matrix, for Security Administrators only", () => {
+    const own = routes
+      .map(({ route }) => `${route.method} ${route.url} ${route.permission}`)
+      .filter((r) => r.includes("/blockplane/v1/array/"));
+    assert.deepEqual(own.sort(), [
+      "GET /blockplane/v1/array/export security",
+      "POST /blockplane/v1/array/actions/reset/invoke security",
+    ]);
+  });
+
   test("a role without the route's permission gets 403, before validation", async (t) => {
     for (const { route, path } of routes) {
       for (const role of ALL_ROLES) {

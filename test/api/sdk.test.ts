@@ -359,6 +359,47 @@ describe("SDK", { timeout: 120_000 }, () => {
     assert.equal(r.job?.progress, "processing");
     assert.match(r.message, /did not complete/);
   });
+
+  test("waitForJob ends at once when its signal aborts, even between two reads", async () => {
+    const stuck: FetchFn = async (request) =>
+      request.url.includes("/command-status/")
+        ? Response.json({ id: 7, progress: "processing" })
+        : fetch(request);
+    const stop = new AbortController();
+    const reason = new Error("stopped by the test");
+    const started = Date.now();
+    const waiting = client({ fetch: stuck }).waitForJob(7, { signal: stop.signal, initialDelayMs: 60_000 });
+    setTimeout(() => stop.abort(reason), 50);
+    await assert.rejects(waiting, (err) => err === reason);
+    assert.ok(Date.now() - started < 5000, "the 60 s wait between reads was cut short");
+  });
+
+  test("a password given as a function is asked for only when a session is created, once", async () => {
+    let asked = 0;
+    const password = async () => {
+      asked++;
+      return ADMIN_PASSWORD;
+    };
+    const own = await bp.session();
+    assert.ok(own.ok);
+    // With a working session, nothing is asked.
+    const c = client({ password, session: own.data });
+    assert.ok((await c.GET(`${S}/storage`)).ok);
+    assert.equal(asked, 0);
+    assert.deepEqual(c.currentSession(), own.data);
+    // A session that ended is renewed with the password asked for then, and kept for the next renewal.
+    const stale = client({ password, session: { token: "0".repeat(32), sessionId: 1 } });
+    assert.ok((await stale.GET(`${S}/storage`)).ok);
+    assert.equal(asked, 1);
+    const renewed = stale.currentSession();
+    assert.ok(renewed && renewed.token !== "0".repeat(32));
+    await fetch(`${baseUrl}${SIMPLE}/sessions/${renewed.sessionId}`, {
+      method: "DELETE",
+      headers: { authorization: `Session ${renewed.token}` },
+    });
+    assert.ok((await stale.GET(`${S}/storage`)).ok);
+    assert.equal(asked, 1);
+  });
 });
 
 describe("SDK and the session limit (503 with Retry-After)", { timeout: 60_000 }, () => {

@@ -209,6 +209,19 @@ describe("v1 host groups, initiators and LUN paths", () => {
       paths.map((l: { portId: string }) => l.portId),
       ["CL3-A", "CL4-A"],
     );
+    // A page of LDEVs reads the paths of all its LDEVs at once: each shows them as its own GET does.
+    const [low, high] = [Math.min(ldev, second), Math.max(ldev, second)];
+    const page = (await s.get(`${FULL}/ldevs?headLdevId=${low}&count=${high - low + 1}`)).body.data;
+    for (const listed of page) {
+      assert.deepEqual(listed, (await s.get(`${FULL}/ldevs/${listed.ldevId}`)).body);
+    }
+    for (const id of [ldev, second]) {
+      const listed = page.find((l: { ldevId: number }) => l.ldevId === id);
+      assert.deepEqual(
+        listed?.ports.map((p: { portId: string }) => p.portId),
+        ["CL3-A", "CL4-A"],
+      );
+    }
 
     // Removing the path through one group removes the server's connection, on every port.
     await succeeded("DELETE", `${FULL}/luns/CL3-A,${gid},7`);

@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, test } from "node:test";
 import { killAllServers, type ServerProcess, startServerProcess } from "../support/process.ts";
-import { type Answer, Client, reliabilityScale, scaled, sleep } from "../support/reliability.ts";
+import { type Answer, Client, makePool, reliabilityScale, scaled, sleep } from "../support/reliability.ts";
 import { ADMIN_PASSWORD, basic, SIMPLE } from "../support/server.ts";
 
 const VOLUMES = `${SIMPLE}/volumes`;
@@ -155,17 +155,6 @@ const common = (extra: string[]) => ({
   args: ["--busy-retry-after-s", String(BUSY_RETRY_S), ...extra],
   env: { BLOCKPLANE_ADMIN_PASSWORD: ADMIN_PASSWORD },
 });
-
-async function makePool(client: Client): Promise<number> {
-  const pool = await client.request("POST", `${SIMPLE}/pools`, {
-    name: "load",
-    drives: [{ driveTypeCode: "SNB5A-R1R9NC", dataDriveCount: 6, raidLevel: "RAID5" }],
-  });
-  assert.equal(pool.status, 202, JSON.stringify(pool.body));
-  const job = await client.waitJob(pool.body);
-  assert.equal(job.status, "normal", JSON.stringify(job));
-  return Number(job.operationDetails[0].resourceId);
-}
 
 /** Every volume's nickname, page by page. */
 async function nicknames(client: Client): Promise<string[]> {

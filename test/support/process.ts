@@ -4,25 +4,30 @@
  * and small HTTP(S) requests against them. They run the compiled code the package ships, built
  * from the sources first when those are newer (scripts/build.mjs).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { ensureBuilt } from "../../scripts/build.mjs";
+import { isStale } from "../../scripts/build.mjs";
 import { freshDatabase } from "./server.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const CLI = path.join(ROOT, "bin/blockplane.mjs");
 const MAIN = path.join(ROOT, "dist/main.js");
 
-let built: Promise<void> | undefined;
-/** dist/ as the sources are, checked once per test file. */
-function compiled(): Promise<void> {
-  built ??= ensureBuilt();
-  return built;
+let built = false;
+/**
+ * dist/ as the sources are, checked once per test file; built by the build script in a process of
+ * its own, so that a test can start a command at once and signal it.
+ */
+function compiled(): void {
+  if (built) return;
+  if (isStale())
+    execFileSync(process.execPath, [path.join(ROOT, "scripts/build.mjs"), "--if-stale"], { stdio: "ignore" });
+  built = true;
 }
 
 /**
@@ -137,7 +142,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<ServerPro
         ...(databaseUrl ? ["--database-url", databaseUrl] : []),
         ...(options.args ?? []),
       ];
-  await compiled();
+  compiled();
   const argv = options.viaCli ? [CLI, "serve", ...flags] : [MAIN, ...flags];
   const child = spawn(process.execPath, argv, { cwd: ROOT, env: cleanEnv(options.env), stdio: "pipe" });
   live.add(child);
@@ -230,21 +235,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one `blockplane` command to its end. */
-export async function runCli(
-  args: string[],
-  env: Record<string, string> = {},
-  input?: string,
-): Promise<CliResult> {
-  await compiled();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: "pipe" });
+export interface CliProcess {
+  child: ChildProcess;
+  /** Resolves when the command has ended, with its exit code and output. */
+  done: Promise<CliResult>;
+}
+
+/** Starts one `blockplane` command, for a test that signals it or writes to it while it runs. */
+export function spawnCli(args: string[], env: Record<string, string> = {}, input?: string): CliProcess {
+  compiled();
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: "pipe" });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
+    child.stdout?.on("data", (d: Buffer) => {
       stdout += d.toString();
     });
-    child.stderr.on("data", (d: Buffer) => {
+    child.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
     // A command that hangs fails its test instead of holding the whole file.
@@ -254,8 +261,14 @@ export async function runCli(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(input ?? "");
   });
+  if (input !== undefined) child.stdin?.end(input);
+  return { child, done };
+}
+
+/** Runs one `blockplane` command to its end. */
+export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+  return spawnCli(args, env, input ?? "").done;
 }
 
 export interface HttpAnswer {

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { FastifyBaseLogger } from "fastify";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { assemble, type Blockplane } from "../../src/server.ts";
 
@@ -60,6 +61,8 @@ export function basic(name: string, password: string): string {
 export interface StartOptions {
   /** The clock of the whole server (sessions, jobs, leases, the array); Date.now by default. */
   now?: () => number;
+  /** The server's logger; none by default. */
+  logger?: FastifyBaseLogger;
 }
 
 export async function startServer(
@@ -82,7 +85,10 @@ export async function startServer(
     env.BLOCKPLANE_DATABASE_URL = await freshDatabase(process.env.BLOCKPLANE_TEST_DATABASE_URL);
   }
   const config = loadConfig([], env);
-  const bp = await assemble(config, options.now ? { now: options.now } : {});
+  const bp = await assemble(config, {
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
 
   const request = async (method: string, url: string, options: RequestOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };

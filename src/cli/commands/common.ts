@@ -1,37 +1,60 @@
-/** What the resource commands share: their output options and how they print. */
+/** What the resource commands share: the options of changes, and how results are printed. */
 import { type Command, Option } from "commander";
 import type { CliContext } from "../context.ts";
-import { json } from "../output.ts";
+import { idLines, serialise } from "../output.ts";
 import { integer } from "../parse.ts";
 
 export const SIMPLE = "/ConfigurationManager/simple/v1/objects" as const;
 
-/** --json: print the API's answer instead of text for people. */
-export function withJson(command: Command): Command {
-  return command.option("--json", "print the API's JSON answer");
-}
-
-/** The options of a change that runs as a job: --no-wait, --timeout and --json. */
+/** The options of a change that runs as a job: --no-wait and --timeout. */
 export function asChange(command: Command): Command {
-  return withJson(command)
+  return command
     .option("--no-wait", "do not wait for the job: print its id and end")
     .addOption(
-      new Option("--timeout <seconds>", "wait for the job at most this long").argParser(integer).default(600),
+      new Option("--timeout <seconds>", "wait for the job at most this long (then exit 124; it goes on)")
+        .argParser(integer)
+        .default(600),
     );
 }
 
-export interface OutputOptions {
-  json?: boolean;
+/** The IDs of a list's items (their `id`), for --quiet. */
+export function listIds(value: unknown): (string | number)[] {
+  const data = (value as { data?: unknown }).data;
+  if (!Array.isArray(data)) return [];
+  return data.flatMap((item) => {
+    const id = (item as { id?: unknown }).id;
+    return typeof id === "string" || typeof id === "number" ? [id] : [];
+  });
 }
 
-/** Prints `value` as JSON with --json, else as `text` renders it. */
-export function show<T>(ctx: CliContext, options: OutputOptions, value: T, text: (value: T) => string): void {
-  ctx.out(options.json ? json(value) : text(value));
+/**
+ * Prints a result as the output mode says: the API's answer as JSON or YAML, `text` for people, or
+ * with --quiet only `ids` (a list's item IDs unless told otherwise; a single resource prints none).
+ */
+export function show<T>(
+  ctx: CliContext,
+  value: T,
+  text: (value: T) => string,
+  ids: (value: T) => readonly (string | number)[] = listIds,
+): void {
+  if (ctx.output.quiet) ctx.out(idLines(ids(value)));
+  else if (ctx.output.format === "table") ctx.out(text(value));
+  else ctx.out(serialise(value, ctx.output.format));
 }
 
-/** A paged list's note to the user, on stderr so the table stays clean: there is more to read. */
+/** True when results are printed for programs (JSON, YAML or IDs): notes for people are left out. */
+export function forPrograms(ctx: CliContext): boolean {
+  return ctx.output.quiet || ctx.output.format !== "table";
+}
+
+/**
+ * A paged list's note to the user, on stderr so the table stays clean: there is more to read. Left
+ * out for JSON and YAML, whose hasNext says it; kept with --quiet, whose IDs alone cannot.
+ */
 export function moreNote(ctx: CliContext, hasNext: boolean | undefined, next: string): void {
-  if (hasNext) ctx.err(`More follow: run again with ${next}, or with --all.\n`);
+  if (hasNext && (ctx.output.quiet || ctx.output.format === "table")) {
+    ctx.err(`More follow: run again with ${next}, or with --all.\n`);
+  }
 }
 
 /** Pages of a list read until the last one: the items, in order, and the first page's envelope. */

@@ -3,14 +3,18 @@ import type { Command } from "commander";
 import type { Connection } from "../../client/index.ts";
 import { check, connect, perform, performEach } from "../client.ts";
 import type { CliContext } from "../context.ts";
+import { integerIn, MAX_CONNECTION_PAGE, rangeText } from "../limits.ts";
 import { details, table } from "../output.ts";
 import { compositeId, integer, integers } from "../parse.ts";
-import { asChange, moreNote, type OutputOptions, readAll, SIMPLE, show, withJson } from "./common.ts";
+
+const PAGE = { min: 1, max: MAX_CONNECTION_PAGE };
+
+import { asChange, moreNote, readAll, SIMPLE, show } from "./common.ts";
 
 const connectionId = compositeId("connection (volumeId,serverId)");
 const connectionIds = (value: string, previous: string[] = []) => [...previous, connectionId(value)];
 
-interface ListOptions extends OutputOptions {
+interface ListOptions {
   serverId?: number;
   serverNickname?: string;
   start?: number;
@@ -24,11 +28,13 @@ export function connectionsCommands(program: Command, ctx: CliContext): void {
     .description("volume-server connections (a volume's LUN on a server's paths)");
   const base = `${SIMPLE}/volume-server-connections` as const;
 
-  withJson(connections.command("list").description("list connections, 2048 at most a page"))
+  connections
+    .command("list")
+    .description(`list connections, ${MAX_CONNECTION_PAGE} at most a page`)
     .option("--server-id <id>", "of this server", integer)
     .option("--server-nickname <text>", "of servers whose nickname contains this text")
     .option("--start <volumeId>", "from this volume ID", integer)
-    .option("--count <n>", "at most this many (1-2048)", integer)
+    .option("--count <n>", `at most this many (${rangeText(PAGE)})`, integerIn(PAGE))
     .option("--all", "read every page")
     .action(async (options: ListOptions) => {
       const bp = connect(ctx);
@@ -41,7 +47,7 @@ export function connectionsCommands(program: Command, ctx: CliContext): void {
         bp.GET(base, { params: { query: { ...query, startVolumeId } } }).then(check);
       let list = await page(options.start ?? 0);
       if (options.all) list = await readAll(list, (last: Connection) => page(last.volumeId + 1));
-      show(ctx, options, list, (l) =>
+      show(ctx, list, (l) =>
         table(
           ["ID", "VOLUME", "SERVER", "LUNS"],
           l.data.map((c) => [
@@ -52,14 +58,16 @@ export function connectionsCommands(program: Command, ctx: CliContext): void {
           ]),
         ),
       );
-      moreNote(ctx, list.hasNext && !options.json, `--start ${(list.data.at(-1)?.volumeId ?? 0) + 1}`);
+      moreNote(ctx, list.hasNext, `--start ${(list.data.at(-1)?.volumeId ?? 0) + 1}`);
     });
 
-  withJson(connections.command("get").description("show a connection"))
+  connections
+    .command("get")
+    .description("show a connection")
     .argument("<id>", "volumeId,serverId", connectionId)
-    .action(async (id: string, options: OutputOptions) => {
+    .action(async (id: string) => {
       const found = check(await connect(ctx).GET(`${base}/{id}`, { params: { path: { id } } }));
-      show(ctx, options, found, (c) => details(c));
+      show(ctx, found, (c) => details(c));
     });
 
   asChange(connections.command("create").description("connect every volume given to every server given"))

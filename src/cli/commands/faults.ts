@@ -11,7 +11,7 @@ import { ApiError, UsageError } from "../errors.ts";
 import { details, table } from "../output.ts";
 import { integer, jsonArgument } from "../parse.ts";
 import { confirm } from "../prompt.ts";
-import { type OutputOptions, show, withJson } from "./common.ts";
+import { show } from "./common.ts";
 
 const FAULTS = "/blockplane/v1/faults";
 const RULE = "/blockplane/v1/faults/{id}";
@@ -53,7 +53,7 @@ function ruleArgument(value: string): Partial<RuleSpec> {
   return rule as Partial<RuleSpec>;
 }
 
-interface AddOptions extends OutputOptions {
+interface AddOptions {
   rule?: Partial<RuleSpec>;
   id?: string;
   action?: RuleSpec["action"];
@@ -180,30 +180,31 @@ export function faultsCommands(program: Command, ctx: CliContext): void {
     .command("faults")
     .description('inject faults for failure rehearsals (Security Administrator; server with "--faults on")');
 
-  withJson(faults.command("list").description("list the fault rules")).action(
-    async (options: OutputOptions) => {
+  faults
+    .command("list")
+    .description("list the fault rules")
+    .action(async () => {
       const list = await checked(await connect(ctx).GET(FAULTS));
-      show(ctx, options, list, (l) =>
+      show(ctx, list, (l) =>
         table(
           ["ID", "ACTION", "SCOPE", "MATCH", "SETTINGS", "FIRES"],
           l.data.map((r) => [r.id, r.action, r.scope, matchText(r.match), settingsText(r), firesText(r)]),
         ),
       );
-    },
-  );
-
-  withJson(faults.command("get").description("show a fault rule"))
-    .argument("<id>", "rule id")
-    .action(async (id: string, options: OutputOptions) => {
-      const rule = await checked(await connect(ctx).GET(RULE, { params: { path: { id } } }), true);
-      show(ctx, options, rule, ruleText);
     });
 
-  withJson(
-    faults
-      .command("add")
-      .description("add a fault rule: flags for its fields, or --rule with the API's JSON (flags win)"),
-  )
+  faults
+    .command("get")
+    .description("show a fault rule")
+    .argument("<id>", "rule id")
+    .action(async (id: string) => {
+      const rule = await checked(await connect(ctx).GET(RULE, { params: { path: { id } } }), true);
+      show(ctx, rule, ruleText);
+    });
+
+  faults
+    .command("add")
+    .description("add a fault rule: flags for its fields, or --rule with the API's JSON (flags win)")
     .option("--rule <json>", "the whole rule as the API's JSON, or @file", ruleArgument)
     .option("--id <id>", "the rule's id (letters, digits, . _ -); generated when absent")
     .addOption(new Option("--action <action>", "what the rule does").choices(ACTIONS))
@@ -222,32 +223,38 @@ export function faultsCommands(program: Command, ctx: CliContext): void {
     .option("--count <n>", "how many times the rule fires (default: unlimited)", integer)
     .action(async (options: AddOptions) => {
       const rule = await checked(await connect(ctx).POST(FAULTS, { body: ruleOf(options) }));
-      show(ctx, options, rule, (r) => `Added fault rule ${r.id}.\n${ruleText(r)}`);
+      show(
+        ctx,
+        rule,
+        (r) => `Added fault rule ${r.id}.\n${ruleText(r)}`,
+        (r) => [r.id],
+      );
     });
 
-  withJson(faults.command("delete").description("delete a fault rule"))
+  faults
+    .command("delete")
+    .description("delete a fault rule")
     .argument("<id>", "rule id")
-    .action(async (id: string, options: OutputOptions) => {
+    .action(async (id: string) => {
       const done = await checked(await connect(ctx).DELETE(RULE, { params: { path: { id } } }), true);
-      show(ctx, options, done, deletedText);
+      show(ctx, done, deletedText);
     });
 
-  withJson(faults.command("clear").description("delete every fault rule")).action(
-    async (options: OutputOptions) => {
+  faults
+    .command("clear")
+    .description("delete every fault rule")
+    .action(async () => {
       const done = await checked(await connect(ctx).DELETE(FAULTS));
-      show(ctx, options, done, deletedText);
-    },
-  );
+      show(ctx, done, deletedText);
+    });
 
-  withJson(
-    faults
-      .command("reset-array")
-      .description(
-        "return the array to its factory state: every pool, volume, server, connection and snapshot is removed",
-      ),
-  )
+  faults
+    .command("reset-array")
+    .description(
+      "return the array to its factory state: every pool, volume, server, connection and snapshot is removed",
+    )
     .option("--yes", "do not ask for confirmation")
-    .action(async (options: OutputOptions & { yes?: boolean }) => {
+    .action(async (options: { yes?: boolean }) => {
       if (!options.yes) {
         const question =
           `Reset the array of ${connect(ctx).baseUrl} to its factory state, removing every pool, ` +
@@ -259,6 +266,6 @@ export function faultsCommands(program: Command, ctx: CliContext): void {
         if (!answer) throw new UsageError("Not confirmed: the array was not reset.");
       }
       const done = await checked(await connect(ctx).POST(RESET));
-      show(ctx, options, done, () => "The array is back to its factory state.\n");
+      show(ctx, done, () => "The array is back to its factory state.\n");
     });
 }

@@ -3,8 +3,14 @@ import type { Command } from "commander";
 import type { Answer, RequestBody } from "../../client/index.ts";
 import { check, connect } from "../client.ts";
 import type { CliContext } from "../context.ts";
-import { UsageError } from "../errors.ts";
-import { type OutputOptions, show, withJson } from "./common.ts";
+import {
+  integerIn,
+  MAINTENANCE_MESSAGE_LENGTH,
+  MAINTENANCE_RETRY_AFTER,
+  rangeText,
+  textIn,
+} from "../limits.ts";
+import { show } from "./common.ts";
 
 // These routes need no array, so they answer during maintenance: `on`, `status` and `off` work
 // through it like any other call of the SDK.
@@ -21,42 +27,42 @@ function describe(state: MaintenanceState): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** --retry-after as the API takes it: whole seconds within the range the server accepts. */
-function retryAfterSeconds(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 86_400) {
-    throw new UsageError("--retry-after must be a whole number of seconds from 1 to 86400.");
-  }
-  return n;
-}
-
 export function maintenanceCommands(program: Command, ctx: CliContext): void {
   const maintenance = program
     .command("maintenance")
     .description("switch maintenance mode: requests that need the array answer 503 meanwhile");
 
-  withJson(
-    maintenance
-      .command("on")
-      .description("start maintenance (or change its Retry-After and message)")
-      .option("--retry-after <seconds>", "the Retry-After answered meanwhile (1-86400)")
-      .option("--message <text>", "added to the 503 answers' message"),
-  ).action(async (options: OutputOptions & { retryAfter?: string; message?: string }) => {
-    const body: MaintenanceSettings = {};
-    if (options.retryAfter !== undefined) body.retryAfterSeconds = retryAfterSeconds(options.retryAfter);
-    if (options.message !== undefined) body.message = options.message;
-    show(ctx, options, check(await connect(ctx).PUT(MAINTENANCE, { body })), describe);
-  });
+  maintenance
+    .command("on")
+    .description("start maintenance (or change its Retry-After and message)")
+    .option(
+      "--retry-after <seconds>",
+      `the Retry-After answered meanwhile (${rangeText(MAINTENANCE_RETRY_AFTER)})`,
+      integerIn(MAINTENANCE_RETRY_AFTER),
+    )
+    .option(
+      "--message <text>",
+      `added to the 503 answers' message (${rangeText(MAINTENANCE_MESSAGE_LENGTH)} characters)`,
+      textIn(MAINTENANCE_MESSAGE_LENGTH),
+    )
+    .action(async (options: { retryAfter?: number; message?: string }) => {
+      const body: MaintenanceSettings = {};
+      if (options.retryAfter !== undefined) body.retryAfterSeconds = options.retryAfter;
+      if (options.message !== undefined) body.message = options.message;
+      show(ctx, check(await connect(ctx).PUT(MAINTENANCE, { body })), describe);
+    });
 
-  withJson(maintenance.command("off").description("end maintenance")).action(
-    async (options: OutputOptions) => {
-      show(ctx, options, check(await connect(ctx).DELETE(MAINTENANCE)), describe);
-    },
-  );
+  maintenance
+    .command("off")
+    .description("end maintenance")
+    .action(async () => {
+      show(ctx, check(await connect(ctx).DELETE(MAINTENANCE)), describe);
+    });
 
-  withJson(maintenance.command("status").description("show whether maintenance is on")).action(
-    async (options: OutputOptions) => {
-      show(ctx, options, check(await connect(ctx).GET(MAINTENANCE)), describe);
-    },
-  );
+  maintenance
+    .command("status")
+    .description("show whether maintenance is on")
+    .action(async () => {
+      show(ctx, check(await connect(ctx).GET(MAINTENANCE)), describe);
+    });
 }

@@ -4,9 +4,10 @@ import type { RequestBody } from "../../client/index.ts";
 import { check, connect, perform } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
+import { integerIn, POOL_NAME_LENGTH, POOL_THRESHOLD, rangeText, textIn } from "../limits.ts";
 import { details, mib, table } from "../output.ts";
 import { integer } from "../parse.ts";
-import { asChange, type OutputOptions, SIMPLE, show, withJson } from "./common.ts";
+import { asChange, SIMPLE, show } from "./common.ts";
 
 type DriveSpec = RequestBody<`${typeof SIMPLE}/pools`, "post">["drives"][number];
 
@@ -30,16 +31,18 @@ export function poolsCommands(program: Command, ctx: CliContext): void {
   const pools = program.command("pools").description("storage pools built from drives");
   const path = { id: `${SIMPLE}/pools/{id}` } as const;
 
-  withJson(pools.command("list").description("list pools"))
+  pools
+    .command("list")
+    .description("list pools")
     .option("--name <text>", "names containing this text")
     .option("--status <status>", "Normal, ExceededThreshold or Error")
-    .action(async (options: OutputOptions & { name?: string; status?: string }) => {
+    .action(async (options: { name?: string; status?: string }) => {
       const query = {
         ...(options.name ? { name: options.name } : {}),
         ...(options.status ? { status: options.status as "Normal" } : {}),
       };
       const list = check(await connect(ctx).GET(`${SIMPLE}/pools`, { params: { query } }));
-      show(ctx, options, list, (l) =>
+      show(ctx, list, (l) =>
         table(
           ["ID", "NAME", "STATUS", "TOTAL", "USED", "FREE", "USED%", "VOLUMES"],
           l.data.map((p) => [
@@ -56,11 +59,13 @@ export function poolsCommands(program: Command, ctx: CliContext): void {
       );
     });
 
-  withJson(pools.command("get").description("show a pool"))
+  pools
+    .command("get")
+    .description("show a pool")
     .argument("<id>", "pool ID", integer)
-    .action(async (id: number, options: OutputOptions) => {
+    .action(async (id: number) => {
       const pool = check(await connect(ctx).GET(path.id, { params: { path: { id } } }));
-      show(ctx, options, pool, (p) =>
+      show(ctx, pool, (p) =>
         details({
           id: p.id,
           name: p.name,
@@ -79,7 +84,11 @@ export function poolsCommands(program: Command, ctx: CliContext): void {
     });
 
   asChange(pools.command("create").description("create a pool from free drives"))
-    .requiredOption("--name <name>", "pool name (at most 32 characters)")
+    .requiredOption(
+      "--name <name>",
+      `pool name (${rangeText(POOL_NAME_LENGTH)} characters)`,
+      textIn(POOL_NAME_LENGTH),
+    )
     .requiredOption(
       "--drive <spec>",
       "TYPECODE:COUNT:RAID[:DDP], repeatable (see: blockplane drives list)",
@@ -97,9 +106,17 @@ export function poolsCommands(program: Command, ctx: CliContext): void {
 
   asChange(pools.command("update").description("rename a pool or change its capacity thresholds"))
     .argument("<id>", "pool ID", integer)
-    .option("--name <name>", "new name")
-    .option("--warning <percent>", "warning threshold, 1-100", integer)
-    .option("--depletion <percent>", "depletion threshold, 1-100, above the warning one", integer)
+    .option("--name <name>", `new name (${rangeText(POOL_NAME_LENGTH)} characters)`, textIn(POOL_NAME_LENGTH))
+    .option(
+      "--warning <percent>",
+      `warning threshold, ${rangeText(POOL_THRESHOLD)}`,
+      integerIn(POOL_THRESHOLD),
+    )
+    .option(
+      "--depletion <percent>",
+      `depletion threshold, ${rangeText(POOL_THRESHOLD)}, above the warning one`,
+      integerIn(POOL_THRESHOLD),
+    )
     .action(
       async (id: number, options: { name?: string; warning?: number; depletion?: number; wait: boolean }) => {
         const body = {
@@ -109,6 +126,12 @@ export function poolsCommands(program: Command, ctx: CliContext): void {
         };
         if (Object.keys(body).length === 0)
           throw new UsageError("Nothing to change: give --name, --warning or --depletion.");
+        if (
+          options.warning !== undefined &&
+          options.depletion !== undefined &&
+          options.depletion <= options.warning
+        )
+          throw new UsageError("--depletion must be above --warning.");
         await perform(ctx, connect(ctx).PATCH(path.id, { params: { path: { id } }, body }), options);
       },
     );
@@ -135,17 +158,19 @@ export function poolsCommands(program: Command, ctx: CliContext): void {
 
   const drives = program.command("drives").description("the array's drives (free ones build pools)");
 
-  withJson(drives.command("list").description("list drives"))
+  drives
+    .command("list")
+    .description("list drives")
     .option("--type-code <code>", "drives of this type code")
     .option("--free", "free drives only")
     .option("--summary", "one line per drive type: how many are free")
-    .action(async (options: OutputOptions & { typeCode?: string; free?: boolean; summary?: boolean }) => {
+    .action(async (options: { typeCode?: string; free?: boolean; summary?: boolean }) => {
       const query = {
         ...(options.typeCode ? { driveTypeCode: options.typeCode } : {}),
         ...(options.free ? { usageType: "FREE" as const } : {}),
       };
       const list = check(await connect(ctx).GET(`${SIMPLE}/drives`, { params: { query } }));
-      if (options.summary && !options.json) {
+      if (options.summary && ctx.output.format === "table" && !ctx.output.quiet) {
         const types = new Map<string, { type: string; capacity: string; free: number; total: number }>();
         for (const d of list.data) {
           const t = types.get(d.driveTypeCode) ?? {
@@ -166,27 +191,33 @@ export function poolsCommands(program: Command, ctx: CliContext): void {
         );
         return;
       }
-      show(ctx, options, list, (l) =>
-        table(
-          ["LOCATION", "TYPE-CODE", "TYPE", "CAPACITY", "USAGE", "POOL"],
-          l.data.map((d) => [
-            d.driveLocationId,
-            d.driveTypeCode,
-            d.driveType,
-            d.displayDriveCapacity,
-            d.usageType,
-            d.poolId === undefined ? "" : String(d.poolId),
-          ]),
-        ),
+      show(
+        ctx,
+        list,
+        (l) =>
+          table(
+            ["LOCATION", "TYPE-CODE", "TYPE", "CAPACITY", "USAGE", "POOL"],
+            l.data.map((d) => [
+              d.driveLocationId,
+              d.driveTypeCode,
+              d.driveType,
+              d.displayDriveCapacity,
+              d.usageType,
+              d.poolId === undefined ? "" : String(d.poolId),
+            ]),
+          ),
+        (l) => l.data.map((d) => d.driveLocationId),
       );
     });
 
-  withJson(drives.command("get").description("show a drive"))
+  drives
+    .command("get")
+    .description("show a drive")
     .argument("<location>", 'box-slot, e.g. "0-3"')
-    .action(async (location: string, options: OutputOptions) => {
+    .action(async (location: string) => {
       const drive = check(
         await connect(ctx).GET(`${SIMPLE}/drives/{location}`, { params: { path: { location } } }),
       );
-      show(ctx, options, drive, (d) => details(d));
+      show(ctx, drive, (d) => details(d));
     });
 }

@@ -6,7 +6,7 @@ import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { details, table } from "../output.ts";
 import { jsonArgument, onOff } from "../parse.ts";
-import { asChange, type OutputOptions, SIMPLE, show, withJson } from "./common.ts";
+import { asChange, SIMPLE, show } from "./common.ts";
 
 type PortChange = RequestBody<`${typeof SIMPLE}/ports/{portId}`, "patch">;
 
@@ -24,12 +24,14 @@ export function portsCommands(program: Command, ctx: CliContext): void {
   const ports = program.command("ports").description("the array's front-end ports");
   const one = `${SIMPLE}/ports/{portId}` as const;
 
-  withJson(ports.command("list").description("list ports"))
+  ports
+    .command("list")
+    .description("list ports")
     .addOption(new Option("--protocol <protocol>", "FC or iSCSI ports only").choices(["FC", "iSCSI"]))
-    .action(async (options: OutputOptions & { protocol?: "FC" | "iSCSI" }) => {
+    .action(async (options: { protocol?: "FC" | "iSCSI" }) => {
       const query = options.protocol ? { protocol: options.protocol } : {};
       const list = check(await connect(ctx).GET(`${SIMPLE}/ports`, { params: { query } }));
-      show(ctx, options, list, (l) =>
+      show(ctx, list, (l) =>
         table(
           ["ID", "PROTOCOL", "SPEED", "SECURITY", "WWN/ISCSI-NAME"],
           l.data.map((p) => [
@@ -43,11 +45,13 @@ export function portsCommands(program: Command, ctx: CliContext): void {
       );
     });
 
-  withJson(ports.command("get").description("show a port"))
+  ports
+    .command("get")
+    .description("show a port")
     .argument("<port>", 'port ID, e.g. "CL1-A"')
-    .action(async (portId: string, options: OutputOptions) => {
+    .action(async (portId: string) => {
       const port = check(await connect(ctx).GET(one, { params: { path: { portId } } }));
-      show(ctx, options, port, (p) => details(p));
+      show(ctx, port, (p) => details(p));
     });
 
   asChange(ports.command("update").description("change port settings (only those given change)"))

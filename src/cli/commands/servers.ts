@@ -4,9 +4,14 @@ import { OS_TYPES, type OsType } from "../../domain/os-types.ts";
 import { check, connect, perform } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
+import { integersIn, OS_TYPE_OPTION, rangeText, SERVER_NICKNAME_LENGTH, textIn } from "../limits.ts";
 import { details, mib, table } from "../output.ts";
-import { collect, integer, integers } from "../parse.ts";
-import { asChange, type OutputOptions, SIMPLE, show, withJson } from "./common.ts";
+import { collect, integer } from "../parse.ts";
+
+const nickname = textIn(SERVER_NICKNAME_LENGTH);
+const osOptions = integersIn(OS_TYPE_OPTION);
+
+import { asChange, SIMPLE, show } from "./common.ts";
 
 /** An HBA named on the command line: a WWN (16 hex digits) or an iSCSI name. */
 function hbaName(value: string): { hbaWwn: string } | { iscsiName: string } {
@@ -19,18 +24,20 @@ export function serversCommands(program: Command, ctx: CliContext): void {
   const servers = program.command("servers").description("servers (hosts), their HBAs and paths");
   const one = `${SIMPLE}/servers/{id}` as const;
 
-  withJson(servers.command("list").description("list servers"))
+  servers
+    .command("list")
+    .description("list servers")
     .option("--nickname <name>", "with exactly this nickname")
     .option("--wwn <wwn>", "with this HBA WWN")
     .option("--iscsi-name <name>", "with this iSCSI initiator name")
-    .action(async (options: OutputOptions & { nickname?: string; wwn?: string; iscsiName?: string }) => {
+    .action(async (options: { nickname?: string; wwn?: string; iscsiName?: string }) => {
       const query = {
         ...(options.nickname !== undefined ? { nickname: options.nickname } : {}),
         ...(options.wwn !== undefined ? { hbaWwn: options.wwn } : {}),
         ...(options.iscsiName !== undefined ? { iscsiName: options.iscsiName } : {}),
       };
       const list = check(await connect(ctx).GET(`${SIMPLE}/servers`, { params: { query } }));
-      show(ctx, options, list, (l) =>
+      show(ctx, list, (l) =>
         table(
           ["ID", "NICKNAME", "PROTOCOL", "OS", "PATHS", "CAPACITY"],
           l.data.map((s) => [
@@ -45,11 +52,13 @@ export function serversCommands(program: Command, ctx: CliContext): void {
       );
     });
 
-  withJson(servers.command("get").description("show a server"))
+  servers
+    .command("get")
+    .description("show a server")
     .argument("<id>", "server ID", integer)
-    .action(async (id: number, options: OutputOptions) => {
+    .action(async (id: number) => {
       const server = check(await connect(ctx).GET(one, { params: { path: { id } } }));
-      show(ctx, options, server, (s) =>
+      show(ctx, server, (s) =>
         details({
           ...s,
           totalCapacity: mib(s.totalCapacity),
@@ -60,10 +69,14 @@ export function serversCommands(program: Command, ctx: CliContext): void {
     });
 
   asChange(servers.command("create").description("register a server"))
-    .requiredOption("--nickname <name>", "server nickname (1-229 characters)")
+    .requiredOption(
+      "--nickname <name>",
+      `server nickname (${rangeText(SERVER_NICKNAME_LENGTH)} characters)`,
+      nickname,
+    )
     .addOption(new Option("--protocol <protocol>", "how it connects").choices(["FC", "iSCSI"]))
     .addOption(new Option("--os-type <type>", "host mode").choices(OS_TYPES))
-    .option("--os-option <n>", "host mode option (0-255), repeatable", integers)
+    .option("--os-option <n>", `host mode option (${rangeText(OS_TYPE_OPTION)}), repeatable`, osOptions)
     .option("--reserved", "a reserved server, to which existing host groups are added")
     .action(
       async (options: {
@@ -90,9 +103,13 @@ export function serversCommands(program: Command, ctx: CliContext): void {
 
   asChange(servers.command("update").description("change a server's nickname, or its OS type and options"))
     .argument("<id>", "server ID", integer)
-    .option("--nickname <name>", "new nickname")
+    .option("--nickname <name>", `new nickname (${rangeText(SERVER_NICKNAME_LENGTH)} characters)`, nickname)
     .addOption(new Option("--os-type <type>", "host mode").choices(OS_TYPES))
-    .option("--os-option <n>", "host mode option (0-255), repeatable; replaces the options", integers)
+    .option(
+      "--os-option <n>",
+      `host mode option (${rangeText(OS_TYPE_OPTION)}), repeatable; replaces the options`,
+      osOptions,
+    )
     .action(
       async (
         id: number,
@@ -127,24 +144,32 @@ export function serversCommands(program: Command, ctx: CliContext): void {
 
   const hbas = servers.command("hbas").description("a server's HBAs (WWNs or iSCSI names)");
 
-  withJson(hbas.command("list").description("list a server's HBAs"))
+  hbas
+    .command("list")
+    .description("list a server's HBAs")
     .argument("<server>", "server ID", integer)
-    .action(async (id: number, options: OutputOptions) => {
+    .action(async (id: number) => {
       const list = check(await connect(ctx).GET(`${one}/hbas`, { params: { path: { id } } }));
-      show(ctx, options, list, (l) =>
-        table(
-          ["HBA", "PORTS"],
-          l.data.map((h) => [nameOf(h), h.portIds.join(",")]),
-        ),
+      show(
+        ctx,
+        list,
+        (l) =>
+          table(
+            ["HBA", "PORTS"],
+            l.data.map((h) => [nameOf(h), h.portIds.join(",")]),
+          ),
+        (l) => l.data.map(nameOf),
       );
     });
 
-  withJson(hbas.command("get").description("show an HBA of a server"))
+  hbas
+    .command("get")
+    .description("show an HBA of a server")
     .argument("<server>", "server ID", integer)
     .argument("<hba>", "WWN or iSCSI name")
-    .action(async (id: number, hba: string, options: OutputOptions) => {
+    .action(async (id: number, hba: string) => {
       const found = check(await connect(ctx).GET(`${one}/hbas/{hba}`, { params: { path: { id, hba } } }));
-      show(ctx, options, found, (h) => details(h));
+      show(ctx, found, (h) => details(h));
     });
 
   asChange(hbas.command("add").description("add HBAs to a server (each succeeds or fails on its own)"))
@@ -179,9 +204,11 @@ export function serversCommands(program: Command, ctx: CliContext): void {
 
   const paths = servers.command("paths").description("paths from a server's HBAs through the array's ports");
 
-  withJson(paths.command("list").description("list a server's paths"))
+  paths
+    .command("list")
+    .description("list a server's paths")
     .argument("<server>", "server ID", integer)
-    .action(async (id: number, options: OutputOptions) => {
+    .action(async (id: number) => {
       const server = check(await connect(ctx).GET(one, { params: { path: { id } } }));
       const list = server.paths.flatMap((p) =>
         p.portIds.map((portId) => ({
@@ -192,7 +219,7 @@ export function serversCommands(program: Command, ctx: CliContext): void {
           portId,
         })),
       );
-      show(ctx, options, { data: list, count: list.length }, (l) =>
+      show(ctx, { data: list, count: list.length }, (l) =>
         table(
           ["HBA", "PORT"],
           l.data.map((p) => [nameOf(p), p.portId]),
@@ -200,17 +227,19 @@ export function serversCommands(program: Command, ctx: CliContext): void {
       );
     });
 
-  withJson(paths.command("get").description("show a path"))
+  paths
+    .command("get")
+    .description("show a path")
     .argument("<server>", "server ID", integer)
     .argument("<hba>", "WWN or iSCSI name")
     .argument("<port>", 'port ID, e.g. "CL1-A"')
-    .action(async (id: number, hba: string, port: string, options: OutputOptions) => {
+    .action(async (id: number, hba: string, port: string) => {
       const path = check(
         await connect(ctx).GET(`${one}/paths/{pathId}`, {
           params: { path: { id, pathId: `${hba},${port}` } },
         }),
       );
-      show(ctx, options, path, (p) => details(p));
+      show(ctx, path, (p) => details(p));
     });
 
   asChange(
@@ -228,15 +257,21 @@ export function serversCommands(program: Command, ctx: CliContext): void {
 
   const targets = servers.command("targets").description("a server's iSCSI targets (one per host group)");
 
-  withJson(targets.command("list").description("list a server's iSCSI targets"))
+  targets
+    .command("list")
+    .description("list a server's iSCSI targets")
     .argument("<server>", "server ID", integer)
-    .action(async (id: number, options: OutputOptions) => {
+    .action(async (id: number) => {
       const list = check(await connect(ctx).GET(`${one}/target-iscsi-ports`, { params: { path: { id } } }));
-      show(ctx, options, list, (l) =>
-        table(
-          ["PORT", "TARGET"],
-          l.data.map((t) => [t.portId, t.targetIscsiName ?? ""]),
-        ),
+      show(
+        ctx,
+        list,
+        (l) =>
+          table(
+            ["PORT", "TARGET"],
+            l.data.map((t) => [t.portId, t.targetIscsiName ?? ""]),
+          ),
+        (l) => l.data.map((t) => t.portId),
       );
     });
 

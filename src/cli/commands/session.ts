@@ -1,19 +1,21 @@
-/** login and logout: create a session with Basic credentials and save it; discard it. */
+/** login and logout: create a session with Basic credentials and save it for the profile; discard it. */
 import type { Command } from "commander";
 import { createClient } from "../../client/index.ts";
 import { failureError } from "../client.ts";
 import type { CliContext } from "../context.ts";
+import { checkedUrl, runPasswordCommand, settingsOf } from "../credentials.ts";
 import { UsageError } from "../errors.ts";
 import { httpFetch } from "../http-fetch.ts";
 import { readSecret } from "../prompt.ts";
-import { acceptAnyCertificate, normaliseUrl } from "../server-url.ts";
+import { acceptAnyCertificate } from "../server-url.ts";
 import { readSession, removeSession, saveSession } from "../session-file.ts";
+import { show } from "./common.ts";
 
 const SESSIONS_PATH = "/ConfigurationManager/v1/objects/sessions";
 
 interface LoginOptions {
-  url: string;
-  user: string;
+  url?: string;
+  user?: string;
   password?: string;
   insecure?: boolean;
 }
@@ -21,29 +23,45 @@ interface LoginOptions {
 export function sessionCommands(program: Command, ctx: CliContext): void {
   program
     .command("login")
-    .description("create a session and save its token for the other commands")
-    .requiredOption("--url <url>", "server base URL, e.g. https://array.example:443")
-    .requiredOption("--user <name>", "user name")
-    .option("--password <password>", "password (else $BLOCKPLANE_PASSWORD, else asked for)")
-    .option("--insecure", "accept a server certificate that does not verify")
+    .description("create a session and save its token for the other commands (of the profile)")
+    .option(
+      "--url <url>",
+      "server base URL, e.g. https://array.example:443 (else $BLOCKPLANE_URL, else the profile's url)",
+    )
+    .option("--user <name>", "user name (else $BLOCKPLANE_USER, else the profile's user)")
+    .option(
+      "--password <password>",
+      "password (else $BLOCKPLANE_PASSWORD, else the profile's password-command, else asked for)",
+    )
+    .option("--insecure", "accept a server certificate that does not verify (else the profile's insecure)")
     .action(async (options: LoginOptions) => {
-      let url: string;
-      try {
-        url = normaliseUrl(options.url);
-      } catch (err) {
-        throw new UsageError(`--url ${options.url} is not a valid http(s) URL: ${(err as Error).message}`);
-      }
-      const password = options.password ?? ctx.env.BLOCKPLANE_PASSWORD ?? (await readSecret("Password: "));
+      const settings = settingsOf(ctx);
+      const profile = settings.profileSettings;
+      const url = options.url
+        ? checkedUrl(options.url, "--url")
+        : ctx.env.BLOCKPLANE_URL
+          ? checkedUrl(ctx.env.BLOCKPLANE_URL, "$BLOCKPLANE_URL")
+          : profile.url
+            ? checkedUrl(profile.url, "the profile's url")
+            : undefined;
+      if (url === undefined)
+        throw new UsageError("Give the server with --url (or $BLOCKPLANE_URL, or the profile's url).");
+      const user = options.user ?? (ctx.env.BLOCKPLANE_USER || undefined) ?? profile.user;
+      if (user === undefined)
+        throw new UsageError("Give the user with --user (or $BLOCKPLANE_USER, or the profile's user).");
+      const password =
+        options.password ??
+        (ctx.env.BLOCKPLANE_PASSWORD || undefined) ??
+        (profile["password-command"]
+          ? runPasswordCommand(profile["password-command"], ctx.env)
+          : undefined) ??
+        (await readSecret("Password: "));
       if (password === "")
         throw new UsageError("A password is needed: --password, $BLOCKPLANE_PASSWORD or standard input.");
-      const insecure = options.insecure === true;
+      const insecure =
+        options.insecure === true || (options.insecure === undefined && profile.insecure === true);
       if (insecure) acceptAnyCertificate();
-      const login = await createClient({
-        baseUrl: url,
-        user: options.user,
-        password,
-        fetch: httpFetch,
-      }).session();
+      const login = await createClient({ baseUrl: url, user, password, fetch: httpFetch }).session();
       if (!login.ok) {
         if (login.status === 0 && /certificate/i.test(login.message) && !insecure) {
           login.message += " (log in with --insecure to accept it)";
@@ -51,27 +69,38 @@ export function sessionCommands(program: Command, ctx: CliContext): void {
         throw failureError(login);
       }
       const created = login.data;
-      saveSession(ctx.configDir, {
+      saveSession(ctx.configDir, settings.profile, {
         url,
-        user: options.user,
+        user,
         token: created.token,
         sessionId: created.sessionId,
         ...(insecure ? { insecure } : {}),
       });
-      ctx.out(`Logged in to ${url} as ${options.user}.\n`);
+      show(
+        ctx,
+        { url, user, profile: settings.profile },
+        () => `Logged in to ${url} as ${user}.\n`,
+        () => [],
+      );
     });
 
   program
     .command("logout")
-    .description("discard the saved session on the server and forget it")
+    .description("discard the saved session (of the profile) on the server and forget it")
     .action(async () => {
-      const saved = readSession(ctx.configDir);
+      const { profile } = settingsOf(ctx);
+      const saved = readSession(ctx.configDir, profile);
       if (!saved) {
-        ctx.out("Not logged in.\n");
+        show(
+          ctx,
+          { url: null, profile },
+          () => "Not logged in.\n",
+          () => [],
+        );
         return;
       }
       // The local token is forgotten whatever the server says: a logout must always log out.
-      removeSession(ctx.configDir);
+      removeSession(ctx.configDir, profile);
       if (saved.insecure) acceptAnyCertificate();
       const bp = createClient({
         baseUrl: saved.url,
@@ -84,6 +113,11 @@ export function sessionCommands(program: Command, ctx: CliContext): void {
       // A session that expired or was discarded already is as logged out as it gets.
       if (!discarded.ok && discarded.status !== 401 && discarded.status !== 404)
         throw failureError(discarded);
-      ctx.out(`Logged out of ${saved.url}.\n`);
+      show(
+        ctx,
+        { url: saved.url, profile },
+        () => `Logged out of ${saved.url}.\n`,
+        () => [],
+      );
     });
 }

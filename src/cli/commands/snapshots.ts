@@ -3,9 +3,23 @@ import { type Command, Option } from "commander";
 import type { Snapshot } from "../../client/index.ts";
 import { check, connect, perform, performEach } from "../client.ts";
 import type { CliContext } from "../context.ts";
+import {
+  integerIn,
+  MAX_GROUP_NAME_LENGTH,
+  MAX_POOL_ID,
+  MAX_SNAPSHOT_PAGE,
+  MAX_SNAPSHOT_POOL_ID,
+  rangeText,
+  textIn,
+} from "../limits.ts";
 import { details, table } from "../output.ts";
 import { compositeId, integer, integers } from "../parse.ts";
-import { asChange, moreNote, type OutputOptions, readAll, SIMPLE, show, withJson } from "./common.ts";
+
+const PAGE = { min: 1, max: MAX_SNAPSHOT_PAGE };
+const SNAPSHOT_POOL = { min: 0, max: MAX_SNAPSHOT_POOL_ID };
+const GROUP_NAME = { min: 1, max: MAX_GROUP_NAME_LENGTH };
+
+import { asChange, moreNote, readAll, SIMPLE, show } from "./common.ts";
 
 const snapshotId = compositeId("snapshot (masterVolumeId,snapshotId)");
 const snapshotIds = (value: string, previous: string[] = []) => [...previous, snapshotId(value)];
@@ -19,7 +33,7 @@ function after(s: Snapshot): string {
     : `${s.masterVolumeId},${s.snapshotId + 1}`;
 }
 
-interface ListOptions extends OutputOptions {
+interface ListOptions {
   volume?: number;
   group?: string;
   from?: string;
@@ -34,13 +48,15 @@ export function snapshotsCommands(program: Command, ctx: CliContext): void {
   const base = `${SIMPLE}/snapshots` as const;
   const one = `${SIMPLE}/snapshots/{id}` as const;
 
-  withJson(snapshots.command("list").description("list snapshots, 1000 at most a page"))
+  snapshots
+    .command("list")
+    .description(`list snapshots, ${MAX_SNAPSHOT_PAGE} at most a page`)
     .option("--volume <id>", "of this master volume", integer)
     .option("--group <name>", "in this snapshot group")
     .option("--from <date>", "taken at or after YYYY-MM-DDThh:mm:ssZ")
     .option("--to <date>", "taken at or before YYYY-MM-DDThh:mm:ssZ")
     .option("--start <id>", "from this masterVolumeId,snapshotId", snapshotId)
-    .option("--count <n>", "at most this many (1-1000)", integer)
+    .option("--count <n>", `at most this many (${rangeText(PAGE)})`, integerIn(PAGE))
     .option("--all", "read every page")
     .action(async (options: ListOptions) => {
       const bp = connect(ctx);
@@ -57,7 +73,7 @@ export function snapshotsCommands(program: Command, ctx: CliContext): void {
       if (options.all) {
         list = await readAll(list, (last: Snapshot) => page(after(last)));
       }
-      show(ctx, options, list, (l) =>
+      show(ctx, list, (l) =>
         table(
           ["ID", "VOLUME", "STATUS", "TYPE", "GROUP", "DATE", "POOL", "MAPPED"],
           l.data.map((s) => [
@@ -73,14 +89,16 @@ export function snapshotsCommands(program: Command, ctx: CliContext): void {
         ),
       );
       const last = list.data.at(-1);
-      if (last) moreNote(ctx, list.hasNext && !options.json, `--start ${after(last)}`);
+      if (last) moreNote(ctx, list.hasNext, `--start ${after(last)}`);
     });
 
-  withJson(snapshots.command("get").description("show a snapshot"))
+  snapshots
+    .command("get")
+    .description("show a snapshot")
     .argument("<id>", "masterVolumeId,snapshotId", snapshotId)
-    .action(async (id: string, options: OutputOptions) => {
+    .action(async (id: string) => {
       const found = check(await connect(ctx).GET(one, { params: { path: { id } } }));
-      show(ctx, options, found, (s) => details(s));
+      show(ctx, found, (s) => details(s));
     });
 
   asChange(
@@ -89,8 +107,16 @@ export function snapshotsCommands(program: Command, ctx: CliContext): void {
       .description("snapshot volumes into a group (each volume succeeds or fails alone)"),
   )
     .requiredOption("--volume <id>", "master volume ID, repeatable or comma-separated", integers)
-    .requiredOption("--pool-id <id>", "pool for the snapshot data (0-127)", integer)
-    .requiredOption("--group <name>", "snapshot group name")
+    .requiredOption(
+      "--pool-id <id>",
+      `pool for the snapshot data (${rangeText(SNAPSHOT_POOL)})`,
+      integerIn(SNAPSHOT_POOL),
+    )
+    .requiredOption(
+      "--group <name>",
+      `snapshot group name (${rangeText(GROUP_NAME)} characters)`,
+      textIn(GROUP_NAME),
+    )
     .addOption(new Option("--type <type>", "kind of snapshot").choices(TYPES).default("Snapshot"))
     .action(
       async (options: {
@@ -112,7 +138,11 @@ export function snapshotsCommands(program: Command, ctx: CliContext): void {
 
   asChange(snapshots.command("map").description("map a snapshot to a new volume"))
     .argument("<id>", "masterVolumeId,snapshotId", snapshotId)
-    .requiredOption("--pool-id <id>", "pool of the new volume (0-127)", integer)
+    .requiredOption(
+      "--pool-id <id>",
+      `pool of the new volume (0-${MAX_POOL_ID})`,
+      integerIn({ min: 0, max: MAX_POOL_ID }),
+    )
     .action(async (id: string, options: { poolId: number; wait: boolean }) => {
       await perform(
         ctx,
@@ -151,27 +181,38 @@ export function snapshotsCommands(program: Command, ctx: CliContext): void {
   const groups = snapshots.command("groups").description("snapshot groups");
   const group = `${SIMPLE}/snapshot-groups/{name}` as const;
 
-  withJson(groups.command("list").description("list snapshot groups")).action(
-    async (options: OutputOptions) => {
+  groups
+    .command("list")
+    .description("list snapshot groups")
+    .action(async () => {
       const list = check(await connect(ctx).GET(`${SIMPLE}/snapshot-groups`));
-      show(ctx, options, list, (l) =>
-        table(
-          ["NAME"],
-          l.data.map((g) => [g.name]),
-        ),
+      show(
+        ctx,
+        list,
+        (l) =>
+          table(
+            ["NAME"],
+            l.data.map((g) => [g.name]),
+          ),
+        (l) => l.data.map((g) => g.name),
       );
-    },
-  );
+    });
 
-  withJson(groups.command("get").description("show a snapshot group's members"))
+  groups
+    .command("get")
+    .description("show a snapshot group's members")
     .argument("<name>", "group name")
-    .action(async (name: string, options: OutputOptions) => {
+    .action(async (name: string) => {
       const found = check(await connect(ctx).GET(group, { params: { path: { name } } }));
-      show(ctx, options, found, (g) =>
-        table(
-          ["MASTER-VOLUME", "SNAPSHOT-ID"],
-          g.snapshots.map((s) => [String(s.masterVolumeId), String(s.snapshotId)]),
-        ),
+      show(
+        ctx,
+        found,
+        (g) =>
+          table(
+            ["MASTER-VOLUME", "SNAPSHOT-ID"],
+            g.snapshots.map((s) => [String(s.masterVolumeId), String(s.snapshotId)]),
+          ),
+        (g) => g.snapshots.map((s) => `${s.masterVolumeId},${s.snapshotId}`),
       );
     });
 

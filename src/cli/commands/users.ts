@@ -5,7 +5,9 @@ import { isRole, type Permission, ROLES, type Role, roleFor } from "../../domain
 import { check, connect } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
-import { json, table } from "../output.ts";
+import { PASSWORD_LENGTH, textIn, USER_NAME_LENGTH } from "../limits.ts";
+import { table } from "../output.ts";
+import { show } from "./common.ts";
 
 const USERS = "/blockplane/v1/users";
 const USER = "/blockplane/v1/users/{id}";
@@ -52,11 +54,13 @@ export function usersCommands(program: Command, ctx: CliContext): void {
     return found.id;
   };
 
-  const show = (user: User, asJson: boolean, verb: string) =>
-    ctx.out(
-      asJson
-        ? json(user)
-        : `${verb} user ${user.name} (id ${user.id}): ${user.roles.map(shortName).join(", ")}\n`,
+  /** A user as the API answers it, or one sentence; --quiet prints the id of a user created. */
+  const showUser = (user: User, verb: string) =>
+    show(
+      ctx,
+      user,
+      (u) => `${verb} user ${u.name} (id ${u.id}): ${u.roles.map(shortName).join(", ")}\n`,
+      (u) => (verb === "Created" ? [u.id] : []),
     );
 
   const users = program.command("users").description("administer user accounts (Security Administrator)");
@@ -64,40 +68,49 @@ export function usersCommands(program: Command, ctx: CliContext): void {
   users
     .command("list")
     .description("list the users and their roles")
-    .option("--json", "print the API's JSON answer")
-    .action(async (options: { json?: boolean }) => {
+    .action(async () => {
       const list = check(await connect(ctx).GET(USERS));
-      if (options.json) {
-        ctx.out(json(list));
-        return;
-      }
-      const rows = list.data.map((u) => [String(u.id), u.name, u.roles.map(shortName).join(",")]);
-      ctx.out(table(["ID", "NAME", "ROLES"], rows));
+      show(ctx, list, (l) =>
+        table(
+          ["ID", "NAME", "ROLES"],
+          l.data.map((u) => [String(u.id), u.name, u.roles.map(shortName).join(",")]),
+        ),
+      );
     });
 
   users
     .command("create")
     .description("create a user")
-    .requiredOption("--name <name>", "user name")
-    .requiredOption("--password <password>", "password, 8 to 256 characters")
+    .requiredOption(
+      "--name <name>",
+      `user name (${USER_NAME_LENGTH.min}-${USER_NAME_LENGTH.max} characters)`,
+      textIn(USER_NAME_LENGTH),
+    )
+    .requiredOption(
+      "--password <password>",
+      `password, ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`,
+      textIn(PASSWORD_LENGTH),
+    )
     .addOption(roleOption().makeOptionMandatory())
-    .option("--json", "print the API's JSON answer")
-    .action(async (options: { name: string; password: string; role: string[]; json?: boolean }) => {
+    .action(async (options: { name: string; password: string; role: string[] }) => {
       const roles = options.role.map(roleOf);
       const user = check(
         await connect(ctx).POST(USERS, { body: { name: options.name, password: options.password, roles } }),
       );
-      show(user, options.json === true, "Created");
+      showUser(user, "Created");
     });
 
   users
     .command("set")
     .description("change a user's password or roles (--role replaces all roles)")
     .argument("<user>", "user id or name")
-    .option("--password <password>", "new password")
+    .option(
+      "--password <password>",
+      `new password, ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`,
+      textIn(PASSWORD_LENGTH),
+    )
     .addOption(roleOption())
-    .option("--json", "print the API's JSON answer")
-    .action(async (given: string, options: { password?: string; role?: string[]; json?: boolean }) => {
+    .action(async (given: string, options: { password?: string; role?: string[] }) => {
       if (options.password === undefined && options.role === undefined) {
         throw new UsageError("Nothing to change: give --password or --role.");
       }
@@ -107,19 +120,21 @@ export function usersCommands(program: Command, ctx: CliContext): void {
       };
       const id = await resolveId(given);
       const user = check(await connect(ctx).PATCH(USER, { params: { path: { id } }, body: change }));
-      show(user, options.json === true, "Updated");
+      showUser(user, "Updated");
     });
 
   users
     .command("delete")
     .description("delete a user and end their sessions")
     .argument("<user>", "user id or name")
-    .option("--json", "print the API's JSON answer")
-    .action(async (given: string, options: { json?: boolean }) => {
+    .action(async (given: string) => {
       const id = await resolveId(given);
       const result = check(await connect(ctx).DELETE(USER, { params: { path: { id } } }));
-      ctx.out(
-        options.json ? json(result) : `Deleted user ${given === String(id) ? id : `${given} (id ${id})`}.\n`,
+      show(
+        ctx,
+        result,
+        () => `Deleted user ${given === String(id) ? id : `${given} (id ${id})`}.\n`,
+        () => [],
       );
     });
 }

@@ -4,14 +4,35 @@ import type { RequestBody, Volume } from "../../client/index.ts";
 import { check, connect, perform, performEach } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
+import {
+  capacityIn,
+  integerIn,
+  MAX_NICKNAME_LENGTH,
+  MAX_POOL_ID,
+  MAX_VOLUME_CAPACITY,
+  MAX_VOLUME_ID,
+  MAX_VOLUME_PAGE,
+  MAX_VOLUMES_PER_CREATE,
+  MIN_VOLUME_CAPACITY,
+  rangeText,
+  textIn,
+  VOLUME_NUMBER_DIGITS,
+} from "../limits.ts";
 import { details, mib, table } from "../output.ts";
 import { capacity, integer, integers } from "../parse.ts";
-import { asChange, moreNote, type OutputOptions, readAll, SIMPLE, show, withJson } from "./common.ts";
+
+const PAGE = { min: 1, max: MAX_VOLUME_PAGE };
+const CAPACITY = { min: MIN_VOLUME_CAPACITY, max: MAX_VOLUME_CAPACITY };
+const NUMBER = { min: 1, max: MAX_VOLUMES_PER_CREATE };
+const NICKNAME = { min: 0, max: MAX_NICKNAME_LENGTH };
+const POOL_ID = { min: 0, max: MAX_POOL_ID };
+
+import { asChange, moreNote, readAll, SIMPLE, show } from "./common.ts";
 
 const SAVING = ["DEDUPLICATION_AND_COMPRESSION", "COMPRESSION", "DISABLE"] as const;
 type Saving = (typeof SAVING)[number];
 
-interface ListOptions extends OutputOptions {
+interface ListOptions {
   poolId?: number;
   poolName?: string;
   serverId?: number;
@@ -26,14 +47,16 @@ export function volumesCommands(program: Command, ctx: CliContext): void {
   const volumes = program.command("volumes").description("volumes (LDEVs) in pools");
   const one = `${SIMPLE}/volumes/{id}` as const;
 
-  withJson(volumes.command("list").description("list volumes, 500 at most a page"))
+  volumes
+    .command("list")
+    .description(`list volumes, ${MAX_VOLUME_PAGE} at most a page`)
     .option("--pool-id <id>", "in this pool", integer)
     .option("--pool-name <text>", "in pools whose name contains this text")
     .option("--server-id <id>", "connected to this server", integer)
     .option("--server-nickname <text>", "connected to servers whose nickname contains this text")
     .option("--nickname <text>", "nicknames containing this text")
     .option("--start <id>", "from this volume ID", integer)
-    .option("--count <n>", "at most this many (1-500)", integer)
+    .option("--count <n>", `at most this many (${rangeText(PAGE)})`, integerIn(PAGE))
     .option("--all", "read every page")
     .action(async (options: ListOptions) => {
       const bp = connect(ctx);
@@ -49,7 +72,7 @@ export function volumesCommands(program: Command, ctx: CliContext): void {
         bp.GET(`${SIMPLE}/volumes`, { params: { query: { ...query, startVolumeId } } }).then(check);
       let list = await page(options.start ?? 0);
       if (options.all) list = await readAll(list, (last: Volume) => page(last.id + 1));
-      show(ctx, options, list, (l) =>
+      show(ctx, list, (l) =>
         table(
           ["ID", "NICKNAME", "POOL", "CAPACITY", "USED", "SAVING", "SERVERS", "SNAPSHOTS"],
           l.data.map((v) => [
@@ -64,14 +87,16 @@ export function volumesCommands(program: Command, ctx: CliContext): void {
           ]),
         ),
       );
-      moreNote(ctx, list.hasNext && !options.json, `--start ${(list.data.at(-1)?.id ?? 0) + 1}`);
+      moreNote(ctx, list.hasNext, `--start ${(list.data.at(-1)?.id ?? 0) + 1}`);
     });
 
-  withJson(volumes.command("get").description("show a volume"))
+  volumes
+    .command("get")
+    .description("show a volume")
     .argument("<id>", "volume ID", integer)
-    .action(async (id: number, options: OutputOptions) => {
+    .action(async (id: number) => {
       const volume = check(await connect(ctx).GET(one, { params: { path: { id } } }));
-      show(ctx, options, volume, (v) =>
+      show(ctx, volume, (v) =>
         details({
           ...v,
           totalCapacity: mib(v.totalCapacity),
@@ -82,17 +107,29 @@ export function volumesCommands(program: Command, ctx: CliContext): void {
       );
     });
 
-  asChange(volumes.command("create").description("create 1 to 1000 volumes in a pool"))
-    .requiredOption("--pool-id <id>", "the pool", integer)
+  asChange(volumes.command("create").description(`create 1 to ${MAX_VOLUMES_PER_CREATE} volumes in a pool`))
+    .requiredOption("--pool-id <id>", `the pool (${rangeText(POOL_ID)})`, integerIn(POOL_ID))
     .requiredOption(
       "--capacity <size>",
-      'each volume\'s size: MiB, or "100G", "2T" (47 MiB to 256 TiB)',
-      capacity,
+      `each volume's size: MiB, or "100G", "2T" (${mib(CAPACITY.min)} to ${mib(CAPACITY.max)})`,
+      capacityIn(CAPACITY, mib),
     )
-    .option("--number <n>", "how many volumes (1-1000)", integer)
-    .option("--nickname <base>", "nickname, or base name numbered from --start-number")
-    .option("--start-number <n>", "first number appended to the base name", integer)
-    .option("--digits <n>", "zero-pad the number to this many digits", integer)
+    .option("--number <n>", `how many volumes (${rangeText(NUMBER)})`, integerIn(NUMBER))
+    .option(
+      "--nickname <base>",
+      `nickname, or base name numbered from --start-number (at most ${MAX_NICKNAME_LENGTH} characters)`,
+      textIn(NICKNAME),
+    )
+    .option(
+      "--start-number <n>",
+      `first number appended to the base name (0-${MAX_VOLUME_ID})`,
+      integerIn({ min: 0, max: MAX_VOLUME_ID }),
+    )
+    .option(
+      "--digits <n>",
+      `zero-pad the number to this many digits (${rangeText(VOLUME_NUMBER_DIGITS)})`,
+      integerIn(VOLUME_NUMBER_DIGITS),
+    )
     .addOption(new Option("--saving <setting>", "capacity saving").choices(SAVING))
     .option("--data-reduction-share", "make the volumes data-reduction-shared")
     .action(
@@ -134,7 +171,11 @@ export function volumesCommands(program: Command, ctx: CliContext): void {
 
   asChange(volumes.command("update").description("change a volume's nickname, or its capacity saving"))
     .argument("<id>", "volume ID", integer)
-    .option("--nickname <name>", 'new nickname ("" for none)')
+    .option(
+      "--nickname <name>",
+      `new nickname, at most ${MAX_NICKNAME_LENGTH} characters ("" for none)`,
+      textIn(NICKNAME),
+    )
     .addOption(new Option("--saving <setting>", "capacity saving").choices(SAVING))
     .action(async (id: number, options: { nickname?: string; saving?: Saving; wait: boolean }) => {
       if ((options.nickname === undefined) === (options.saving === undefined)) {

@@ -72,6 +72,8 @@ export interface LunPathFilter {
   portId?: string;
   hostGroupNumber?: number;
   volumeId?: number;
+  /** The paths of every volume whose ID is in this range: one read for a page of LDEVs. */
+  volumeIds?: { min: number; max: number };
 }
 
 export interface HostGroupsPort {

@@ -378,6 +378,10 @@ export function hostGroupsOps(ctx: SimContext): HostGroupsPort {
       if (filter.hostGroupNumber !== undefined)
         q = q.where("x.host_group_number", "=", filter.hostGroupNumber);
       if (filter.volumeId !== undefined) q = q.where("x.volume_id", "=", filter.volumeId);
+      if (filter.volumeIds !== undefined)
+        q = q
+          .where("x.volume_id", ">=", filter.volumeIds.min)
+          .where("x.volume_id", "<=", filter.volumeIds.max);
       const rows = await q.orderBy("x.port_id").orderBy("x.host_group_number").orderBy("x.lun").execute();
       return rows.map(toLunPath);
     },

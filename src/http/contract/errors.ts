@@ -152,7 +152,13 @@ function fromFastify(err: FastifyError): BlockplaneError | undefined {
       return new InvalidRequest("The Content-Type header is not valid.");
   }
   if (err instanceof SyntaxError || err.statusCode === 400) return new InvalidRequest(err.message);
-  if (err.statusCode === 404) return urlNotFound("The requested URL was not found.");
+  // The docs page's static files refuse a path that climbs out of their directory with 403: to a
+  // client there is no such file.
+  if (err.statusCode === 404 || err.statusCode === 403)
+    return urlNotFound("The requested URL was not found.");
+  // Their other refusals (a Range past the end, a failed If-Match) are the client's, not ours.
+  if (typeof err.statusCode === "number" && err.statusCode > 400 && err.statusCode < 500)
+    return new InvalidRequest(`The request cannot be served: ${err.message}.`);
   return undefined;
 }
 

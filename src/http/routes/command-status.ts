@@ -1,5 +1,6 @@
 /** command-status: the progress and outcome of asynchronous operations, kept until deleted or pruned. */
 import { type Static, Type } from "typebox";
+import { MAX_COMMAND_STATUS_PAGE } from "../../domain/limits.ts";
 import { hasPermission } from "../../domain/roles.ts";
 import type { JobStatus } from "../../services/jobs.ts";
 import { principalOf } from "../contract/auth.ts";
@@ -8,12 +9,29 @@ import {
   ErrorBodySchema,
   ExecutionResultSchema,
   errorResponses,
+  IntId,
   idParams,
+  ListOf,
+  Query,
   type RouteModule,
   SIMPLE_OBJECTS,
 } from "./common.ts";
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+const Progress = Type.Union([
+  Type.Literal("unexecuted"),
+  Type.Literal("processing"),
+  Type.Literal("completed"),
+]);
+const Outcome = Type.Union([Type.Literal("normal"), Type.Literal("error")]);
+
+const ListQuery = Query({
+  startId: Type.Optional(IntId(0, MAX_ID)),
+  count: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_COMMAND_STATUS_PAGE })),
+  progress: Type.Optional(Progress),
+  status: Type.Optional(Outcome),
+});
 
 const SsbCodeSchema = Type.Object(
   { SSB1: Type.String(), SSB2: Type.String() },
@@ -30,7 +48,7 @@ const OperationDetailSchema = Type.Object({
 export const CommandStatusSchema = Type.Object(
   {
     id: Type.Integer(),
-    progress: Type.Union([Type.Literal("unexecuted"), Type.Literal("processing"), Type.Literal("completed")]),
+    progress: Progress,
     status: Type.Optional(
       Type.Union([Type.Literal("normal"), Type.Literal("error")], { description: "Present once completed." }),
     ),
@@ -94,6 +112,31 @@ export const commandStatusRoutes: RouteModule = (app, { jobs }) => {
     const { user } = principalOf(request);
     return hasPermission(user.roles, "security") ? undefined : user.id;
   };
+
+  app.get(
+    `${SIMPLE_OBJECTS}/command-status`,
+    {
+      schema: {
+        tags,
+        summary: `List the statuses of asynchronous operations, at most ${MAX_COMMAND_STATUS_PAGE} from startId`,
+        description:
+          "Your own operations' statuses (everyone's for a Security Administrator), in id order, as `GET command-status/{id}` answers each.",
+        querystring: ListQuery,
+        response: { 200: ListOf(CommandStatusSchema, true), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const filter = {
+        ...(scope(request) !== undefined ? { userId: scope(request) } : {}),
+        ...(q.progress !== undefined ? { progress: q.progress } : {}),
+        ...(q.status !== undefined ? { status: q.status } : {}),
+      };
+      const page = await jobs.list(filter, q.startId ?? 0, q.count ?? MAX_COMMAND_STATUS_PAGE);
+      const data = page.data.map(toCommandStatus);
+      return { data, count: data.length, totalCount: page.totalCount, hasNext: page.hasNext };
+    },
+  );
 
   app.get(
     `${SIMPLE_OBJECTS}/command-status/:id`,

@@ -7,6 +7,7 @@ import { MAX_LUN } from "../../device/port/connections.ts";
 import { MAX_SERVER_ID } from "../../device/port/servers.ts";
 import { MAX_VOLUME_ID } from "../../device/port/volumes.ts";
 import { InvalidRequest } from "../../domain/errors.ts";
+import { MAX_CONNECTION_PAGE } from "../../domain/limits.ts";
 import { CONNECTION_JOBS, CONNECTIONS_URL } from "../../services/connections.ts";
 import { principalOf } from "../contract/auth.ts";
 import {
@@ -25,7 +26,7 @@ import {
 } from "./common.ts";
 
 /** Most connections one list request answers. */
-const MAX_PAGE = 2048;
+const MAX_PAGE = MAX_CONNECTION_PAGE;
 /**
  * Most volumes and servers one connect request names: every pair is an item of the job, and
  * 1000 × 64 pairs stay within the 65,280 operationDetails a command-status holds.

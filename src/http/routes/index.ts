@@ -1,6 +1,7 @@
 /** Every route module, in the order they are registered: the simple face's, then the full API's. */
 
 import { v1Routes } from "../v1/index.ts";
+import { arrayRoutes } from "./array.ts";
 import { commandStatusRoutes } from "./command-status.ts";
 import type { RouteModule } from "./common.ts";
 import { connectionRoutes } from "./connections.ts";
@@ -31,6 +32,7 @@ export const ROUTES: RouteModule[] = [
   snapshotRoutes,
   maintenanceRoutes,
   faultRoutes,
+  arrayRoutes,
   healthRoutes,
   v1Routes,
 ];

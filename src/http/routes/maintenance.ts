@@ -4,6 +4,7 @@
  * and message), DELETE ends it; both answer the state. These routes keep working in maintenance.
  */
 import { Type } from "typebox";
+import { MAINTENANCE_MESSAGE_LENGTH, MAINTENANCE_RETRY_AFTER } from "../../domain/limits.ts";
 import type { MaintenanceState } from "../../services/maintenance.ts";
 import { Body, errorResponses, OWN, type RouteModule } from "./common.ts";
 
@@ -55,8 +56,15 @@ export const maintenanceRoutes: RouteModule = (app, { maintenance }) => {
         body: Type.Optional(
           Type.Union([
             Body({
-              retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
-              message: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+              retryAfterSeconds: Type.Optional(
+                Type.Integer({ minimum: MAINTENANCE_RETRY_AFTER.min, maximum: MAINTENANCE_RETRY_AFTER.max }),
+              ),
+              message: Type.Optional(
+                Type.String({
+                  minLength: MAINTENANCE_MESSAGE_LENGTH.min,
+                  maxLength: MAINTENANCE_MESSAGE_LENGTH.max,
+                }),
+              ),
             }),
             Type.Null(),
           ]),

@@ -12,6 +12,7 @@ import {
 } from "../../device/port/pools.ts";
 import type { ArrayProfile } from "../../device/simulator/profiles.ts";
 import { InvalidRequest } from "../../domain/errors.ts";
+import { POOL_NAME_LENGTH, POOL_THRESHOLD } from "../../domain/limits.ts";
 import { POOL_JOBS } from "../../services/pools.ts";
 import { principalOf } from "../contract/auth.ts";
 import {
@@ -29,8 +30,12 @@ import {
 } from "./common.ts";
 
 /** Alphanumerics, space and , - . / : @ \ _ ; case-sensitive. */
-const PoolName = Type.String({ minLength: 1, maxLength: 32, pattern: "^[A-Za-z0-9 ,./:@\\\\_-]+$" });
-const Threshold = Type.Integer({ minimum: 1, maximum: 100 });
+const PoolName = Type.String({
+  minLength: POOL_NAME_LENGTH.min,
+  maxLength: POOL_NAME_LENGTH.max,
+  pattern: "^[A-Za-z0-9 ,./:@\\\\_-]+$",
+});
+const Threshold = Type.Integer({ minimum: POOL_THRESHOLD.min, maximum: POOL_THRESHOLD.max });
 
 const DriveSpec = Body({
   driveTypeCode: Type.String({ pattern: "^[A-Za-z0-9-]{12}$", description: 'e.g. "SNR5A-R960NC"' }),

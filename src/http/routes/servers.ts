@@ -12,6 +12,7 @@ import {
   type ServerChange,
 } from "../../device/port/servers.ts";
 import { InvalidRequest } from "../../domain/errors.ts";
+import { OS_TYPE_OPTION } from "../../domain/limits.ts";
 import {
   checkHbaFits,
   checkNickname,
@@ -40,7 +41,7 @@ import {
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const PortId = Type.String({ pattern: PORT_ID.source, description: 'a port ID such as "CL1-A"' });
 const OsType = Type.Union(OS_TYPES.map((t) => Type.Literal(t)));
-const OsTypeOptions = Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), {
+const OsTypeOptions = Type.Array(Type.Integer({ minimum: OS_TYPE_OPTION.min, maximum: OS_TYPE_OPTION.max }), {
   maxItems: 256,
   uniqueItems: true,
 });

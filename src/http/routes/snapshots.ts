@@ -12,6 +12,7 @@ import {
 } from "../../device/port/snapshots.ts";
 import { MAX_VOLUME_ID } from "../../device/port/volumes.ts";
 import { InvalidRequest } from "../../domain/errors.ts";
+import { MAX_SNAPSHOT_PAGE } from "../../domain/limits.ts";
 import { SIMPLE_OBJECTS } from "../../services/jobs.ts";
 import { SNAPSHOT_JOBS, SNAPSHOTS_URL } from "../../services/snapshots.ts";
 import { principalOf } from "../contract/auth.ts";
@@ -30,7 +31,7 @@ import {
 
 const GROUPS_URL = `${SIMPLE_OBJECTS}/snapshot-groups`;
 /** Most snapshots (or group members) one list request answers, and most params one create takes. */
-const MAX_PAGE = 1000;
+const MAX_PAGE = MAX_SNAPSHOT_PAGE;
 /** Large enough to read a whole group in one call. */
 const ALL = 2 ** 31 - 1;
 

@@ -1,6 +1,7 @@
 /** User accounts and their roles: Blockplane's own namespace, for Security Administrators. */
 import { Type } from "typebox";
 import { InvalidRequest } from "../../domain/errors.ts";
+import { PASSWORD_LENGTH, USER_NAME_LENGTH } from "../../domain/limits.ts";
 import { ROLES } from "../../domain/roles.ts";
 import { USER_NAME } from "../../services/accounts.ts";
 import { principalOf } from "../contract/auth.ts";
@@ -8,7 +9,7 @@ import { Body, ExecutionResultSchema, errorResponses, idParams, OWN, type RouteM
 
 const RoleName = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const Roles = Type.Array(RoleName, { minItems: 1, maxItems: ROLES.length, uniqueItems: true });
-const Password = Type.String({ minLength: 8, maxLength: 256 });
+const Password = Type.String({ minLength: PASSWORD_LENGTH.min, maxLength: PASSWORD_LENGTH.max });
 
 const UserSchema = Type.Object({
   id: Type.Integer(),
@@ -72,7 +73,11 @@ export const userRoutes: RouteModule = (app, { accounts }) => {
       schema: {
         tags,
         summary: "Create a user",
-        body: Body({ name: Type.String({ minLength: 1, maxLength: 256 }), password: Password, roles: Roles }),
+        body: Body({
+          name: Type.String({ minLength: USER_NAME_LENGTH.min, maxLength: USER_NAME_LENGTH.max }),
+          password: Password,
+          roles: Roles,
+        }),
         response: { 200: UserSchema, ...errorResponses() },
       },
     },

@@ -14,6 +14,7 @@ import {
   type VolumeFilter,
 } from "../../device/port/volumes.ts";
 import { InvalidRequest } from "../../domain/errors.ts";
+import { MAX_VOLUME_PAGE, MAX_VOLUMES_PER_CREATE, VOLUME_NUMBER_DIGITS } from "../../domain/limits.ts";
 import { succeeded } from "../../services/jobs.ts";
 import { VOLUME_JOBS, volumeNicknames, volumeUrl } from "../../services/volumes.ts";
 import { principalOf } from "../contract/auth.ts";
@@ -34,10 +35,7 @@ import {
   StatusResourceSchema,
 } from "./common.ts";
 
-/** Most volumes one list request answers. */
-export const MAX_VOLUME_PAGE = 500;
-/** Most volumes one create request makes. */
-export const MAX_VOLUMES_PER_CREATE = 1000;
+export { MAX_VOLUME_PAGE, MAX_VOLUMES_PER_CREATE };
 
 // Nickname characters: alphanumerics, space and ! # $ % & ' ( ) + , - . / : = @ [ \ ] ^ _ ` { } ~,
 // never a space at either end.
@@ -116,7 +114,9 @@ const CreateBody = Body({
     Body({
       baseName: BaseName,
       startNumber: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_VOLUME_ID })),
-      numberOfDigits: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+      numberOfDigits: Type.Optional(
+        Type.Integer({ minimum: VOLUME_NUMBER_DIGITS.min, maximum: VOLUME_NUMBER_DIGITS.max }),
+      ),
     }),
   ),
   savingSetting: Type.Optional(SavingSetting),

@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from "fastify";
 import { type Static, type TSchema, Type } from "typebox";
+import type { LunPath } from "../../device/port/host-groups.ts";
 import { MAX_POOL_ID } from "../../device/port/pools.ts";
 import {
   MAX_VOLUME_CAPACITY,
@@ -147,10 +148,22 @@ export function ldevRoutes(v1Jobs: V1Jobs): RouteModule {
         volumes.map((v) => v.id),
         call(),
       );
+      // The LUN paths of the whole page in one read (volumes come in ID order): one read per LDEV
+      // cost more than the rest of a long list together.
+      const first = volumes[0];
+      const last = volumes.at(-1);
+      const pathsOf = new Map<number, LunPath[]>();
+      if (first !== undefined && last !== undefined) {
+        const all = await device.listLunPaths({ volumeIds: { min: first.id, max: last.id } }, call());
+        for (const path of all) {
+          const list = pathsOf.get(path.volumeId);
+          if (list) list.push(path);
+          else pathsOf.set(path.volumeId, [path]);
+        }
+      }
       const ldevs: Ldev[] = [];
       for (const volume of volumes) {
-        const paths = await device.listLunPaths({ volumeId: volume.id }, call());
-        const ldev = ldevOf(volume, paths, roles.get(volume.id));
+        const ldev = ldevOf(volume, pathsOf.get(volume.id) ?? [], roles.get(volume.id));
         if (qos) ldev.qos = ldevQosOf(await device.getVolumeQos(volume.id, call()));
         ldevs.push(ldev);
       }
