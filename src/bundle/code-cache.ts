@@ -35,6 +35,9 @@ const STALE_MS = 7 * 24 * 3600_000;
 
 /** Requires the CommonJS file `file`, compiled with the code cache of `cacheDir` (none: plainly). */
 export function requireCached(file: string, cacheDir: string | undefined): unknown {
+  // Node maps stack traces through source maps (--enable-source-maps) only for what its own loader
+  // compiled: whoever asks for them gets the bundle that way, without the cache.
+  if (process.sourceMapsEnabled) return createRequire(file)(file);
   const bytes = fs.readFileSync(file);
   // The bundle is ASCII but for a few comments: read as latin1 it becomes a one-byte string
   // without a UTF-8 decoding, a few times faster for megabytes.

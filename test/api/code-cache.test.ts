@@ -1,7 +1,8 @@
 /**
  * The server process of dist/ keeps V8's code cache of its bundle (src/bundle/code-cache.ts): a
  * start with none writes it when the process exits, private to the user; a start with it uses it
- * and leaves it as it is; a damaged cache is refused by V8 and written anew; "off" keeps none.
+ * and leaves it as it is; a damaged cache is refused by V8 and written anew; "off" keeps none, and
+ * neither does a process that asks for source maps (Node maps only what its own loader compiled).
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -50,6 +51,19 @@ describe("code cache", { timeout: 180_000 }, () => {
     await startAndStop(dataDir, cacheDir);
     assert.deepEqual(cacheFiles(cacheDir), [file]);
     assert.ok(fs.readFileSync(full).length > 100_000, "the damaged cache was written anew");
+  });
+
+  test("with source maps asked for, the bundle loads through Node's own loader, without a cache", async () => {
+    const root = tempDir();
+    dirs.push(root);
+    const cacheDir = path.join(root, "cache");
+    const server = await startServerProcess({
+      dataDir: path.join(root, "data"),
+      env: { BLOCKPLANE_CODE_CACHE_DIR: cacheDir, NODE_OPTIONS: "--enable-source-maps" },
+    });
+    assert.equal((await httpRequest(`${server.url}/readyz`, "GET")).status, 200);
+    assert.deepEqual(await server.stop(), { code: 0, signal: null });
+    assert.deepEqual(cacheFiles(cacheDir), []);
   });
 
   test('"off" keeps no cache', async () => {
