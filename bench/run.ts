@@ -8,7 +8,11 @@
  *   2. listing 500 of 65,280 volumes: throughput and latency;
  *   3. creating 1000 volumes in one call: POST to command-status "completed" (median of several);
  *   4. GET one volume under 64 concurrent clients: p50/p99 latency;
- *   5. resident memory grown per 10k volumes.
+ *   5. resident memory grown per 10k volumes;
+ *   6. start to ready, on an empty store and on the full array, against Azurite's blob service
+ *      (bench/start.ts);
+ *   7. one CLI command against the full array, against curl.
+ * The server runs as installed: dist/main.js, built first when a source is newer.
  * Prints the results and writes them, with the machine's description, to bench/results.md
  * (or the file named by --out).
  *
@@ -16,11 +20,21 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { ensureBuilt } from "../scripts/build.mjs";
+import {
+  AZURITE_VERSION,
+  azuriteBlobMain,
+  freePort,
+  measureStarts,
+  median,
+  type Start,
+  type Starter,
+  timeCommand,
+} from "./start.ts";
 
 type Result = Awaited<ReturnType<typeof autocannon>>;
 
@@ -30,6 +44,11 @@ const ADMIN_PASSWORD = "bench-admin-password";
 /** The array's limit: 65 calls of 1000 volumes and one of 280. */
 const TOTAL_VOLUMES = 65_280;
 const TIMED_CREATES = 7;
+const START_ROUNDS = 7;
+const CLI_RUNS = 10;
+/** The start-up target: a Blockplane start takes at most this share of an Azurite blob service start. */
+const START_TARGET = 0.4;
+const CLI_TARGET_MS = 150;
 const SECONDS = { warmup: 2, round: 4, list: 6, concurrent: 6 };
 
 const { values: flags } = parseArgs({
@@ -50,23 +69,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** Spawns node with `args` and resolves once `ready()` answers true; its output is kept for errors. */
 async function startChild(args: string[], ready: () => Promise<boolean>): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BLOCKPLANE_"))),
+    env: childEnv(),
   });
   children.add(child);
   let output = "";
@@ -168,11 +176,6 @@ function checked(r: Result, what: string): Result {
   return r;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
-
 function machine(loadAtStart: number[]): Record<string, string> {
   const cpu =
     /model name\s*:\s*(.*)/.exec(fs.readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? os.cpus()[0]?.model;
@@ -193,7 +196,12 @@ function machine(loadAtStart: number[]): Record<string, string> {
   };
 }
 
+/** The environment of the children: this one's without BLOCKPLANE_* settings. */
+const childEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BLOCKPLANE_")));
+
 async function main(): Promise<void> {
+  await ensureBuilt();
   const started = Date.now();
   const loadAtStart = os.loadavg();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "blockplane-bench-"));
@@ -202,7 +210,9 @@ async function main(): Promise<void> {
     // -- the real server --
     const port = await freePort();
     const api = new Client(`http://127.0.0.1:${port}`);
-    const serverArgs = ["--import", "tsx", "src/main.ts", "--port", String(port), "--data-dir", dataDir];
+    // The model whose drives the pool below is built from, with no seeded pool, as the tests' array.
+    const array = ["--array-model", "VSP E1090", "--seed-pool", "off"];
+    const serverArgs = ["dist/main.js", "--port", String(port), "--data-dir", dataDir, ...array];
     const server = await startChild(
       [...serverArgs, "--admin-password", ADMIN_PASSWORD, "--log-level", "warn"],
       // Ready: the store and the array answer, and start-up's load no longer counts as overload.
@@ -327,6 +337,85 @@ async function main(): Promise<void> {
     await stopChild(bare);
     await stopChild(server);
 
+    // -- 6. start to ready: an empty store, the full array, Azurite's blob service --
+    const fresh = () => fs.mkdtempSync(path.join(dataDir, "empty-"));
+    // The empty store is a first start with the defaults, as `npm start` makes one; the full one
+    // is the array filled above.
+    const blockplane = (label: string, dir: () => string, flags: string[]): Starter => ({
+      label,
+      args: (p) => [
+        "dist/main.js",
+        "--port",
+        String(p),
+        "--data-dir",
+        dir(),
+        ...flags,
+        "--log-level",
+        "warn",
+        "--admin-password",
+        ADMIN_PASSWORD,
+      ],
+      readyUrl: (p) => `http://127.0.0.1:${p}/readyz`,
+      ready: (status) => status === 200,
+    });
+    const azuriteMain = azuriteBlobMain(log);
+    const azurite: Starter = {
+      label: "azurite",
+      args: (p) => [
+        azuriteMain,
+        "--blobPort",
+        String(p),
+        "--location",
+        fresh(),
+        "--silent",
+        "--skipApiVersionCheck",
+        "--disableTelemetry",
+      ],
+      // Any answer to a blob request: the service is up (without credentials it is a 403).
+      readyUrl: (p) => `http://127.0.0.1:${p}/devstoreaccount1?comp=list`,
+      ready: (status) => status < 500,
+    };
+    const starters = [blockplane("empty", fresh, []), blockplane("full", () => dataDir, array), azurite];
+    // One start of each first, not counted: the files read come from the disk cache alike.
+    await measureStarts(starters, 1, childEnv());
+    const starts = await measureStarts(starters, START_ROUNDS, childEnv());
+    const startMedian = (label: string, of: keyof Start) =>
+      median((starts.get(label) ?? []).map((s) => s[of]));
+    const startList = (label: string) =>
+      (starts.get(label) ?? []).map((s) => `${s.wallMs.toFixed(0)} (${s.cpuMs})`).join(", ");
+    for (const label of starts.keys()) log(`start ${label}, ms (CPU ms): ${startList(label)}`);
+
+    // -- 7. one CLI command, against curl --
+    const cliServer = await startChild(
+      [...serverArgs, "--log-level", "warn"],
+      async () => (await fetch(`${api.base}/readyz`)).ok,
+    );
+    const cliEnv = { ...childEnv(), BLOCKPLANE_CONFIG_DIR: path.join(dataDir, "cli") };
+    const bin = path.join(ROOT, "bin/blockplane.mjs");
+    timeCommand(
+      process.execPath,
+      [bin, "login", "--url", api.base, "--user", "admin", "--password", ADMIN_PASSWORD],
+      1,
+      cliEnv,
+    );
+    const cliMs = timeCommand(process.execPath, [bin, "storage", "get"], CLI_RUNS, cliEnv);
+    await api.login();
+    let curlMs: number[] = [];
+    try {
+      const curlArgs = [
+        "-sf",
+        "-o",
+        "/dev/null",
+        "-H",
+        `Authorization: Session ${api.token}`,
+        `${api.base}${SIMPLE}/storage`,
+      ];
+      curlMs = timeCommand("curl", curlArgs, CLI_RUNS, cliEnv);
+    } catch (err) {
+      log(`curl not measured: ${(err as Error).message}`);
+    }
+    await stopChild(cliServer);
+
     // -- report --
     const ratio = oursRate / floorRate;
     const createMedian = median(createMs);
@@ -359,8 +448,23 @@ async function main(): Promise<void> {
       `| 4. bare route, 64 clients | p50 ${bareConcurrent.latency.p50} ms, p99 ${bareConcurrent.latency.p99} ms, ${bareConcurrent.requests.average.toFixed(0)} req/s | |`,
       `| 5. resident memory per 10k volumes | ${perTenK.toFixed(1)} MiB (RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MiB for ${TOTAL_VOLUMES} volumes) | |`,
       `| 5. store on disk per 10k volumes | ${((dbMiB / TOTAL_VOLUMES) * 10_000).toFixed(1)} MiB | |`,
+      ...(["empty", "full"] as const).map((label) => {
+        const [wallOurs, wallTheirs] = [startMedian(label, "wallMs"), startMedian("azurite", "wallMs")];
+        const [cpuOurs, cpuTheirs] = [startMedian(label, "cpuMs"), startMedian("azurite", "cpuMs")];
+        const [wall, cpu] = [wallOurs / wallTheirs, cpuOurs / cpuTheirs];
+        const what =
+          label === "empty" ? "an empty store (first start)" : `the full array (${TOTAL_VOLUMES} volumes)`;
+        const mark = (r: number) => (r <= START_TARGET ? "✔" : "✘");
+        return `| 6. start to ready, ${what}: Blockplane / Azurite blob, medians | elapsed ${wallOurs.toFixed(0)} / ${wallTheirs.toFixed(0)} ms = **${wall.toFixed(2)}×**; CPU ${cpuOurs} / ${cpuTheirs} ms = **${cpu.toFixed(2)}×** | ≤ ${START_TARGET.toFixed(2)}× ${mark(wall)} (CPU ${mark(cpu)}) |`;
+      }),
+      `| 7. one CLI command (\`blockplane storage get\`) | median **${median(cliMs).toFixed(0)} ms** (curl: ${curlMs.length > 0 ? `${median(curlMs).toFixed(0)} ms` : "not measured"}) | ≤ ${CLI_TARGET_MS} ms ${median(cliMs) <= CLI_TARGET_MS ? "✔" : "✘"} |`,
       "",
       `Filling the array to ${TOTAL_VOLUMES} volumes took ${fillS.toFixed(1)} s; the whole run ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+      "",
+      `Starts (6), ${START_ROUNDS} of each, alternating, elapsed ms (CPU ms): ${[...starts.keys()].map((label) => `${label === "azurite" ? `Azurite ${AZURITE_VERSION} blob service` : `Blockplane, ${label}`}: ${startList(label)}`).join("; ")}.`,
+      "Blockplane is ready when GET /readyz answers 200, Azurite when a blob request gets any answer;",
+      "both polled every 5 ms from the spawn. Blockplane runs dist/main.js with its code cache.",
+      `CLI (7), ${CLI_RUNS} runs of \`node bin/blockplane.mjs storage get\` from spawn to exit: ${cliMs.map((t) => t.toFixed(0)).join(", ")} ms.`,
       "",
     ];
     fs.writeFileSync(flags.out as string, lines.join("\n"));

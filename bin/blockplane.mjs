@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The blockplane command: TypeScript sources run through tsx, with no build step.
-import { register } from "tsx/esm/api";
+// The blockplane command: the compiled CLI in dist/. In a checkout (the build script beside it),
+// dist/ is rebuilt first when a source is newer, so the command never runs stale code.
+import fs from "node:fs";
 
-register();
-const { main } = await import(new URL("../src/cli/main.ts", import.meta.url).href);
+const build = new URL("../scripts/build.mjs", import.meta.url);
+if (fs.existsSync(build)) await (await import(build.href)).ensureBuilt();
+const { main } = await import(new URL("../dist/cli.js", import.meta.url).href);
 process.exitCode = await main(process.argv.slice(2), process.env);

@@ -20,10 +20,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureBuilt } from "./build.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PG_SH = path.join(root, "scripts", "pg.sh");
 process.chdir(root);
+// The tests that start server and CLI processes run dist/: built here once, before files run in parallel.
+await ensureBuilt();
 
 function find(dir) {
   if (!fs.existsSync(dir)) return [];

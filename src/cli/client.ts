@@ -17,6 +17,7 @@ import {
 import type { CliContext } from "./context.ts";
 import { settingsOf, target } from "./credentials.ts";
 import { ApiError, type CliError, INTERRUPTED, PartialSuccess, TIMED_OUT, WaitStopped } from "./errors.ts";
+import { httpFetch } from "./http-fetch.ts";
 import { idLines, LONG_LIST, plural, serialise } from "./output.ts";
 import { type Progress, progressBar } from "./progress.ts";
 import { acceptAnyCertificate } from "./server-url.ts";
@@ -47,6 +48,7 @@ export function connect(ctx: CliContext): BlockplaneClient {
     baseUrl: to.url,
     ...(to.session ? { session: { token: to.session.token, sessionId: to.session.sessionId } } : {}),
     ...(to.user !== undefined && to.password !== undefined ? { user: to.user, password: to.password } : {}),
+    fetch: httpFetch,
     // A 503 with Retry-After is waited out, and the user told why the command pauses.
     maxRetryDelayMs: 30_000,
     onRetry: (r) =>

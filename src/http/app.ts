@@ -6,10 +6,14 @@
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv, type ValidateFunction } from "ajv";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifySchemaCompiler,
+  type RawServerDefault,
+} from "fastify";
 import { Type } from "typebox";
 import type { Config } from "../config.ts";
 import type { FaultInjector } from "../device/faults.ts";
@@ -27,7 +31,9 @@ import { errorHandler } from "./contract/errors.ts";
 import { registerGate } from "./contract/gate.ts";
 import { registerJsonParsing } from "./contract/negotiation.ts";
 import { requestIdOf } from "./contract/request-id.ts";
+import { registerDocsPages } from "./docs-pages.ts";
 import { registerInFlightDrain } from "./in-flight.ts";
+import { LazySchemas } from "./lazy-schemas.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
 import { finishDocument } from "./openapi-document.ts";
 import { SHARED_SCHEMAS } from "./routes/common.ts";
@@ -73,8 +79,12 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Every route of the API (HEAD and documentation routes left out), in registration order. */
     routeCatalog: RouteEntry[];
+    /** The routes' validators and serializers, compiled on each route's first use. */
+    schemas: LazySchemas;
   }
 }
+
+const ROUTER_OPTIONS = { ignoreTrailingSlash: true, maxParamLength: 512 };
 
 /** A query schema that admits no parameter: the default of a route that declares none. */
 const NO_QUERY = Type.Object({}, { additionalProperties: false });
@@ -126,9 +136,19 @@ function decimalOnly(validate: ValidateFunction, numeric: [string, RegExp][]) {
 /**
  * Bodies are validated strictly (no type coercion, no unknown fields); query strings and path
  * parameters arrive as text and are coerced to the declared types.
+ *
+ * The schemas are not checked against JSON Schema's meta-schema as they compile: compiling the
+ * meta-schema cost the first request of every start about 50 ms, to check schemas that are the
+ * same on every run. test/api/lazy-start.test.ts checks them all instead.
  */
-function validatorCompiler() {
-  const common = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false } as const;
+function validatorCompiler(): FastifySchemaCompiler<object> {
+  const common = {
+    allErrors: false,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+    validateSchema: false,
+  } as const;
   const strictAjv = new Ajv({ ...common, coerceTypes: false });
   const coercingAjv = new Ajv({ ...common, coerceTypes: "array" });
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
@@ -181,8 +201,10 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     ? { key: fs.readFileSync(config.tls.key), cert: fs.readFileSync(config.tls.cert), ...serverOptions }
     : undefined;
   const connection = new ConnectionAnswers(config.requestTimeoutMs);
+  const schemas = new LazySchemas();
   const app = Fastify({
     ...(https ? { https } : { http: serverOptions }),
+    schemaController: { compilersFactory: { buildSerializer: schemas.serializerBuilder() } },
     ...(typeof logger === "boolean" ? { logger } : { loggerInstance: logger }),
     // A caller's well-formed X-Request-Id is kept, so that its traces join ours.
     genReqId: requestIdOf,
@@ -196,7 +218,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     clientErrorHandler: connection.clientError,
     // A closing server answers 503 with the API's body and Retry-After (contract/availability.ts).
     return503OnClosing: false,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    routerOptions: ROUTER_OPTIONS,
     // URLs the router cannot read (bad percent-encoding, overlong segment) answer the API's error
     // body too, rather than Fastify's own.
     frameworkErrors: (error, request, reply) => {
@@ -207,7 +229,8 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
 
   catalogRoutes(app);
   connection.register(app);
-  app.setValidatorCompiler(validatorCompiler());
+  app.decorate("schemas", schemas);
+  app.setValidatorCompiler(schemas.validatorCompiler(validatorCompiler()));
   app.setErrorHandler(errorHandler);
   app.decorateRequest("principal", undefined);
   registerJsonParsing(app);
@@ -241,7 +264,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     transformObject: (documentObject) =>
       finishDocument((documentObject as { openapiObject: object }).openapiObject, app.routeCatalog),
   });
-  await app.register(swaggerUi, { routePrefix: DOCS_PATH, uiConfig: { docExpansion: "list" } });
+  registerDocsPages(app, { prefix: DOCS_PATH, routerOptions: ROUTER_OPTIONS });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());
 
   for (const register of ROUTES) register(app, deps);

@@ -10,8 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect } from "kysely";
-import pg from "pg";
+import { type Generated, Kysely, PostgresDialect, type SelectQueryBuilder, SqliteDialect, sql } from "kysely";
 import { Reserve, StoreHealth } from "./health.ts";
 import {
   checkSqliteStore,
@@ -285,16 +284,38 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     options.store === "memory"
       ? openThrowAway(retryAfter)
       : options.databaseUrl
-        ? openPostgres(options.databaseUrl, retryAfter)
+        ? await openPostgres(options.databaseUrl, retryAfter)
         : openSqlite(options.dataDir, retryAfter);
   try {
     if (store.dialect === "postgres") await refuseForeignDatabase(store.db, options.databaseUrl as string);
-    await migrate(store.db, options.schemaUpTo);
+    if (store.dialect === "sqlite")
+      await withoutWaitingEachCommit(store.db, () => migrate(store.db, options.schemaUpTo));
+    else await migrate(store.db, options.schemaUpTo);
   } catch (err) {
     await store.close();
     throw err;
   }
   return store;
+}
+
+/**
+ * Runs `run` on a SQLite store at synchronous=NORMAL when it is at FULL, then at FULL again.
+ *
+ * SQLite runs the migrations' statements each as its own commit (its DDL stays outside the
+ * migrator's transactions), and at FULL each waited for an fsync: most of a first start. In WAL
+ * mode NORMAL cannot damage the file; a power cut may undo the last commits, which the next start
+ * then makes again, as after a crash in the middle of them. The first commit at FULL after makes
+ * them durable with its own.
+ */
+async function withoutWaitingEachCommit(db: Db, run: () => Promise<void>): Promise<void> {
+  const [current] = (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows;
+  const full = current?.synchronous === 2;
+  if (full) await sql`pragma synchronous = normal`.execute(db);
+  try {
+    await run();
+  } finally {
+    if (full) await sql`pragma synchronous = full`.execute(db);
+  }
 }
 
 /** A small real write, the health's probe of whether the store can write again. */
@@ -385,11 +406,17 @@ function openThrowAway(retryAfter: number): Store {
   };
 }
 
-// Counts and ids are below 2^53: read PostgreSQL's int8 and numeric as JS numbers.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+/** The PostgreSQL driver, loaded for a PostgreSQL store only: loading it costs a tenth of a second. */
+async function postgresDriver(): Promise<typeof import("pg").default> {
+  const { default: pg } = await import("pg");
+  // Counts and ids are below 2^53: read PostgreSQL's int8 and numeric as JS numbers.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+  return pg;
+}
 
-function openPostgres(url: string, retryAfter: number): Store {
+async function openPostgres(url: string, retryAfter: number): Promise<Store> {
+  const pg = await postgresDriver();
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection that the server drops (restart, fail-over, admin) is reported here; without a
   // listener that event would end the process. The pool discards the connection and opens a new one

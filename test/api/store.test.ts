@@ -4,7 +4,11 @@
  * limit, and several instances starting at once on one database.
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { sql } from "kysely";
 import { openStore } from "../../src/store/db.ts";
 import { StoreUnusable } from "../../src/store/integrity.ts";
 import { JobsStore } from "../../src/store/jobs.ts";
@@ -250,6 +254,28 @@ describe("instances starting together", () => {
     } finally {
       await b.close();
       await a.close();
+    }
+  });
+});
+
+describe("durability of a new SQLite store", { skip: onPostgres && "SQLite only" }, () => {
+  test("once open (its migrations made at NORMAL), it commits at FULL, every migration recorded", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "blockplane-store-"));
+    try {
+      const store = await openStore({ dataDir });
+      try {
+        const [row] = (await sql`pragma synchronous`.execute(store.db)).rows as { synchronous: number }[];
+        assert.equal(row?.synchronous, 2, "FULL");
+        const ran = await store.db
+          .selectFrom("kysely_migration" as never)
+          .selectAll()
+          .execute();
+        assert.ok(ran.length >= 8, `${ran.length} migrations recorded`);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,20 +1,34 @@
 /**
- * Real processes for black-box tests: the server started as `node --import tsx src/main.ts` (or as
+ * Real processes for black-box tests: the server started as `node dist/main.js` (or as
  * `bin/blockplane.mjs serve`) on a free port and a temporary data dir, the CLI run to completion,
- * and small HTTP(S) requests against them.
+ * and small HTTP(S) requests against them. They run the compiled code the package ships, built
+ * from the sources first when those are newer (scripts/build.mjs).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { isStale } from "../../scripts/build.mjs";
 import { freshDatabase } from "./server.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const CLI = path.join(ROOT, "bin/blockplane.mjs");
-const MAIN = path.join(ROOT, "src/main.ts");
+const MAIN = path.join(ROOT, "dist/main.js");
+
+let built = false;
+/**
+ * dist/ as the sources are, checked once per test file; built by the build script in a process of
+ * its own, so that a test can start a command at once and signal it.
+ */
+function compiled(): void {
+  if (built) return;
+  if (isStale())
+    execFileSync(process.execPath, [path.join(ROOT, "scripts/build.mjs"), "--if-stale"], { stdio: "ignore" });
+  built = true;
+}
 
 /**
  * Every server process spawned here and not yet exited. A test that fails before it keeps hold of
@@ -93,7 +107,7 @@ export interface ServerProcess {
 }
 
 export interface SpawnOptions {
-  /** Run through the CLI's `serve` command rather than src/main.ts. */
+  /** Run through the CLI's `serve` command rather than dist/main.js. */
   viaCli?: boolean;
   dataDir?: string;
   port?: number;
@@ -128,7 +142,8 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<ServerPro
         ...(databaseUrl ? ["--database-url", databaseUrl] : []),
         ...(options.args ?? []),
       ];
-  const argv = options.viaCli ? [CLI, "serve", ...flags] : ["--import", "tsx", MAIN, ...flags];
+  compiled();
+  const argv = options.viaCli ? [CLI, "serve", ...flags] : [MAIN, ...flags];
   const child = spawn(process.execPath, argv, { cwd: ROOT, env: cleanEnv(options.env), stdio: "pipe" });
   live.add(child);
   child.on("exit", () => live.delete(child));
@@ -228,6 +243,7 @@ export interface CliProcess {
 
 /** Starts one `blockplane` command, for a test that signals it or writes to it while it runs. */
 export function spawnCli(args: string[], env: Record<string, string> = {}, input?: string): CliProcess {
+  compiled();
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: "pipe" });
   const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = "";

@@ -5,6 +5,7 @@ import { failureError } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { checkedUrl, runPasswordCommand, settingsOf } from "../credentials.ts";
 import { UsageError } from "../errors.ts";
+import { httpFetch } from "../http-fetch.ts";
 import { readSecret } from "../prompt.ts";
 import { acceptAnyCertificate } from "../server-url.ts";
 import { readSession, removeSession, saveSession } from "../session-file.ts";
@@ -60,7 +61,7 @@ export function sessionCommands(program: Command, ctx: CliContext): void {
       const insecure =
         options.insecure === true || (options.insecure === undefined && profile.insecure === true);
       if (insecure) acceptAnyCertificate();
-      const login = await createClient({ baseUrl: url, user, password }).session();
+      const login = await createClient({ baseUrl: url, user, password, fetch: httpFetch }).session();
       if (!login.ok) {
         if (login.status === 0 && /certificate/i.test(login.message) && !insecure) {
           login.message += " (log in with --insecure to accept it)";
@@ -104,6 +105,7 @@ export function sessionCommands(program: Command, ctx: CliContext): void {
       const bp = createClient({
         baseUrl: saved.url,
         session: { token: saved.token, sessionId: saved.sessionId },
+        fetch: httpFetch,
       });
       const discarded = await bp.DELETE(`${SESSIONS_PATH}/{sessionId}`, {
         params: { path: { sessionId: saved.sessionId } },

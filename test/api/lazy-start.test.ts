@@ -1,0 +1,88 @@
+/**
+ * What the server leaves for later to start fast, and that it still does it when asked: route
+ * schemas compile at their route's first use (and every one of them is a valid schema that
+ * compiles), and the documentation pages load at their first request, answering as before.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { Ajv } from "ajv";
+import { OPENAPI_PATH } from "../../src/http/app.ts";
+import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
+
+describe("lazy start", { timeout: 120_000 }, () => {
+  let s: TestServer;
+  before(async () => {
+    // With the fault-injection API: every route there is.
+    s = await startServer({ BLOCKPLANE_FAULTS: "on" });
+  });
+  after(() => s.close());
+
+  test("a started server has compiled only the schemas of the routes it has served", async () => {
+    // Starting the test server served one login; hundreds of routes wait.
+    const atStart = s.bp.app.schemas.counts;
+    assert.ok(atStart.compiled <= 5, `compiled at start: ${JSON.stringify(atStart)}`);
+    assert.ok(atStart.pending > 500, `pending at start: ${JSON.stringify(atStart)}`);
+
+    const r = await s.get(`${SIMPLE}/storage`);
+    assert.equal(r.status, 200);
+    const afterOne = s.bp.app.schemas.counts;
+    assert.ok(afterOne.compiled > atStart.compiled, "the route's schemas compiled at its first request");
+    assert.equal(afterOne.compiled + afterOne.pending, atStart.compiled + atStart.pending);
+
+    // Served again, nothing more compiles.
+    assert.equal((await s.get(`${SIMPLE}/storage`)).status, 200);
+    assert.deepEqual(s.bp.app.schemas.counts, afterOne);
+  });
+
+  test("a validator compiled on first use refuses as one compiled at start did", async () => {
+    const first = await s.get(`${SIMPLE}/pools?nope=1`);
+    const second = await s.get(`${SIMPLE}/pools?nope=1`);
+    assert.equal(first.status, 400);
+    assert.equal(second.status, 400);
+    assert.equal(first.body.message, second.body.message);
+  });
+
+  test("every request schema of every route is valid JSON Schema", () => {
+    // The server's Ajv skips the meta-schema check to start fast; it is made here instead.
+    const ajv = new Ajv({ strict: false });
+    for (const part of s.bp.app.schemas.requestSchemas) {
+      assert.ok(
+        ajv.validateSchema(part.schema as object),
+        `${part.method} ${part.url} ${part.httpPart}: ${ajv.errorsText(ajv.errors)}`,
+      );
+    }
+  });
+
+  test("every schema of every route compiles", () => {
+    s.bp.app.schemas.compileAll();
+    assert.equal(s.bp.app.schemas.counts.pending, 0);
+  });
+
+  describe("the documentation pages, loaded at their first request", () => {
+    const DOCS = "/blockplane/v1/docs";
+
+    test("the page's document is the one the API serves", async () => {
+      const page = await s.get(`${DOCS}/json`, { token: null });
+      const api = await s.get(OPENAPI_PATH, { token: null });
+      assert.equal(page.status, 200);
+      assert.deepEqual(page.body, api.body);
+    });
+
+    test("their files are served with their media types, a HEAD with the length and no body", async () => {
+      const css = await s.get(`${DOCS}/static/swagger-ui.css`, { token: null });
+      assert.equal(css.status, 200);
+      assert.match(String(css.headers["content-type"]), /^text\/css/);
+      const head = await s.request("HEAD", `${DOCS}/static/swagger-ui.css`, { token: null });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers["content-length"], String(Buffer.byteLength(css.text)));
+      assert.equal(head.text, "");
+    });
+
+    test("a path they do not serve is the API's 404", async () => {
+      const r = await s.get(`${DOCS}/static/nope.js`, { token: null });
+      assert.equal(r.status, 404);
+      assert.equal(r.body.messageId, "KART20009-E");
+      assert.ok(r.body.requestId);
+    });
+  });
+});
