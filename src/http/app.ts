@@ -149,10 +149,15 @@ function validatorCompiler(): FastifySchemaCompiler<object> {
     strict: false,
     validateSchema: false,
   } as const;
-  const strictAjv = new Ajv({ ...common, coerceTypes: false });
-  const coercingAjv = new Ajv({ ...common, coerceTypes: "array" });
+  // Made at the first compilation, which is a route's first request (lazy-schemas.ts), not at start.
+  let strictAjv: Ajv | undefined;
+  let coercingAjv: Ajv | undefined;
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
-    if (httpPart === "body") return strictAjv.compile(schema);
+    if (httpPart === "body") {
+      strictAjv ??= new Ajv({ ...common, coerceTypes: false });
+      return strictAjv.compile(schema);
+    }
+    coercingAjv ??= new Ajv({ ...common, coerceTypes: "array" });
     const validate = coercingAjv.compile(schema);
     const numeric = numericProperties(schema);
     return numeric.length === 0 ? validate : decimalOnly(validate, numeric);
@@ -204,7 +209,13 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   const schemas = new LazySchemas();
   const app = Fastify({
     ...(https ? { https } : { http: serverOptions }),
-    schemaController: { compilersFactory: { buildSerializer: schemas.serializerBuilder() } },
+    // Our own compilers, given here so that Fastify does not load its default validator compiler.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: schemas.validatorBuilder(validatorCompiler()),
+        buildSerializer: schemas.serializerBuilder(),
+      },
+    },
     ...(typeof logger === "boolean" ? { logger } : { loggerInstance: logger }),
     // A caller's well-formed X-Request-Id is kept, so that its traces join ours.
     genReqId: requestIdOf,
@@ -230,7 +241,6 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   catalogRoutes(app);
   connection.register(app);
   app.decorate("schemas", schemas);
-  app.setValidatorCompiler(schemas.validatorCompiler(validatorCompiler()));
   app.setErrorHandler(errorHandler);
   app.decorateRequest("principal", undefined);
   registerJsonParsing(app);

@@ -12,9 +12,12 @@
  * pending, so a test holds every schema of the API to compiling.
  */
 import SerializerSelector from "@fastify/fast-json-stringify-compiler";
-import type { FastifySchemaCompiler } from "fastify";
+import type { FastifySchemaCompiler, FastifyServerOptions } from "fastify";
 
 type ValidatorCompiler = FastifySchemaCompiler<object>;
+type CompilersFactory = NonNullable<
+  NonNullable<FastifyServerOptions["schemaController"]>["compilersFactory"]
+>;
 type Validate = ReturnType<ValidatorCompiler>;
 /** A validator as Fastify calls one of Ajv's: the second argument lets it replace a coerced root value. */
 type ValidateInContext = ((data: unknown, dataContext?: unknown) => ReturnType<Validate>) & {
@@ -90,6 +93,16 @@ export class LazySchemas {
       validate.schemaEnv = true;
       return validate as Validate;
     };
+  }
+
+  /**
+   * A `compilersFactory.buildValidator` for Fastify's schema controller, handing out the stand-ins
+   * of `validatorCompiler`. Given one, Fastify does not load its default (Ajv) compiler at start.
+   * Fastify's type names that default's own factory; any factory of route compilers serves.
+   */
+  validatorBuilder(compile: ValidatorCompiler): NonNullable<CompilersFactory["buildValidator"]> {
+    const compiler = this.validatorCompiler(compile);
+    return (() => compiler) as unknown as NonNullable<CompilersFactory["buildValidator"]>;
   }
 
   /**

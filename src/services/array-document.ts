@@ -18,7 +18,7 @@
  * files are validated with them, and a type check ties every section to its table, so that a new
  * column without its field here fails to compile.
  */
-import { Ajv } from "ajv";
+import { Ajv, type ValidateFunction } from "ajv";
 import { type Static, type TSchema, Type } from "typebox";
 import { ROLES } from "../domain/roles.ts";
 import type {
@@ -329,8 +329,14 @@ export class SeedRefused extends Error {
   override name = "SeedRefused";
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false });
-const validateDocument = ajv.compile(ArrayDocumentSchema);
+/** Compiled at the first document read: most starts read none, and compiling costs a start ~30 ms. */
+let validator: ValidateFunction | undefined;
+const validateDocument = (value: unknown): value is ArrayDocument => {
+  validator ??= new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(
+    ArrayDocumentSchema,
+  );
+  return validator(value);
+};
 
 /**
  * Reads the text of an array document: JSON, of this format, every field of the right type, and
@@ -357,7 +363,7 @@ export function parseArrayDocument(text: string, source: string): ArrayDocument 
     throw new SeedRefused(`${source} is not an array export of Blockplane: ${said}.`);
   }
   if (!validateDocument(value)) {
-    const e = validateDocument.errors?.[0];
+    const e = validator?.errors?.[0];
     const where = e?.instancePath || "/";
     const what =
       e?.keyword === "additionalProperties"

@@ -354,7 +354,7 @@ function openSqlite(dataDir: string, retryAfter: number, durable = true): Store 
   // Statements kept, changes counted, and a read-only connection beside (store/statements.ts).
   const main = mainConnection(sqlite);
   const reserve = new Reserve(path.join(dataDir, "blockplane.reserve"));
-  reserve.ensure();
+  void reserve.ensureInBackground();
   const health: StoreHealth = new StoreHealth(
     probeWrite(() => db as Db),
     reserve,

@@ -46,16 +46,40 @@ export class Reserve {
   /** Makes the reserve when it is missing and the disk has room for it twice over. */
   ensure(): boolean {
     if (this.held) return true;
+    if (!this.roomFor()) return false;
+    const part = `${this.file}.part`;
     try {
-      const { bavail, bsize } = fs.statfsSync(path.dirname(this.file));
-      if (bavail * bsize < 2 * this.bytes) return false;
       // Written, not only sized: a sparse file would keep no room at all.
-      const part = `${this.file}.part`;
       fs.writeFileSync(part, Buffer.alloc(this.bytes));
       fs.renameSync(part, this.file);
       return true;
     } catch {
-      fs.rmSync(`${this.file}.part`, { force: true });
+      fs.rmSync(part, { force: true });
+      return false;
+    }
+  }
+
+  /** As ensure, written by the thread pool: a first start need not wait for 8 MiB to be written. */
+  async ensureInBackground(): Promise<boolean> {
+    if (this.held) return true;
+    if (!this.roomFor()) return false;
+    // Its own part file: a probe's ensure may run meanwhile.
+    const part = `${this.file}.part-bg`;
+    try {
+      await fs.promises.writeFile(part, Buffer.alloc(this.bytes));
+      await fs.promises.rename(part, this.file);
+      return true;
+    } catch {
+      await fs.promises.rm(part, { force: true });
+      return false;
+    }
+  }
+
+  private roomFor(): boolean {
+    try {
+      const { bavail, bsize } = fs.statfsSync(path.dirname(this.file));
+      return bavail * bsize >= 2 * this.bytes;
+    } catch {
       return false;
     }
   }

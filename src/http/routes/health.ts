@@ -41,12 +41,16 @@ export const healthRoutes: RouteModule = (app, deps) => {
   const tags = ["monitoring"];
   // Liveness and metrics matter most when the process is overloaded.
   const probe = { auth: "none", servedWhenOverloaded: true } as const;
+  // The probes' answers are small objects of a fixed shape, built here: JSON.stringify serves them,
+  // so that the first probe of a start (which says when it is ready) compiles no serializer.
+  const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
 
   app.get(
     HEALTH_PATH,
     {
       logLevel: "warn",
       config: probe,
+      serializerCompiler,
       schema: {
         tags,
         summary: "Liveness: the process is up",
@@ -62,6 +66,7 @@ export const healthRoutes: RouteModule = (app, deps) => {
     {
       logLevel: "warn",
       config: { auth: "none" },
+      serializerCompiler,
       schema: {
         tags,
         summary: "Readiness: the store and the storage system answer",
