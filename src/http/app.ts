@@ -32,14 +32,13 @@ import { registerGate } from "./contract/gate.ts";
 import { registerJsonParsing } from "./contract/negotiation.ts";
 import { requestIdOf } from "./contract/request-id.ts";
 import { registerDocsPages } from "./docs-pages.ts";
-import { registerInFlightDrain } from "./in-flight.ts";
+import { registerDrain } from "./drain.ts";
 import { LazySchemas } from "./lazy-schemas.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
 import { finishDocument } from "./openapi-document.ts";
 import { SHARED_SCHEMAS } from "./routes/common.ts";
 import { registerFaultHooks } from "./routes/faults.ts";
 import { ROUTES } from "./routes/index.ts";
-import { registerShutdownDrain } from "./shutdown.ts";
 
 export interface AppDeps {
   config: Config;
@@ -245,9 +244,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   app.decorateRequest("principal", undefined);
   registerJsonParsing(app);
   registerObservability(app, deps);
-  registerInFlightDrain(app);
   registerGate(app, deps);
-  registerShutdownDrain(app);
   if (deps.faults) registerFaultHooks(app, deps.faults);
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
@@ -278,5 +275,9 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());
 
   for (const register of ROUTES) register(app, deps);
+  // Last, so that its preClose hook waits after every other has run: the full API's wakes the
+  // answers it holds, which could not end otherwise. (Fastify gives the routes their hooks once
+  // all are declared, so the drain's request hooks still apply to every route.)
+  registerDrain(app);
   return app;
 }
