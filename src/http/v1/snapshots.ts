@@ -24,6 +24,9 @@ const CopySpeed = Type.Union([Type.Literal("slower"), Type.Literal("medium"), Ty
 /** Pairs read from the device per call while a list is gathered. */
 const LIST_PAGE = 1000;
 
+/** The `parameters` of a pair action's body whose fields are `P`. */
+type ActionParameters<P extends Parameters<typeof Body>[0]> = Partial<Static<ReturnType<typeof Body<P>>>>;
+
 const PairSchema = Type.Object({
   snapshotId: Type.String({ description: "<pvolLdevId>,<muNumber>" }),
   snapshotGroupName: Type.String(),
@@ -248,8 +251,11 @@ export function snapshotRoutes(v1Jobs: V1Jobs): RouteModule {
       parameters: P,
       paramsOf: (
         pair: { masterVolumeId: number; snapshotId: number },
-        p: Partial<Static<ReturnType<typeof Body<P>>>>,
-      ) => { kind: string; params: unknown },
+        p: ActionParameters<P>,
+      ) => {
+        kind: string;
+        params: unknown;
+      },
     ) => {
       for (const { url, params } of v1Forms(`/snapshots/:snapshotId/actions/${name}/invoke`, pairParams)) {
         app.put(
@@ -260,8 +266,9 @@ export function snapshotRoutes(v1Jobs: V1Jobs): RouteModule {
           },
           async (request, reply) => {
             const pair = await pairAt(request.params.snapshotId);
-            const body = request.body as { parameters?: Record<string, unknown> } | null | undefined;
-            const { kind, params: jobParams } = paramsOf(pair, (body?.parameters ?? {}) as never);
+            // The body was validated against ActionBody(parameters): its parameters are of that shape.
+            const body = request.body as { parameters?: ActionParameters<P> } | null | undefined;
+            const { kind, params: jobParams } = paramsOf(pair, body?.parameters ?? {});
             return v1Jobs.start(request, reply, kind, jobParams);
           },
         );
