@@ -18,7 +18,10 @@ let yamlModule: YamlModule | undefined;
 
 /** Loads the YAML library once; called before a command that prints or reads YAML runs. */
 export async function loadYaml(): Promise<YamlModule> {
-  yamlModule ??= await import("yaml");
+  // The package is CommonJS: imported, its exports are named only where Node's loader finds them,
+  // and not at all once bundled (dist/cli.js), where only `default`, the exports object, is there.
+  const imported = (await import("yaml")) as YamlModule & { default?: YamlModule };
+  yamlModule ??= imported.default ?? imported;
   return yamlModule;
 }
 

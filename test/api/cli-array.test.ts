@@ -7,36 +7,25 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import {
-  httpRequest,
-  killAllServers,
-  runCli,
-  type ServerProcess,
-  startServerProcess,
-  tempDir,
-} from "../support/process.ts";
+import { CliUser } from "../support/cli.ts";
+import { httpRequest, killAllServers, type ServerProcess, startServerProcess } from "../support/process.ts";
 import { basic, SIMPLE } from "../support/server.ts";
 
 const ADMIN_PASSWORD = "cli-array-password";
 
 describe("blockplane array", { timeout: 180_000 }, () => {
   let server: ServerProcess;
-  let config: string;
-  const dirs: string[] = [];
-  const cli = (args: string[], dir = config) => runCli(args, { BLOCKPLANE_CONFIG_DIR: dir });
-  const login = async (s: ServerProcess, user = "admin", password = ADMIN_PASSWORD) => {
-    const dir = tempDir("blockplane-cli-array-");
-    dirs.push(dir);
-    const r = await cli(["login", "--url", s.url, "--user", user, "--password", password], dir);
-    assert.equal(r.code, 0, r.stderr);
-    return dir;
-  };
+  const user = new CliUser("blockplane-cli-array-");
+  const cli = (args: string[], dir = user.config) => user.run(args, { BLOCKPLANE_CONFIG_DIR: dir });
+  /** A config dir logged in to `s`, beside the current one. */
+  const login = (s: ServerProcess, name = "admin", password = ADMIN_PASSWORD) =>
+    user.login(s.url, name, password, { keep: true });
 
   before(async () => {
     const env = { BLOCKPLANE_ADMIN_PASSWORD: ADMIN_PASSWORD, BLOCKPLANE_OVERLOAD_EVENT_LOOP_DELAY_MS: "0" };
     server = await startServerProcess({ env });
-    dirs.push(server.dataDir);
-    config = await login(server);
+    user.removeLater(server.dataDir);
+    user.config = await login(server);
     const made = await cli(["pools", "create", "--name", "cli-pool", "--drive", "SNR5A-R960NC:5:RAID5"]);
     assert.equal(made.code, 0, made.stderr);
     const vols = await cli(["volumes", "create", "--pool-id", "0", "--capacity", "1G", "--number", "2"]);
@@ -44,7 +33,7 @@ describe("blockplane array", { timeout: 180_000 }, () => {
   });
   after(async () => {
     await killAllServers();
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    user.cleanup();
   });
 
   test("export prints the array document; --file writes it, and a server seeded from it has the same array", async () => {
@@ -55,8 +44,7 @@ describe("blockplane array", { timeout: 180_000 }, () => {
     assert.equal(doc.volumes.length, 2);
     assert.ok(doc.users.every((u: object) => !("passwordHash" in u)));
 
-    const file = path.join(tempDir("blockplane-cli-array-file-"), "fixture.json");
-    dirs.push(path.dirname(file));
+    const file = path.join(user.freshDir(), "fixture.json");
     const written = await cli(["array", "export", "--file", file, "--password-hashes"]);
     assert.equal(written.code, 0, written.stderr);
     assert.match(
@@ -69,7 +57,7 @@ describe("blockplane array", { timeout: 180_000 }, () => {
 
     // No --admin-password: the admin's hash comes from the file, so the same password logs in.
     const seeded = await startServerProcess({ args: ["--seed", file] });
-    dirs.push(seeded.dataDir);
+    user.removeLater(seeded.dataDir);
     const r = await httpRequest(`${seeded.url}${SIMPLE}/sessions`, "POST", {
       authorization: basic("admin", ADMIN_PASSWORD),
     });

@@ -12,16 +12,15 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
 import packageJson from "../../package.json" with { type: "json" };
+import { CliUser } from "../support/cli.ts";
 import {
   CLI,
   cleanEnv,
-  httpRequest,
   killAllServers,
   runCli,
   type ServerProcess,
   spawnCli,
   startServerProcess,
-  tempDir,
 } from "../support/process.ts";
 import { SIMPLE } from "../support/server.ts";
 
@@ -30,28 +29,13 @@ const PASSWORD_COMMAND = `printf '%s\\n' ${ADMIN_PASSWORD}`;
 
 describe("blockplane CLI conventions", { timeout: 240_000 }, () => {
   let server: ServerProcess;
-  let config: string;
   let poolId: string;
-  const dirs: string[] = [];
-  const cli = (args: string[], env: Record<string, string> = {}, input?: string) =>
-    runCli(args, { BLOCKPLANE_CONFIG_DIR: config, ...env }, input);
-  const freshDir = () => {
-    const dir = tempDir("blockplane-cli-conv-");
-    dirs.push(dir);
-    return dir;
-  };
-  /** Runs a command that must succeed and answers its JSON output. */
-  const json = async (args: string[], env: Record<string, string> = {}) => {
-    const r = await cli([...args, "--json"], env);
-    assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
-    // biome-ignore lint/suspicious/noExplicitAny: the API's answers, read by the tests
-    return JSON.parse(r.stdout) as any;
-  };
+  const user = new CliUser("blockplane-cli-conv-");
+  const cli = user.run.bind(user);
+  const freshDir = () => user.freshDir();
+  const json = user.json.bind(user);
   /** A GET of the API with the CLI's own session. */
-  const apiGet = (url: string) => {
-    const { token } = JSON.parse(fs.readFileSync(path.join(config, "session.json"), "utf8"));
-    return httpRequest(`${server.url}${url}`, "GET", { authorization: `Session ${token}` });
-  };
+  const apiGet = (url: string) => user.apiGet(server.url, url);
   const lines = (text: string) => text.trimEnd().split("\n");
 
   before(async () => {
@@ -63,16 +47,14 @@ describe("blockplane CLI conventions", { timeout: 240_000 }, () => {
         BLOCKPLANE_OVERLOAD_EVENT_LOOP_DELAY_MS: "0",
       },
     });
-    dirs.push(server.dataDir);
-    config = freshDir();
-    const login = await cli(["login", "--url", server.url, "--user", "admin", "--password", ADMIN_PASSWORD]);
-    assert.equal(login.code, 0, login.stderr);
+    user.removeLater(server.dataDir);
+    await user.login(server.url, "admin", ADMIN_PASSWORD);
     const pool = await json(["pools", "create", "--name", "conv-pool", "--drive", "SNB5A-R1R9NC:5:RAID5"]);
     poolId = pool.operationDetails[0].resourceId;
   });
   after(async () => {
     await killAllServers();
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    user.cleanup();
   });
 
   describe("independent commands", { concurrency: true }, () => {
@@ -582,7 +564,7 @@ describe("blockplane CLI conventions", { timeout: 240_000 }, () => {
 
     test("Ctrl-C: the job and the command that waits for it, exit 130", async () => {
       await slowNextCreate();
-      const run = spawnCli(create(), { BLOCKPLANE_CONFIG_DIR: config });
+      const run = spawnCli(create(), { BLOCKPLANE_CONFIG_DIR: user.config });
       // Interrupted once its job runs: the CLI is waiting for it then.
       const deadline = Date.now() + 30_000;
       for (;;) {

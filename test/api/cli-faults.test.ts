@@ -4,17 +4,9 @@
  * confirmation; and, on a server without faults, the plain statement that they are not enabled.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import {
-  httpRequest,
-  killAllServers,
-  runCli,
-  type ServerProcess,
-  startServerProcess,
-  tempDir,
-} from "../support/process.ts";
+import { CliUser } from "../support/cli.ts";
+import { killAllServers, type ServerProcess, startServerProcess } from "../support/process.ts";
 import { SIMPLE } from "../support/server.ts";
 
 const ADMIN_PASSWORD = "cli-faults-password";
@@ -23,31 +15,12 @@ const NOT_ENABLED = /^blockplane: Fault injection is not enabled on http:\/\/127
 describe("blockplane faults", { timeout: 180_000 }, () => {
   let faulty: ServerProcess;
   let plain: ServerProcess;
-  let config: string;
   let plainConfig: string;
-  const dirs: string[] = [];
-  const cli = (args: string[]) => runCli(args, { BLOCKPLANE_CONFIG_DIR: config });
-  /** Runs a command that must succeed and answers its JSON output. */
-  const json = async (args: string[]) => {
-    const r = await cli([...args, "--json"]);
-    assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
-    // biome-ignore lint/suspicious/noExplicitAny: the API's answers, read by the tests
-    return JSON.parse(r.stdout) as any;
-  };
-  const login = async (server: ServerProcess) => {
-    const dir = tempDir("blockplane-cli-faults-");
-    dirs.push(dir);
-    const r = await runCli(["login", "--url", server.url, "--user", "admin", "--password", ADMIN_PASSWORD], {
-      BLOCKPLANE_CONFIG_DIR: dir,
-    });
-    assert.equal(r.code, 0, r.stderr);
-    return dir;
-  };
+  const user = new CliUser("blockplane-cli-faults-");
+  const cli = (args: string[]) => user.run(args);
+  const json = (args: string[]) => user.json(args);
   /** A GET of the API with the CLI's own session, bypassing the CLI's retries of a 503. */
-  const apiGet = (url: string) => {
-    const { token } = JSON.parse(fs.readFileSync(path.join(config, "session.json"), "utf8"));
-    return httpRequest(`${faulty.url}${url}`, "GET", { authorization: `Session ${token}` });
-  };
+  const apiGet = (url: string) => user.apiGet(faulty.url, url);
 
   before(async () => {
     // Overload shedding off: a busy test machine must not add 503s of its own.
@@ -56,12 +29,16 @@ describe("blockplane faults", { timeout: 180_000 }, () => {
       startServerProcess({ env: { ...env, BLOCKPLANE_FAULTS: "on" } }),
       startServerProcess({ env }),
     ]);
-    dirs.push(faulty.dataDir, plain.dataDir);
-    [config, plainConfig] = await Promise.all([login(faulty), login(plain)]);
+    user.removeLater(faulty.dataDir);
+    user.removeLater(plain.dataDir);
+    [user.config, plainConfig] = await Promise.all([
+      user.login(faulty.url, "admin", ADMIN_PASSWORD, { keep: true }),
+      user.login(plain.url, "admin", ADMIN_PASSWORD, { keep: true }),
+    ]);
   });
   after(async () => {
     await killAllServers();
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    user.cleanup();
   });
 
   test("add a rule, see it listed and answering 503, delete it; add more and clear them", async () => {
@@ -190,7 +167,7 @@ describe("blockplane faults", { timeout: 180_000 }, () => {
         ["faults", "delete", "some-rule"],
         ["faults", "clear"],
         ["faults", "reset-array", "--yes"],
-      ].map((args) => runCli(args, { BLOCKPLANE_CONFIG_DIR: plainConfig })),
+      ].map((args) => user.run(args, { BLOCKPLANE_CONFIG_DIR: plainConfig })),
     );
     for (const r of results) {
       assert.equal(r.code, 1, r.stderr);

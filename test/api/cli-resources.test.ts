@@ -8,29 +8,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { progressBar } from "../../src/cli/progress.ts";
-import {
-  killAllServers,
-  runCli,
-  type ServerProcess,
-  startServerProcess,
-  tempDir,
-} from "../support/process.ts";
+import { CliUser } from "../support/cli.ts";
+import { killAllServers, runCli, type ServerProcess, startServerProcess } from "../support/process.ts";
 
 const ADMIN_PASSWORD = "cli-resources-password";
 
 describe("blockplane resource commands", { timeout: 180_000 }, () => {
   let server: ServerProcess;
-  let config: string;
-  const dirs: string[] = [];
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    runCli(args, { BLOCKPLANE_CONFIG_DIR: config, ...env });
-  /** Runs a command that must succeed and answers its JSON output. */
-  const json = async (args: string[]) => {
-    const r = await cli([...args, "--json"]);
-    assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
-    // biome-ignore lint/suspicious/noExplicitAny: the API's answers, read by the tests
-    return JSON.parse(r.stdout) as any;
-  };
+  const user = new CliUser("blockplane-cli-res-");
+  const cli = (args: string[], env: Record<string, string> = {}) => user.run(args, env);
+  const json = (args: string[]) => user.json(args);
   const created = (status: { operationDetails: { operationType: string; resourceId: string }[] }) =>
     status.operationDetails.filter((d) => d.operationType === "CREATE").map((d) => d.resourceId);
 
@@ -39,15 +26,12 @@ describe("blockplane resource commands", { timeout: 180_000 }, () => {
       // Overload shedding off: a busy test machine must not turn these commands' requests into 503s.
       env: { BLOCKPLANE_ADMIN_PASSWORD: ADMIN_PASSWORD, BLOCKPLANE_OVERLOAD_EVENT_LOOP_DELAY_MS: "0" },
     });
-    dirs.push(server.dataDir);
-    config = tempDir("blockplane-cli-res-");
-    dirs.push(config);
-    const login = await cli(["login", "--url", server.url, "--user", "admin", "--password", ADMIN_PASSWORD]);
-    assert.equal(login.code, 0, login.stderr);
+    user.removeLater(server.dataDir);
+    await user.login(server.url, "admin", ADMIN_PASSWORD);
   });
   after(async () => {
     await killAllServers();
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    user.cleanup();
   });
 
   test("the whole lifecycle through the CLI, deleting everything at the end", async () => {
@@ -301,8 +285,7 @@ describe("blockplane resource commands", { timeout: 180_000 }, () => {
 
   describe("sessions", { concurrency: true }, () => {
     const staleSession = () => {
-      const dir = tempDir("blockplane-cli-res-");
-      dirs.push(dir);
+      const dir = user.freshDir();
       fs.writeFileSync(
         path.join(dir, "session.json"),
         JSON.stringify({ url: server.url, user: "admin", token: "0".repeat(32), sessionId: 999 }),

@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { CliUser } from "../support/cli.ts";
 import {
   httpRequest,
   killAllServers,
   runCli,
   type ServerProcess,
   startServerProcess,
-  tempDir,
 } from "../support/process.ts";
 import { basic, SIMPLE } from "../support/server.ts";
 
@@ -20,27 +20,21 @@ const ADMIN_PASSWORD = "cli-admin-password";
 
 describe("blockplane CLI", { timeout: 180_000 }, () => {
   let server: ServerProcess;
-  let config: string;
-  const dirs: string[] = [];
+  const user = new CliUser("blockplane-cli-");
   /** Runs the CLI with the admin's config dir unless another is given. */
-  const cli = (args: string[], env: Record<string, string> = {}, input?: string) =>
-    runCli(args, { BLOCKPLANE_CONFIG_DIR: config, ...env }, input);
-  const freshConfig = () => {
-    const dir = tempDir("blockplane-cli-");
-    dirs.push(dir);
-    return dir;
-  };
+  const cli = user.run.bind(user);
+  const freshConfig = () => user.freshDir();
   const sessionFile = (dir: string) => path.join(dir, "session.json");
   const saved = (dir: string) => JSON.parse(fs.readFileSync(sessionFile(dir), "utf8"));
 
   before(async () => {
     server = await startServerProcess({ viaCli: true, env: { BLOCKPLANE_ADMIN_PASSWORD: ADMIN_PASSWORD } });
-    dirs.push(server.dataDir);
-    config = freshConfig();
+    user.removeLater(server.dataDir);
+    user.config = freshConfig();
   });
   after(async () => {
     await killAllServers();
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    user.cleanup();
   });
 
   test("serve started the server: it answers over HTTP", async () => {
@@ -54,9 +48,9 @@ describe("blockplane CLI", { timeout: 180_000 }, () => {
     const r = await cli(["login", "--url", server.url, "--user", "admin", "--password", ADMIN_PASSWORD]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Logged in/);
-    const file = sessionFile(config);
+    const file = sessionFile(user.config);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
-    const s = saved(config);
+    const s = saved(user.config);
     assert.equal(s.url, server.url);
     assert.match(s.token, /^[0-9a-f]{32}$/);
     const use = await httpRequest(`${server.url}${SIMPLE}/storage`, "GET", {
@@ -301,10 +295,10 @@ describe("blockplane CLI", { timeout: 180_000 }, () => {
   });
 
   test("logout discards the session on the server and forgets it; then commands need a login (exit 2)", async () => {
-    const token = saved(config).token;
+    const token = saved(user.config).token;
     const r = await cli(["logout"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(!fs.existsSync(sessionFile(config)));
+    assert.ok(!fs.existsSync(sessionFile(user.config)));
     const use = await httpRequest(`${server.url}${SIMPLE}/storage`, "GET", {
       authorization: `Session ${token}`,
     });
