@@ -13,7 +13,7 @@ import { ServersPage } from "./pages/servers.tsx";
 import { SnapshotsPage } from "./pages/snapshots.tsx";
 import { VolumesPage } from "./pages/volumes.tsx";
 import { logIn, logOut, resume, type Signed } from "./session.ts";
-import { ErrorBox, Field, useLoad } from "./ui.tsx";
+import { ErrorBox, Field, invalid, useLoad } from "./ui.tsx";
 
 export interface PageProps {
   signed: Signed;
@@ -78,10 +78,16 @@ function Login({ onSigned }: { onSigned: (s: Signed) => void }) {
         onSubmit={async (event) => {
           event.preventDefault();
           setBusy(true);
-          const r = await logIn(user, password);
-          setBusy(false);
-          if ("client" in r) onSigned(r);
-          else setFailure(r);
+          setFailure(undefined);
+          try {
+            const r = await logIn(user, password);
+            if ("client" in r) onSigned(r);
+            else setFailure(r);
+          } catch (err) {
+            setFailure(invalid(`The console could not log in: ${(err as Error).message}`));
+          } finally {
+            setBusy(false);
+          }
         }}
       >
         <Field label="User" name="user" value={user} onInput={setUser} required />

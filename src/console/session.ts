@@ -21,9 +21,16 @@ export interface Signed {
   may(permission: Permission): boolean;
 }
 
+/**
+ * The console's requests carry their Authorization themselves and no cookie or cached browser
+ * credential: without credentials, a 401 answering Basic (a wrong password) is handed to the page,
+ * where with them the browser would open its own login prompt over it.
+ */
+const ownFetch = (request: Request) => fetch(request, { credentials: "omit" });
+
 /** A client that sends the session with every request and waits out nothing: errors show as they come. */
 function clientWith(session: Session): BlockplaneClient {
-  return createClient({ baseUrl: location.origin, session, retries: 0 });
+  return createClient({ baseUrl: location.origin, session, retries: 0, fetch: ownFetch });
 }
 
 async function whoAmI(client: BlockplaneClient): Promise<Signed | Failure> {
@@ -53,7 +60,7 @@ export async function resume(): Promise<Signed | undefined> {
 
 /** Creates a session with the user's name and password (Basic, once), then forgets the password. */
 export async function logIn(user: string, password: string): Promise<Signed | Failure> {
-  const login = createClient({ baseUrl: location.origin, user, password, retries: 0 });
+  const login = createClient({ baseUrl: location.origin, user, password, retries: 0, fetch: ownFetch });
   const session = await login.session();
   if (!session.ok) return session;
   sessionStorage.setItem(KEY, JSON.stringify(session.data));

@@ -232,8 +232,8 @@ function CreatePool({
   const types = [...new Set(drives.filter((d) => d.usageType === "free").map((d) => d.driveTypeCode))];
   const [name, setName] = useState("");
   const [code, setCode] = useState("");
-  const [count, setCount] = useState("4");
-  const [raid, setRaid] = useState("");
+  const [count, setCount] = useState("5");
+  const [raid, setRaid] = useState("RAID5");
   const [expandId, setExpandId] = useState("");
   return (
     <div class="forms">
