@@ -101,9 +101,12 @@ function Login({ onSigned }: { onSigned: (s: Signed) => void }) {
   );
 }
 
-/** Maintenance, and the fault rules in force (for those who may read them), polled every 2 s. */
+/**
+ * Maintenance, and the fault rules in force (for those who may read them): read at each page
+ * shown (the banner is made anew), then every second.
+ */
 function Banner({ signed }: PageProps) {
-  const maintenance = useLoad(() => signed.client.GET("/blockplane/v1/maintenance"), [], 2000);
+  const maintenance = useLoad(() => signed.client.GET("/blockplane/v1/maintenance"), [], 1000);
   const faults = useLoad(
     async (): Promise<Result<{ data: { id: string; action: string }[] }>> => {
       const none = { ok: true as const, status: 200, data: { data: [] } };
@@ -113,7 +116,7 @@ function Banner({ signed }: PageProps) {
       return !r.ok && r.status === 404 ? none : r;
     },
     [],
-    2000,
+    1000,
   );
   const rules = faults.data?.data ?? [];
   const on = maintenance.data?.enabled === true;
@@ -165,7 +168,7 @@ function Shell({ signed, onLogOut }: { signed: Signed; onLogOut: () => void }) {
           Log out
         </button>
       </nav>
-      <Banner signed={signed} />
+      <Banner key={hash} signed={signed} />
       <main>
         <h1>{current?.title}</h1>
         <Page signed={signed} query={new URLSearchParams(query)} />

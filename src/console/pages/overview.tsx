@@ -229,7 +229,9 @@ function CreatePool({
   changed: () => void;
 }) {
   const { client } = signed;
-  const types = [...new Set(drives.filter((d) => d.usageType === "free").map((d) => d.driveTypeCode))];
+  const types = [
+    ...new Set(drives.filter((d) => d.usageType.toUpperCase() === "FREE").map((d) => d.driveTypeCode)),
+  ];
   const [name, setName] = useState("");
   const [code, setCode] = useState("");
   const [count, setCount] = useState("5");
