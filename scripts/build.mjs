@@ -283,6 +283,8 @@ function consolePage(files) {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     "<title>Blockplane console</title>",
+    // No icon to fetch: the browser would ask for /favicon.ico, which is no file of the console.
+    '<link rel="icon" href="data:,">',
     `<link rel="stylesheet" href="/console/${name(".css")}">`,
     `<script type="module" src="/console/${name(".js")}"></script>`,
     "</head>",

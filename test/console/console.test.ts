@@ -76,7 +76,7 @@ describe("web console in Chromium", { skip: missing }, () => {
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(WAIT_MS);
     // Confirmations and prompts (delete, expand, reset) are accepted, with the prompt's default.
-    page.on("dialog", (dialog) => dialog.accept());
+    page.on("dialog", (dialog) => dialog.accept(dialog.defaultValue()));
     fs.mkdirSync(SHOTS, { recursive: true });
   });
 
@@ -163,6 +163,37 @@ describe("web console in Chromium", { skip: missing }, () => {
     await page.fill('[data-testid="volume-filters"] input[name="nickname"]', "");
     await page.click('[data-testid="volume-filters"] button[type="submit"]');
     await textMatching(page.locator('[data-testid="volume-count"]'), /^1 matching/);
+  });
+
+  test("a volume expanded and another deleted through the console; a pool expanded", async () => {
+    // A volume to delete, made through the API: the console shows it at its next read.
+    const made = await s.post(`${SIMPLE}/volumes`, {
+      poolId,
+      capacity: 1024,
+      nicknameParam: { baseName: "doomed" },
+    });
+    const doomed = (await s.waitJob(made.body[0])).affectedResources[0].split("/").pop();
+    await page.click('[data-testid="volume-filters"] button[type="submit"]');
+    const row = page.locator(`[data-testid="volume-${doomed}"]`);
+    await row.locator("button.danger").click();
+    await row.waitFor({ state: "detached" });
+    assert.equal((await s.get(`${SIMPLE}/volumes/${doomed}`)).status, 404);
+    // Expand: the prompt's default, 1024 MiB more.
+    const kept = (await s.get(`${SIMPLE}/volumes?nickname=console-vol`)).body.data[0];
+    await page.locator(`[data-testid="volume-${kept.id}"] button`, { hasText: "Expand" }).click();
+    await textMatching(page.locator(`[data-testid="volume-${kept.id}"]`), /3\.0 GiB/);
+    assert.equal((await s.get(`${SIMPLE}/volumes/${kept.id}`)).body.totalCapacity, 2048 + 1024);
+
+    await go("overview");
+    const before = (await s.get(`${SIMPLE}/pools/${poolId}`)).body.totalCapacity;
+    const form = page.locator('[data-testid="expand-pool"]');
+    await form.locator('input[name="expandPoolId"]').fill(String(poolId));
+    await form.locator('button[type="submit"]').click();
+    const deadline = Date.now() + WAIT_MS;
+    while ((await s.get(`${SIMPLE}/pools/${poolId}`)).body.totalCapacity === before && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok((await s.get(`${SIMPLE}/pools/${poolId}`)).body.totalCapacity > before);
+    await go("volumes");
   });
 
   test("a multi-volume create shows its progress until its items complete", async () => {

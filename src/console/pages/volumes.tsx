@@ -53,6 +53,8 @@ export function VolumesPage({ signed, query }: PageProps) {
             e.preventDefault();
             setApplied({ ...filters });
             setStarts([0]);
+            // Read again even when nothing changed: the array may have.
+            list.reload();
           }}
         >
           {FILTERS.map(([name, label]) => (
