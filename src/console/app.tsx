@@ -12,7 +12,7 @@ import { PortsPage } from "./pages/ports.tsx";
 import { ServersPage } from "./pages/servers.tsx";
 import { SnapshotsPage } from "./pages/snapshots.tsx";
 import { VolumesPage } from "./pages/volumes.tsx";
-import { logIn, logOut, resume, type Signed } from "./session.ts";
+import { logIn, logOut, resume, SESSION_ENDED, type Signed } from "./session.ts";
 import { ErrorBox, Field, invalid, useLoad } from "./ui.tsx";
 
 export interface PageProps {
@@ -49,11 +49,30 @@ function useHash(): string {
 
 export function App() {
   const [signed, setSigned] = useState<Signed | null | undefined>(undefined);
+  const [ended, setEnded] = useState(false);
   useEffect(() => {
     resume().then((s) => setSigned(s ?? null));
+    const onEnded = () => {
+      setSigned((current) => {
+        if (current) setEnded(true);
+        return null;
+      });
+    };
+    addEventListener(SESSION_ENDED, onEnded);
+    return () => removeEventListener(SESSION_ENDED, onEnded);
   }, []);
   if (signed === undefined) return <p class="loading">Loading…</p>;
-  if (signed === null) return <Login onSigned={setSigned} />;
+  if (signed === null) {
+    return (
+      <Login
+        ended={ended}
+        onSigned={(s) => {
+          setEnded(false);
+          setSigned(s);
+        }}
+      />
+    );
+  }
   return (
     <Shell
       signed={signed}
@@ -65,7 +84,7 @@ export function App() {
   );
 }
 
-function Login({ onSigned }: { onSigned: (s: Signed) => void }) {
+function Login({ onSigned, ended }: { onSigned: (s: Signed) => void; ended: boolean }) {
   const [user, setUser] = useState("");
   const [password, setPassword] = useState("");
   const [failure, setFailure] = useState<Failure>();
@@ -73,6 +92,11 @@ function Login({ onSigned }: { onSigned: (s: Signed) => void }) {
   return (
     <main class="login">
       <h1>Blockplane</h1>
+      {ended ? (
+        <p class="notice" data-testid="session-ended">
+          Your session has ended (it expired, or was discarded): log in again.
+        </p>
+      ) : null}
       <form
         data-testid="login"
         onSubmit={async (event) => {

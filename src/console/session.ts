@@ -7,6 +7,8 @@ import { type BlockplaneClient, createClient, type Failure, type Session } from 
 import { hasPermission, isRole, type Permission, type Role } from "../domain/roles.ts";
 
 const KEY = "blockplane.session";
+/** Dispatched on the window when the API refuses the session. */
+export const SESSION_ENDED = "blockplane-session-ended";
 
 export interface Me {
   id: number;
@@ -26,7 +28,15 @@ export interface Signed {
  * credential: without credentials, a 401 answering Basic (a wrong password) is handed to the page,
  * where with them the browser would open its own login prompt over it.
  */
-const ownFetch = (request: Request) => fetch(request, { credentials: "omit" });
+const ownFetch = async (request: Request): Promise<Response> => {
+  const answer = await fetch(request, { credentials: "omit" });
+  // The session expired or was discarded (a new password, a deleted user): the console logs out.
+  if (answer.status === 401 && request.headers.get("authorization")?.startsWith("Session ")) {
+    sessionStorage.removeItem(KEY);
+    dispatchEvent(new Event(SESSION_ENDED));
+  }
+  return answer;
+};
 
 /** A client that sends the session with every request and waits out nothing: errors show as they come. */
 function clientWith(session: Session): BlockplaneClient {

@@ -366,8 +366,18 @@ describe("web console in Chromium", { skip: missing }, () => {
     assert.equal(await page.locator('[data-testid="maintenance-on"], [data-testid="add-fault"]').count(), 0);
   });
 
+  test("a session ended on the server returns the console to its login form, saying so", async () => {
+    const { token } = await page.evaluate(() =>
+      JSON.parse(sessionStorage.getItem("blockplane.session") ?? "{}"),
+    );
+    const discarded = await s.delete(`${SIMPLE}/sessions/${token}`, { token });
+    assert.equal(discarded.status, 200, discarded.text);
+    // The banner's next read (every second) meets the 401.
+    await textMatching(page.locator('[data-testid="session-ended"]'), /session has ended/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("blockplane.session")), null);
+  });
+
   test("the array reset through the console's fault page", async () => {
-    await page.click("nav button.link");
     await page.waitForSelector('[data-testid="login"]');
     await logIn("admin", ADMIN_PASSWORD);
     await go("faults");
