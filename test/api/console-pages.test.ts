@@ -5,7 +5,13 @@
  * signed in. The pages in a browser: test/console/console.test.ts.
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import Fastify from "fastify";
+import type { App } from "../../src/http/app.ts";
+import { registerConsolePages } from "../../src/http/console-pages.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const HTML = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
@@ -85,6 +91,22 @@ describe("console pages", () => {
     assert.ok(!s.bp.app.routeCatalog.some((r) => r.url === "/" || r.url.startsWith("/console")));
     const doc = await s.get("/blockplane/v1/openapi.json", { token: null });
     assert.ok(!Object.keys(doc.body.paths).some((p) => p === "/" || p.startsWith("/console")));
+  });
+
+  test("where the console was not built, / says so to a browser (503), and assets are 404", async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "blockplane-console-"));
+    const app = Fastify();
+    try {
+      registerConsolePages(app as unknown as App, { dir: empty });
+      const page = await app.inject({ url: "/", headers: HTML });
+      assert.equal(page.statusCode, 503);
+      assert.match(page.body, /npm run build/);
+      assert.match(String(page.headers["content-security-policy"]), /default-src 'self'/);
+      assert.equal((await app.inject({ url: "/console/app.js" })).statusCode, 404);
+    } finally {
+      await app.close();
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   test("GET /blockplane/v1/users/me: the caller's own name and roles, for any role; 401 without a session", async () => {

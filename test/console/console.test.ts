@@ -202,7 +202,7 @@ describe("web console in Chromium", { skip: missing }, () => {
       id: "slow-create",
       match: { operation: "createVolumes" },
       action: "latency",
-      latencyMs: 1500,
+      latencyMs: 3000,
       count: 1,
     });
     assert.equal(slow.status, 200, slow.text);
