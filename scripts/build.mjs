@@ -22,6 +22,9 @@
  *   by those commands.
  * - client.js: the SDK alone, openapi-fetch left a dependency, so that `blockplane/client` loads
  *   nothing of the server's.
+ * - console/: the web console (src/console, Preact), for browsers: one script and one style sheet,
+ *   minified, their names carrying their content's hash, and index.html naming them; the server
+ *   serves them (src/http/console-pages.ts).
  *
  * `ensureBuilt()` (used by the bin in a checkout, `npm start` and the tests) builds only when a
  * file under src/, or what configures the build, is newer than the last build; a lock lets several
@@ -46,6 +49,8 @@ const LIBRARY = { index: "src/index.ts", harness: "src/harness.ts" };
 /** The ES module entries: the server process (the bundle's loader) and the CLI. */
 const ENTRIES = { main: "src/bundle/main.ts", cli: "src/cli/main.ts" };
 const CLIENT_ENTRY = { client: "src/client/index.ts" };
+const CONSOLE_ENTRY = { app: "src/console/main.tsx" };
+const CONSOLE_DIR = path.join(DIST, "console");
 const SERVER_BUNDLE = path.join(DIST, "server.cjs");
 
 /**
@@ -61,6 +66,7 @@ const BUILD_INPUTS = [
   "package-lock.json",
   "tsconfig.json",
   "tsconfig.build.json",
+  "src/console/tsconfig.json",
   "scripts/build.mjs",
 ];
 
@@ -172,7 +178,7 @@ export async function build({ types = false } = {}) {
     logLevel: "warning",
   };
   const esm = { ...common, format: "esm", outdir: DIST };
-  const [server, processAndCli, client, names] = await Promise.all([
+  const [server, processAndCli, client, consoleApp, names] = await Promise.all([
     esbuild.build({
       ...common,
       format: "cjs",
@@ -207,20 +213,52 @@ export async function build({ types = false } = {}) {
       banner: { js: REQUIRE_SHIM },
     }),
     esbuild.build({ ...esm, entryPoints: CLIENT_ENTRY, packages: "external" }),
+    esbuild.build({
+      ...common,
+      platform: "browser",
+      target: "es2022",
+      format: "esm",
+      outdir: CONSOLE_DIR,
+      entryPoints: CONSOLE_ENTRY,
+      entryNames: "[name]-[hash]",
+      tsconfig: "src/console/tsconfig.json",
+      jsx: "automatic",
+      jsxImportSource: "preact",
+      minify: true,
+      legalComments: "none",
+    }),
     exportedNames(esbuild, library),
   ]);
   const wrappers = library.map(([name]) => ({
     path: path.join(DIST, `${name}.js`),
     contents: `export { ${names[name].join(", ")} } from "./server.cjs";\n`,
   }));
-  const outputs = [...server.outputFiles, ...processAndCli.outputFiles, ...client.outputFiles, ...wrappers];
+  const page = { path: path.join(CONSOLE_DIR, "index.html"), contents: consolePage(consoleApp.outputFiles) };
+  const outputs = [
+    ...server.outputFiles,
+    ...processAndCli.outputFiles,
+    ...client.outputFiles,
+    ...consoleApp.outputFiles,
+    ...wrappers,
+    page,
+  ];
   // Chunks and the bundle first, entries last: a process starting meanwhile finds what they import.
   const last = (f) => Number(!f.path.includes("/chunks/") && !f.path.startsWith(SERVER_BUNDLE));
   outputs.sort((a, b) => last(a) - last(b));
   for (const file of outputs) writeAtomically(file.path, file.contents);
   const metafile = {
-    inputs: { ...server.metafile.inputs, ...processAndCli.metafile.inputs, ...client.metafile.inputs },
-    outputs: { ...server.metafile.outputs, ...processAndCli.metafile.outputs, ...client.metafile.outputs },
+    inputs: {
+      ...server.metafile.inputs,
+      ...processAndCli.metafile.inputs,
+      ...client.metafile.inputs,
+      ...consoleApp.metafile.inputs,
+    },
+    outputs: {
+      ...server.metafile.outputs,
+      ...processAndCli.metafile.outputs,
+      ...client.metafile.outputs,
+      ...consoleApp.metafile.outputs,
+    },
   };
   writeAtomically(META, JSON.stringify(metafile));
   writeAtomically(path.join(DIST, "THIRD-PARTY-NOTICES.md"), notices(metafile));
@@ -229,6 +267,31 @@ export async function build({ types = false } = {}) {
   if (types) buildTypes();
   stamp(STAMP, started);
   return [...kept];
+}
+
+/** The console's page: its script and style sheet by their hashed names, under /console/. */
+function consolePage(files) {
+  const name = (ext) => {
+    const file = files.find((f) => f.path.endsWith(ext));
+    if (!file) throw new Error(`the console's build made no ${ext} file`);
+    return path.basename(file.path);
+  };
+  return [
+    "<!doctype html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    "<title>Blockplane console</title>",
+    // No icon to fetch: the browser would ask for /favicon.ico, which is no file of the console.
+    '<link rel="icon" href="data:,">',
+    `<link rel="stylesheet" href="/console/${name(".css")}">`,
+    `<script type="module" src="/console/${name(".js")}"></script>`,
+    "</head>",
+    '<body><div id="app"></div></body>',
+    "</html>",
+    "",
+  ].join("\n");
 }
 
 /** A stamp has the time its build started: a source saved during the build makes it stale. */

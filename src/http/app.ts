@@ -25,6 +25,7 @@ import type { ArrayStateService } from "../services/array-state.ts";
 import type { JobsService } from "../services/jobs.ts";
 import type { MaintenanceService } from "../services/maintenance.ts";
 import type { Store } from "../store/db.ts";
+import { isConsolePage, registerConsolePages } from "./console-pages.ts";
 import { type AuthMode, accessOf } from "./contract/auth.ts";
 import { ConnectionAnswers } from "./contract/connection.ts";
 import { errorHandler } from "./contract/errors.ts";
@@ -179,7 +180,8 @@ function catalogRoutes(app: App): void {
     // The documentation pages are public HTML.
     if (route.url.startsWith(DOCS_PATH))
       route.config = { ...route.config, auth: "none", ownMediaTypes: true };
-    if (isDocumentation(route.url)) return;
+    // The console's pages are public static files, not the API's.
+    if (isDocumentation(route.url) || isConsolePage(route.url)) return;
     route.schema ??= {};
     route.schema.querystring ??= NO_QUERY;
     const { auth, permission } = accessOf(route.config);
@@ -273,6 +275,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   });
   registerDocsPages(app, { prefix: DOCS_PATH, routerOptions: ROUTER_OPTIONS });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());
+  registerConsolePages(app);
 
   for (const register of ROUTES) register(app, deps);
   // Last, so that its preClose hook waits after every other has run: the full API's wakes the

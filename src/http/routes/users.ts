@@ -19,6 +19,13 @@ const UserSchema = Type.Object({
   updatedTime: Type.String(),
 });
 
+/** Who the caller is: what a client (the console) needs to offer only what the caller may do. */
+const SelfSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  roles: Type.Array(Type.String()),
+});
+
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const wire = (u: { id: number; name: string; roles: string[]; createdAt: number; updatedAt: number }) => ({
   id: u.id,
@@ -49,6 +56,22 @@ export const userRoutes: RouteModule = (app, { accounts }) => {
     async () => {
       const data = (await accounts.listUsers()).map(wire);
       return { data, count: data.length };
+    },
+  );
+
+  // Any signed-in user, about themselves: declared before `/:id`, which the router ranks below it anyway.
+  app.get(
+    `${base}/me`,
+    {
+      schema: {
+        tags,
+        summary: "Get the signed-in user's own name and roles",
+        response: { 200: SelfSchema, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { user } = principalOf(request);
+      return { id: user.id, name: user.name, roles: [...user.roles] };
     },
   );
 
