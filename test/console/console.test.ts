@@ -1,8 +1,9 @@
 /**
  * The web console in a real browser: Debian's Chromium, headless, driven by playwright-core,
  * against a real server (fault injection on) listening on a free port. Each step does what a person
- * does by hand and checks the outcome through the API as well; each page is photographed into
- * docs/console/ (or BLOCKPLANE_SCREENSHOT_DIR), which docs/console.md shows.
+ * does by hand and checks the outcome through the API as well; each page is photographed, into a
+ * temporary directory unless BLOCKPLANE_SCREENSHOT_DIR names one (`npm run docs:screenshots`
+ * renews docs/console/, which docs/console.md shows), so a test run leaves the checkout as it was.
  *
  * Skipped, saying why, where /usr/bin/chromium (or BLOCKPLANE_CHROMIUM) is absent; CI installs
  * it (test/console/install.sh, from .ci/run).
@@ -17,7 +18,9 @@ import { ADMIN_PASSWORD, SIMPLE, startServer, type TestServer } from "../support
 
 const CHROMIUM = process.env.BLOCKPLANE_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS =
-  process.env.BLOCKPLANE_SCREENSHOT_DIR ?? path.resolve(import.meta.dirname, "../../docs/console");
+  process.env.BLOCKPLANE_SCREENSHOT_DIR ??
+  fs.mkdtempSync(path.join(os.tmpdir(), "blockplane-console-shots-"));
+const SHOTS_ARE_TEMPORARY = process.env.BLOCKPLANE_SCREENSHOT_DIR === undefined;
 const VIEWER = { name: "viewer", password: "viewer-password" };
 /** Generous: the machine is shared, and a loaded one is slow, never wrong. */
 const WAIT_MS = 30_000;
@@ -84,10 +87,15 @@ describe("web console in Chromium", { skip: missing }, () => {
     await context?.close();
     await s?.close();
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    if (SHOTS_ARE_TEMPORARY) fs.rmSync(SHOTS, { recursive: true, force: true });
     process.stdout.write(`console browser tests took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = async (name: string) => {
+    const file = path.join(SHOTS, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    assert.ok(fs.statSync(file).size > 1000, `the screenshot ${file} holds a picture`);
+  };
   const go = async (hash: string) => {
     await page.click(`nav a[href="#/${hash}"]`);
     await page.waitForFunction((h) => location.hash === `#/${h}`, hash);
