@@ -1,21 +1,10 @@
 /** Servers with their HBAs and paths, the host groups the array holds, and registering servers. */
 import { useState } from "preact/hooks";
 import { SIMPLE } from "../../client/index.ts";
+import { OS_TYPES } from "../../domain/os-types.ts";
 import type { PageProps } from "../app.tsx";
 import { track } from "../operations.ts";
 import { ChangeForm, ErrorBox, Field, invalid, mib, Section, useLoad } from "../ui.tsx";
-
-const OS_TYPES = [
-  "Linux",
-  "HP-UX",
-  "OpenVMS",
-  "Tru64",
-  "Solaris",
-  "NetWare",
-  "AIX",
-  "VMware",
-  "Windows",
-] as const;
 
 export function ServersPage({ signed }: PageProps) {
   const { client } = signed;
