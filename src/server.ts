@@ -6,7 +6,9 @@ import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
+import { DataPlane, FIRST_DATA_LUN, type PortalOutage } from "./dataplane/index.ts";
 import { withDeadline } from "./device/deadline.ts";
+import { FaultRules } from "./device/fault-rules.ts";
 import { FaultInjector, withFaults } from "./device/faults.ts";
 import { withMetrics } from "./device/metrics.ts";
 import { createSimulator } from "./device/simulator/index.ts";
@@ -40,6 +42,8 @@ export interface Blockplane {
   config: Config;
   /** Present when fault injection is enabled. */
   faults: FaultInjector | undefined;
+  /** Present with `--data-plane iscsi`: the backing files and the iSCSI portals. */
+  dataPlane: DataPlane | undefined;
   /** Set when this start created the initial administrator. */
   initialAdmin: InitialAdmin | undefined;
   /**
@@ -96,11 +100,37 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
   const seed = given.seed ? readSeed(given.seed) : undefined;
   const config = seed ? { ...given, array: seedIdentity(given, seed) } : given;
   const store = await openStore(config);
+  let dataPlane: DataPlane | undefined;
+  let dataPlaneLog: FastifyBaseLogger | undefined;
+  /** What the data plane said before the app's logger existed. */
+  const early: ["info" | "warn", string][] = [];
   try {
     const seeded: SeedOutcome | undefined = seed
       ? await loadSeed(store, seed, config.adminPassword, now)
       : undefined;
-    const simulator = await createSimulator(store, { identity: config.array, now });
+    const withData = config.dataPlane.mode === "iscsi";
+    const simulator = await createSimulator(store, {
+      identity: config.array,
+      now,
+      ...(withData ? { firstLun: FIRST_DATA_LUN, thinUsage: true } : {}),
+    });
+    const maintenance = new MaintenanceService(store, now);
+    if (withData) {
+      const rules = new FaultRules(store, now);
+      dataPlane = new DataPlane({
+        store,
+        settings: config.dataPlane,
+        dataDir: config.store === "memory" ? undefined : config.dataDir,
+        iscsiPorts: config.array.profile.ports.iscsi,
+        log: {
+          info: (m) => (dataPlaneLog ? dataPlaneLog.info(m) : early.push(["info", m])),
+          warn: (m) => (dataPlaneLog ? dataPlaneLog.warn(m) : early.push(["warn", m])),
+        },
+        outage: () => portalOutage(maintenance, config.faults ? rules : undefined, now),
+      });
+      await dataPlane.start();
+    }
+    const arrayDevice = dataPlane ? dataPlane.wrap(simulator) : simulator;
     const faults = config.faults
       ? new FaultInjector(store, {
           identity: config.array,
@@ -113,10 +143,9 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
     // Faults inside the deadline: a faulted call that never answers is ended by the deadline.
     // Metrics outside it: a timed-out call counts with the time its caller waited.
     const device = withMetrics(
-      withDeadline(faults ? withFaults(simulator, faults) : simulator, config.deviceTimeoutMs),
+      withDeadline(faults ? withFaults(arrayDevice, faults) : arrayDevice, config.deviceTimeoutMs),
       metrics,
     );
-    const maintenance = new MaintenanceService(store, now);
     const accounts = new AccountsService(new AccountsStore(store), store.dialect, {
       maxSessions: config.maxSessions,
       maxSessionsPerUser: config.maxSessionsPerUser,
@@ -147,6 +176,8 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
       { config, accounts, jobs, device, now, maintenance, faults, store, metrics, arrayState },
       options.logger ?? false,
     );
+    dataPlaneLog = app.log;
+    for (const [level, message] of early) app.log[level](message);
     const worker = new JobWorker(
       jobsStore,
       jobs,
@@ -178,6 +209,7 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
       arrayState,
       config,
       faults,
+      dataPlane,
       initialAdmin,
       async createInitialAdmin() {
         blockplane.initialAdmin ??= await createInitialAdmin();
@@ -193,7 +225,11 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
             try {
               await worker.stop();
             } finally {
-              await store.close();
+              try {
+                await dataPlane?.close();
+              } finally {
+                await store.close();
+              }
             }
           }
         })();
@@ -202,9 +238,32 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
     };
     return blockplane;
   } catch (err) {
+    await dataPlane?.close().catch(() => {});
     await store.close();
     throw err;
   }
+}
+
+/**
+ * Which portals refuse logins: all of them during maintenance (the API's, or a fault rule's window
+ * over the whole array), and the ports a `port-down` fault rule names.
+ */
+async function portalOutage(
+  maintenance: MaintenanceService,
+  rules: FaultRules | undefined,
+  now: () => number,
+): Promise<PortalOutage> {
+  if (await maintenance.active()) return "all";
+  const down = new Set<string>();
+  if (!rules) return down;
+  for (const rule of await rules.active()) {
+    const m = rule.match;
+    if (rule.action === "maintenance" && m.operation === undefined && m.resourceType === undefined) {
+      if (rule.scope === "device" && now() >= rule.createdAt) return "all";
+    }
+    if (rule.action === "port-down" && rule.portId !== undefined) down.add(rule.portId);
+  }
+  return down;
 }
 
 /** A server assembled and listening. */
