@@ -12289,7 +12289,7 @@ export interface operations {
                                 /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                                 item?: number;
                             };
-                            action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash";
+                            action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down";
                             latencyMs?: number;
                             retryAfterSeconds?: number;
                             durationSeconds?: number;
@@ -12300,9 +12300,11 @@ export interface operations {
                             message?: string;
                             /** @description before-<operation> | after-<operation> | after-item-<N>-of-<operation> | before-job-complete */
                             point?: string;
+                            /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
+                            portId?: string;
                             probability: number;
                             count?: number;
-                            /** @description request, device or job: what the rule acts on */
+                            /** @description request, device, job or data (the data plane): what the rule acts on */
                             scope: string;
                             /** @description times it still fires (rules with a count) */
                             remaining?: number;
@@ -12436,7 +12438,7 @@ export interface operations {
                         /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                         item?: number;
                     };
-                    action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash";
+                    action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down";
                     latencyMs?: number;
                     retryAfterSeconds?: number;
                     durationSeconds?: number;
@@ -12447,6 +12449,8 @@ export interface operations {
                     message?: string;
                     /** @description before-<operation> | after-<operation> | after-item-<N>-of-<operation> | before-job-complete */
                     point?: string;
+                    /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
+                    portId?: string;
                     probability?: number;
                     count?: number;
                 };
@@ -12484,7 +12488,7 @@ export interface operations {
                             /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                             item?: number;
                         };
-                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash";
+                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down";
                         latencyMs?: number;
                         retryAfterSeconds?: number;
                         durationSeconds?: number;
@@ -12495,9 +12499,11 @@ export interface operations {
                         message?: string;
                         /** @description before-<operation> | after-<operation> | after-item-<N>-of-<operation> | before-job-complete */
                         point?: string;
+                        /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
+                        portId?: string;
                         probability: number;
                         count?: number;
-                        /** @description request, device or job: what the rule acts on */
+                        /** @description request, device, job or data (the data plane): what the rule acts on */
                         scope: string;
                         /** @description times it still fires (rules with a count) */
                         remaining?: number;
@@ -12778,7 +12784,7 @@ export interface operations {
                             /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                             item?: number;
                         };
-                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash";
+                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down";
                         latencyMs?: number;
                         retryAfterSeconds?: number;
                         durationSeconds?: number;
@@ -12789,9 +12795,11 @@ export interface operations {
                         message?: string;
                         /** @description before-<operation> | after-<operation> | after-item-<N>-of-<operation> | before-job-complete */
                         point?: string;
+                        /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
+                        portId?: string;
                         probability: number;
                         count?: number;
-                        /** @description request, device or job: what the rule acts on */
+                        /** @description request, device, job or data (the data plane): what the rule acts on */
                         scope: string;
                         /** @description times it still fires (rules with a count) */
                         remaining?: number;
