@@ -98,7 +98,7 @@ export class TgtDaemon {
     let lastError = "";
     for (let attempt = 0; attempt < 8 && !this.stopping; attempt++) {
       // A control port of its own, at random: a clash (another daemon has it) is tried again.
-      this.controlPort = 20_000 + Math.floor(Math.random() * 40_000);
+      this.controlPort = 10_000 + Math.floor(Math.random() * 20_000);
       const child = spawn(
         "tgtd",
         ["-f", "--control-port", String(this.controlPort), "--iscsi", `portal=${listen}:${this.portal.port}`],
