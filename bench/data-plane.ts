@@ -4,11 +4,11 @@
  *
  * Starts Blockplane with `--data-plane iscsi` on free loopback portals and a throw-away store,
  * makes a volume, a server with an iSCSI name and a connection, then runs scripts/iscsi-io.py's
- * bench: sequential 256 KiB writes and reads over the span, and 2000 random 4 KiB writes and reads,
+ * bench: sequential 256 KiB writes and reads over the span, and 20,000 random 4 KiB writes and reads,
  * first on the backing file (pwrite/pread), then through the LUN (libiscsi WRITE(16)/READ(16), one
  * command at a time), both from the same Python loop. Needs tgt and libiscsi (test/dataplane/install.sh).
  *
- *   npm run bench:data-plane [-- --mib 256] [--out bench/data-plane-results.md]
+ *   npm run bench:data-plane [-- --mib 1024] [--out bench/data-plane-results.md]
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -25,7 +25,7 @@ const PASSWORD = "bench-data-plane";
 const INITIATOR = "iqn.2026-01.io.example:bench";
 
 const { values } = parseArgs({
-  options: { mib: { type: "string", default: "256" }, out: { type: "string" } },
+  options: { mib: { type: "string", default: "1024" }, out: { type: "string" } },
 });
 const mib = Number(values.mib);
 

@@ -109,7 +109,7 @@ def bench(lun, path, mib):
     span = mib * 1024 * 1024
     seq_size, rand_size = 256 * 1024, 4096
     rng = random.Random(7)
-    rand_offsets = [rng.randrange(0, span // rand_size) * rand_size for _ in range(2000)]
+    rand_offsets = [rng.randrange(0, span // rand_size) * rand_size for _ in range(20000)]
     payload = os.urandom(seq_size)
     seq_buf = ctypes.create_string_buffer(seq_size)
     rand_buf = ctypes.create_string_buffer(rand_size)

@@ -122,6 +122,7 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
         settings: config.dataPlane,
         dataDir: config.store === "memory" ? undefined : config.dataDir,
         iscsiPorts: config.array.profile.ports.iscsi,
+        serial: config.array.serial,
         log: {
           info: (m) => (dataPlaneLog ? dataPlaneLog.info(m) : early.push(["info", m])),
           warn: (m) => (dataPlaneLog ? dataPlaneLog.warn(m) : early.push(["warn", m])),

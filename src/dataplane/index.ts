@@ -42,6 +42,8 @@ export interface DataPlaneOptions {
   /** The iSCSI port IDs of the array's model, in order: a port's default portal is 3260 + its index. */
   iscsiPorts: readonly string[];
   log: TgtLog;
+  /** The array's serial number: with the volume ID, each LUN's serial number. */
+  serial: string;
   /** Which portals refuse logins (maintenance, port-down faults); none when absent. */
   outage?: () => Promise<PortalOutage>;
   /** How often the targets are checked against the store without a change (ms). */
@@ -83,7 +85,9 @@ export class DataPlane {
     for (const [portId, portal] of this.portals) {
       this.daemons.set(
         portId,
-        new TgtDaemon(portId, portal, path.join(dir, "tgtd", `${portId}.pid`), options.log),
+        new TgtDaemon(portId, portal, path.join(dir, "tgtd", `${portId}.pid`), options.log, () => {
+          this.reconcile().catch((err) => options.log.warn(`data plane: ${(err as Error).message}`));
+        }),
       );
     }
   }
@@ -289,7 +293,6 @@ export class DataPlane {
         name: g.target_iscsi_name,
         initiators: [],
         luns: new Map(),
-        lengths: new Map(),
       };
       byGroup.set(key(g.port_id, Number(g.host_group_number)), spec);
       out.get(g.port_id)?.push(spec);
@@ -315,8 +318,8 @@ export class DataPlane {
       const file = snapshotOf.get(volumeId) ?? this.backing.volumePath(volumeId);
       const length = this.backing.length(file);
       if (length === undefined || length === 0) continue;
-      spec.luns.set(lun, file);
-      spec.lengths.set(lun, length);
+      const serial = `${this.options.serial}${volumeId.toString(16).padStart(4, "0")}`;
+      spec.luns.set(lun, { path: file, length, serial });
       if (!snapshotOf.has(volumeId)) served.add(volumeId);
     }
     this.served = served;

@@ -19,16 +19,29 @@ export interface TargetSpec {
   name: string;
   /** The initiator names allowed to log in (the ACL). */
   initiators: string[];
-  /** LUN → backing file. */
-  luns: Map<number, string>;
-  /** LUN → the backing file's length when it was decided: a change re-creates the LUN. */
-  lengths: Map<number, number>;
+  luns: Map<number, LunSpec>;
 }
+
+export interface LunSpec {
+  /** The backing file. */
+  path: string;
+  /** Its length when it was decided: a change (an expansion) re-creates the LUN. */
+  length: number;
+  /** The unit serial number (VPD page 0x80) and device identifier the LUN reports. */
+  serial: string;
+}
+
+/**
+ * What every LUN reports: the array's vendor and product, as a host's multipath configuration
+ * expects them. (tgt's thin_provisioning, which would let UNMAP free blocks, is left off: with it
+ * iscsi-test-cu's run never ends.)
+ */
+const LUN_PARAMS = "vendor_id=HITACHI,product_id=OPEN-V";
 
 interface Applied {
   tid: number;
   initiators: Set<string>;
-  luns: Map<number, { path: string; length: number }>;
+  luns: Map<number, LunSpec>;
 }
 
 export interface TgtLog {
@@ -82,6 +95,8 @@ export class TgtDaemon {
     readonly portal: Portal,
     private readonly pidFile: string,
     private readonly log: TgtLog,
+    /** Called once a daemon started again after it died: it serves nothing until rebuilt. */
+    private readonly restarted: () => void = () => {},
   ) {}
 
   /** Starts the daemon (stopping one a previous run left); resolves once tgtadm reaches it. */
@@ -149,7 +164,9 @@ export class TgtDaemon {
       if (this.stopping) return;
       this.log.warn(`tgtd of port ${this.portId} ended (${signal ?? code}); starting it again`);
       setTimeout(() => {
-        if (!this.stopping) this.start().catch((err) => this.log.warn((err as Error).message));
+        if (!this.stopping) {
+          this.start().then(this.restarted, (err) => this.log.warn((err as Error).message));
+        }
       }, 200);
     });
     this.log.info(
@@ -215,13 +232,13 @@ export class TgtDaemon {
         }
       }
       for (const [lun, current] of [...a.luns]) {
-        const path = t.luns.get(lun);
-        if (path !== current.path || t.lengths.get(lun) !== current.length) {
+        const want = t.luns.get(lun);
+        if (want?.path !== current.path || want.length !== current.length || want.serial !== current.serial) {
           await this.deleteLun(tid, lun);
           a.luns.delete(lun);
         }
       }
-      for (const [lun, path] of t.luns) {
+      for (const [lun, spec] of t.luns) {
         if (a.luns.has(lun)) continue;
         await tgtadm(ctl, [
           "--mode",
@@ -233,9 +250,21 @@ export class TgtDaemon {
           "--lun",
           String(lun),
           "--backing-store",
-          path,
+          spec.path,
         ]);
-        a.luns.set(lun, { path, length: t.lengths.get(lun) ?? 0 });
+        a.luns.set(lun, spec);
+        await tgtadm(ctl, [
+          "--mode",
+          "logicalunit",
+          "--op",
+          "update",
+          "--tid",
+          tid,
+          "--lun",
+          String(lun),
+          "--params",
+          `${LUN_PARAMS},scsi_sn=${spec.serial},scsi_id=${spec.serial}`,
+        ]);
       }
       for (const name of t.initiators) {
         if (!a.initiators.has(name)) {

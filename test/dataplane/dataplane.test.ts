@@ -162,6 +162,22 @@ describe("data plane over iSCSI", { skip: skip || false, timeout: 600_000 }, () 
     assert.equal(fs.existsSync(file), false, "the snapshot's data goes with it");
   });
 
+  test("a tgtd that dies is started again and rebuilt from the store", async () => {
+    const v = await createVolume(s, GIB);
+    const iqn = "iqn.2026-01.io.example:crash";
+    const host = await createHost(s, "crash-host", iqn, ["CL2-D"]);
+    const lun = await connect(s, v, host);
+    const url = lunUrl(portOf("CL2-D"), await targetOf(s, host, "CL2-D"), lun);
+    await writeLun(url, iqn, 0, "kept across the crash");
+    const pid = Number(fs.readFileSync(path.join(dataDir, "data-plane", "tgtd", "CL2-D.pid"), "utf8"));
+    process.kill(pid, "SIGKILL");
+    await eventually(async () => {
+      const again = Number(fs.readFileSync(path.join(dataDir, "data-plane", "tgtd", "CL2-D.pid"), "utf8"));
+      return again !== pid && (await canLogIn(url, iqn));
+    });
+    assert.equal(await readLun(url, iqn, 0, 512), "kept across the crash");
+  });
+
   test("a port taken down, and maintenance, make portals refuse logins", async () => {
     const v = await createVolume(s, GIB);
     const iqn = "iqn.2026-01.io.example:faults";

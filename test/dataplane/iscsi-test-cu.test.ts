@@ -40,7 +40,7 @@ if (skip) process.stdout.write(`# iscsi-test-cu skipped: ${skip}\n`);
 const FIRST = "iqn.2026-01.io.example:conformance-1";
 const SECOND = "iqn.2026-01.io.example:conformance-2";
 
-describe("iscsi-test-cu against a data plane LUN", { skip: skip || false, timeout: 900_000 }, () => {
+describe("iscsi-test-cu against a data plane LUN", { skip: skip || false, timeout: 600_000 }, () => {
   let dataDir: string;
   let s: TestServer;
   let port: number;
@@ -81,7 +81,7 @@ describe("iscsi-test-cu against a data plane LUN", { skip: skip || false, timeou
       execFile(
         "iscsi-test-cu",
         ["--dataloss", "--normal", "-i", FIRST, "-I", SECOND, url],
-        { timeout: 800_000, maxBuffer: 64 * 1024 * 1024 },
+        { timeout: 400_000, maxBuffer: 64 * 1024 * 1024 },
         (_err, stdout, stderr) => resolve(stdout + stderr),
       );
     });
