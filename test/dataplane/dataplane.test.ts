@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { tempDir } from "../support/process.ts";
+import { startServerProcess, tempDir } from "../support/process.ts";
 import { SIMPLE, type TestServer } from "../support/server.ts";
 import {
   canLogIn,
@@ -176,6 +176,31 @@ describe("data plane over iSCSI", { skip: skip || false, timeout: 600_000 }, () 
       return again !== pid && (await canLogIn(url, iqn));
     });
     assert.equal(await readLun(url, iqn, 0, 512), "kept across the crash");
+  });
+
+  test("a Blockplane killed outright leaves its portals serving; the next start takes them over", async () => {
+    const v = await createVolume(s, GIB);
+    const iqn = "iqn.2026-01.io.example:survivor";
+    const host = await createHost(s, "survivor", iqn, ["CL3-D"]);
+    const url = lunUrl(portOf("CL3-D"), await targetOf(s, host, "CL3-D"), await connect(s, v, host));
+    await writeLun(url, iqn, 0, "written before the kill");
+    await s.close();
+
+    // Another process on the same data dir rebuilds the portals from the store, then dies at once.
+    const pidFile = path.join(dataDir, "data-plane", "tgtd", "CL3-D.pid");
+    const proc = await startServerProcess({
+      dataDir,
+      env: { BLOCKPLANE_DATA_PLANE: "iscsi", BLOCKPLANE_ISCSI_PORTALS: flag, BLOCKPLANE_LOG_LEVEL: "info" },
+    });
+    assert.equal(await readLun(url, iqn, 0, 512), "written before the kill");
+    const left = Number(fs.readFileSync(pidFile, "utf8"));
+    await proc.stop("SIGKILL");
+    assert.equal(await readLun(url, iqn, 0, 512), "written before the kill", "its tgtd still serves");
+
+    s = await startWithDataPlane(dataDir, flag, { BLOCKPLANE_FAULTS: "on" });
+    assert.notEqual(Number(fs.readFileSync(pidFile, "utf8")), left, "a tgtd of its own");
+    assert.throws(() => process.kill(left, 0), "the tgtd left behind is gone");
+    assert.equal(await readLun(url, iqn, 0, 512), "written before the kill");
   });
 
   test("a port taken down, and maintenance, make portals refuse logins", async () => {
