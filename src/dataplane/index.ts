@@ -65,6 +65,14 @@ export class DataPlane {
   /** Volume IDs served by some LUN: the only files whose used capacity can change. */
   private served = new Set<number>();
   private warnedLunZero = new Set<string>();
+  /** File changes run one at a time: a sweep never sees a file made for a volume it read as absent. */
+  private fileTurn: Promise<unknown> = Promise.resolve();
+
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.fileTurn.then(fn, fn);
+    this.fileTurn = next.catch(() => {});
+    return next;
+  }
 
   constructor(private readonly options: DataPlaneOptions) {
     if (options.dataDir === undefined) {
@@ -101,8 +109,13 @@ export class DataPlane {
     await Promise.all([...this.daemons.values()].map((d) => d.start()));
     await this.reconcile();
     const interval = this.options.intervalMs ?? 2000;
+    let passes = 0;
     this.timer = setInterval(() => {
-      this.reconcile().catch((err) => this.options.log.warn(`data plane: ${(err as Error).message}`));
+      // Now and then the files too: a reset of the array (the fault API's) changes no file itself.
+      const files = ++passes % 30 === 0 ? this.syncFiles() : Promise.resolve();
+      files
+        .then(() => this.reconcile())
+        .catch((err) => this.options.log.warn(`data plane: ${(err as Error).message}`));
     }, interval);
     this.timer.unref();
   }
@@ -128,8 +141,14 @@ export class DataPlane {
         const svol =
           name === "clonePair" ? await this.svolOf(args[0] as number, args[1] as number) : undefined;
         const result = await op(...args);
-        await this.afterChange(name, args, result, svol);
-        await this.reconcile();
+        // The array has made the change: a failure of the data plane's side is logged and left
+        // to the next pass, not answered as a failure of a change that was made.
+        try {
+          await this.inTurn(() => this.afterChange(name, args, result, svol));
+          await this.reconcile();
+        } catch (err) {
+          this.options.log.warn(`data plane, after ${name}: ${(err as Error).message}`);
+        }
         return result;
       };
     });
@@ -172,11 +191,11 @@ export class DataPlane {
         return ensure(args[0] as number);
       case "clonePair":
         if (svol !== undefined) await cloneInto(args[0] as number, svol);
-        return this.syncFiles();
+        return this.sweep();
       case "deleteVolume":
       case "deletePool":
       case "deleteSnapshot":
-        return this.syncFiles();
+        return this.sweep();
       case "createSnapshot":
       case "createPair": {
         const s = result as Snapshot;
@@ -216,7 +235,11 @@ export class DataPlane {
   }
 
   /** Gives every volume its file and removes the files of volumes and snapshots that are gone. */
-  async syncFiles(): Promise<void> {
+  syncFiles(): Promise<void> {
+    return this.inTurn(() => this.sweep());
+  }
+
+  private async sweep(): Promise<void> {
     const db = this.options.store.db;
     const volumes = await db.selectFrom("volumes").select(["id", "total_capacity"]).execute();
     const snapshots = await db.selectFrom("snapshots").select(["master_volume_id", "snapshot_id"]).execute();
