@@ -11,6 +11,7 @@ import { startServerProcess, tempDir } from "../support/process.ts";
 import { SIMPLE, type TestServer } from "../support/server.ts";
 import {
   canLogIn,
+  capacityBytes,
   connect,
   createHost,
   createVolume,
@@ -90,6 +91,12 @@ describe("data plane over iSCSI", { skip: skip || false, timeout: 600_000 }, () 
     assert.equal(await canLogIn(lunUrl(portOf("CL1-C"), target, lun), HOST_A), true);
     // Through another port the server has no path: no target for it there.
     assert.deepEqual(await visibleLuns(portOf("CL2-C"), HOST_A), []);
+
+    // An expansion reaches the host: the LUN's capacity is the volume's new one.
+    const url = lunUrl(portOf("CL1-C"), target, lun);
+    assert.equal(await capacityBytes(url, HOST_A), GIB * 1024 * 1024);
+    await ok(s, await s.post(`${SIMPLE}/volumes/${v}/actions/expand/invoke`, { capacity: GIB }));
+    assert.equal(await capacityBytes(url, HOST_A), 2 * GIB * 1024 * 1024);
 
     await ok(s, await s.delete(`${SIMPLE}/volume-server-connections/${v},${host}`));
     assert.deepEqual(await visibleLuns(portOf("CL1-C"), HOST_A), [], "the LUN is gone once disconnected");

@@ -26,7 +26,7 @@ function onPath(binary: string): boolean {
 export function missing(): string | false {
   if (process.getuid?.() !== 0) return "the data plane tests run tgtd, which needs root";
   if (!tgtInstalled()) return "tgt (tgtd, tgtadm) is not installed: bash test/dataplane/install.sh";
-  for (const tool of ["iscsi-ls", "iscsi-inq", "python3"]) {
+  for (const tool of ["iscsi-ls", "iscsi-inq", "iscsi-readcapacity16", "python3"]) {
     if (!onPath(tool)) return `${tool} is not installed: bash test/dataplane/install.sh`;
   }
   return false;
@@ -135,6 +135,14 @@ export async function canLogIn(url: string, initiator: string): Promise<boolean>
   } catch {
     return false;
   }
+}
+
+/** The LUN's capacity in bytes, as READ CAPACITY(16) reports it to `initiator`. */
+export async function capacityBytes(url: string, initiator: string): Promise<number> {
+  const { stdout } = await run("iscsi-readcapacity16", ["-i", initiator, url], { timeout: 30_000 });
+  const m = /Total size:(\d+)/.exec(stdout);
+  assert.ok(m, stdout);
+  return Number(m[1]);
 }
 
 export async function writeLun(url: string, initiator: string, offset: number, text: string): Promise<void> {
