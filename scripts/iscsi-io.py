@@ -5,6 +5,7 @@ WRITE(16). libiscsi speaks the protocol; this only calls its synchronous API wit
 
   iscsi-io.py write URL OFFSET HEXDATA  [-i INITIATOR]   write bytes at a byte offset (512-aligned)
   iscsi-io.py read  URL OFFSET LENGTH   [-i INITIATOR]   print the bytes read, in hex
+  iscsi-io.py time  URL OFFSET COUNT    [-i INITIATOR]   seconds COUNT reads of 4 KiB at OFFSET take
   iscsi-io.py bench URL FILE MIB        [-i INITIATOR]   sequential and random I/O through the LUN
                                                          and on FILE directly; prints JSON
 
@@ -156,7 +157,7 @@ def bench(lun, path, mib):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("command", choices=["write", "read", "bench"])
+    p.add_argument("command", choices=["write", "read", "time", "bench"])
     p.add_argument("url")
     p.add_argument("a")
     p.add_argument("b")
@@ -169,6 +170,12 @@ def main():
             lun.write(aligned(int(args.a), "the offset"), data + bytes(-len(data) % BLOCK))
         elif args.command == "read":
             print(lun.read(aligned(int(args.a), "the offset"), aligned(int(args.b), "the length")).hex())
+        elif args.command == "time":
+            buf = ctypes.create_string_buffer(4096)
+            start = time.perf_counter()
+            for _ in range(int(args.b)):
+                lun.read_into(aligned(int(args.a), "the offset"), buf, 4096)
+            print(f"{time.perf_counter() - start:.6f}")
         else:
             print(json.dumps(bench(lun, args.a, int(args.b))))
     finally:

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
-import { DataPlane, FIRST_DATA_LUN, type PortalOutage } from "./dataplane/index.ts";
+import { type DataFaults, DataPlane, FIRST_DATA_LUN } from "./dataplane/index.ts";
 import { withDeadline } from "./device/deadline.ts";
 import { FaultRules } from "./device/fault-rules.ts";
 import { FaultInjector, withFaults } from "./device/faults.ts";
@@ -127,7 +127,7 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
           info: (m) => (dataPlaneLog ? dataPlaneLog.info(m) : early.push(["info", m])),
           warn: (m) => (dataPlaneLog ? dataPlaneLog.warn(m) : early.push(["warn", m])),
         },
-        outage: () => portalOutage(maintenance, config.faults ? rules : undefined, now),
+        faults: () => dataFaults(maintenance, config.faults ? rules : undefined, now),
       });
       await dataPlane.start();
     }
@@ -246,25 +246,29 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
 }
 
 /**
- * Which portals refuse logins: all of them during maintenance (the API's, or a fault rule's window
- * over the whole array), and the ports a `port-down` fault rule names.
+ * What the faults ask of the data plane. Portals refuse logins: all of them during maintenance (the
+ * API's, or a fault rule's window over the whole array), and those of the ports `port-down` rules
+ * name. Volumes that `io-latency` rules name are slowed (the largest latency when several do).
  */
-async function portalOutage(
+async function dataFaults(
   maintenance: MaintenanceService,
   rules: FaultRules | undefined,
   now: () => number,
-): Promise<PortalOutage> {
-  if (await maintenance.active()) return "all";
+): Promise<DataFaults> {
+  let all = await maintenance.active();
   const down = new Set<string>();
-  if (!rules) return down;
-  for (const rule of await rules.active()) {
+  const latencies = new Map<number, number>();
+  for (const rule of rules ? await rules.active() : []) {
     const m = rule.match;
     if (rule.action === "maintenance" && m.operation === undefined && m.resourceType === undefined) {
-      if (rule.scope === "device" && now() >= rule.createdAt) return "all";
+      if (rule.scope === "device" && now() >= rule.createdAt) all = true;
     }
     if (rule.action === "port-down" && rule.portId !== undefined) down.add(rule.portId);
+    if (rule.action === "io-latency" && rule.volumeId !== undefined && rule.latencyMs !== undefined) {
+      latencies.set(rule.volumeId, Math.max(latencies.get(rule.volumeId) ?? 0, rule.latencyMs));
+    }
   }
-  return down;
+  return { outage: all ? "all" : down, latencies };
 }
 
 /** A server assembled and listening. */

@@ -12289,7 +12289,7 @@ export interface operations {
                                 /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                                 item?: number;
                             };
-                            action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down";
+                            action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down" | "io-latency";
                             latencyMs?: number;
                             retryAfterSeconds?: number;
                             durationSeconds?: number;
@@ -12302,6 +12302,8 @@ export interface operations {
                             point?: string;
                             /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
                             portId?: string;
+                            /** @description io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi) */
+                            volumeId?: number;
                             probability: number;
                             count?: number;
                             /** @description request, device, job or data (the data plane): what the rule acts on */
@@ -12438,7 +12440,7 @@ export interface operations {
                         /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                         item?: number;
                     };
-                    action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down";
+                    action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down" | "io-latency";
                     latencyMs?: number;
                     retryAfterSeconds?: number;
                     durationSeconds?: number;
@@ -12451,6 +12453,8 @@ export interface operations {
                     point?: string;
                     /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
                     portId?: string;
+                    /** @description io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi) */
+                    volumeId?: number;
                     probability?: number;
                     count?: number;
                 };
@@ -12488,7 +12492,7 @@ export interface operations {
                             /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                             item?: number;
                         };
-                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down";
+                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down" | "io-latency";
                         latencyMs?: number;
                         retryAfterSeconds?: number;
                         durationSeconds?: number;
@@ -12501,6 +12505,8 @@ export interface operations {
                         point?: string;
                         /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
                         portId?: string;
+                        /** @description io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi) */
+                        volumeId?: number;
                         probability: number;
                         count?: number;
                         /** @description request, device, job or data (the data plane): what the rule acts on */
@@ -12784,7 +12790,7 @@ export interface operations {
                             /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                             item?: number;
                         };
-                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down";
+                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down" | "io-latency";
                         latencyMs?: number;
                         retryAfterSeconds?: number;
                         durationSeconds?: number;
@@ -12797,6 +12803,8 @@ export interface operations {
                         point?: string;
                         /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
                         portId?: string;
+                        /** @description io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi) */
+                        volumeId?: number;
                         probability: number;
                         count?: number;
                         /** @description request, device, job or data (the data plane): what the rule acts on */

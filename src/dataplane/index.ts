@@ -24,6 +24,7 @@ import type { Snapshot } from "../device/port/snapshots.ts";
 import { type Device, type Operation, wrapOperations } from "../device/port.ts";
 import type { Store } from "../store/db.ts";
 import { BackingStore } from "./backing.ts";
+import { LatencyTable } from "./latency.ts";
 import { type TargetSpec, TgtDaemon, type TgtLog, tgtInstalled } from "./tgt.ts";
 
 export { tgtInstalled };
@@ -33,6 +34,13 @@ export const FIRST_DATA_LUN = 1;
 
 /** Which portals refuse logins now: every one (maintenance), or those of the ports named. */
 export type PortalOutage = "all" | Set<string>;
+
+/** What the faults ask of the data plane now. */
+export interface DataFaults {
+  outage: PortalOutage;
+  /** Volume ID → milliseconds added to each of its I/Os. */
+  latencies: Map<number, number>;
+}
 
 export interface DataPlaneOptions {
   store: Store;
@@ -44,8 +52,8 @@ export interface DataPlaneOptions {
   log: TgtLog;
   /** The array's serial number: with the volume ID, each LUN's serial number. */
   serial: string;
-  /** Which portals refuse logins (maintenance, port-down faults); none when absent. */
-  outage?: () => Promise<PortalOutage>;
+  /** Which portals refuse logins (maintenance, port-down faults), which volumes are slow; none when absent. */
+  faults?: () => Promise<DataFaults>;
   /** How often the targets are checked against the store without a change (ms). */
   intervalMs?: number;
 }
@@ -55,6 +63,7 @@ const READS = /^(list|get|read|pairRolesOf$|storage|health$|recommended)/;
 
 export class DataPlane {
   readonly backing: BackingStore;
+  readonly latency: LatencyTable;
   readonly portals = new Map<string, Portal>();
   private readonly daemons = new Map<string, TgtDaemon>();
   private readonly temporaryDir: string | undefined;
@@ -81,6 +90,10 @@ export class DataPlane {
     const dir = path.join(options.dataDir ?? (this.temporaryDir as string), "data-plane");
     this.backing = new BackingStore(dir, (m) => options.log.warn(m));
     fs.mkdirSync(path.join(dir, "tgtd"), { recursive: true });
+    this.latency = new LatencyTable(dir);
+    if (this.latency.unavailable) {
+      options.log.warn(`data plane: I/O latency faults will not act: ${this.latency.unavailable}`);
+    }
     options.iscsiPorts.forEach((portId, i) => {
       const portal = options.settings.portals[portId] ?? { address: "127.0.0.1", port: 3260 + i };
       this.portals.set(portId, portal);
@@ -93,9 +106,16 @@ export class DataPlane {
     for (const [portId, portal] of this.portals) {
       this.daemons.set(
         portId,
-        new TgtDaemon(portId, portal, path.join(dir, "tgtd", `${portId}.pid`), options.log, () => {
-          this.reconcile().catch((err) => options.log.warn(`data plane: ${(err as Error).message}`));
-        }),
+        new TgtDaemon(
+          portId,
+          portal,
+          path.join(dir, "tgtd", `${portId}.pid`),
+          options.log,
+          () => {
+            this.reconcile().catch((err) => options.log.warn(`data plane: ${(err as Error).message}`));
+          },
+          this.latency.env(),
+        ),
       );
     }
   }
@@ -125,6 +145,7 @@ export class DataPlane {
     if (this.timer) clearInterval(this.timer);
     await this.running?.catch(() => {});
     await Promise.all([...this.daemons.values()].map((d) => d.stop()));
+    this.latency.close();
     if (this.temporaryDir) fs.rmSync(this.temporaryDir, { recursive: true, force: true });
   }
 
@@ -351,7 +372,9 @@ export class DataPlane {
 
   private async reconcileOnce(): Promise<void> {
     const wanted = await this.desired();
-    const outage = (await this.options.outage?.()) ?? new Set<string>();
+    const faults = await this.options.faults?.();
+    const outage = faults?.outage ?? new Set<string>();
+    this.latency.set(faults?.latencies ?? new Map());
     const failures: string[] = [];
     await Promise.all(
       [...this.daemons].map(async ([portId, daemon]) => {

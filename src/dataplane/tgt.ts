@@ -97,6 +97,8 @@ export class TgtDaemon {
     private readonly log: TgtLog,
     /** Called once a daemon started again after it died: it serves nothing until rebuilt. */
     private readonly restarted: () => void = () => {},
+    /** Variables the daemon runs with (the latency library, latency.ts). */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   /** Starts the daemon (stopping one a previous run left); resolves once tgtadm reaches it. */
@@ -117,7 +119,7 @@ export class TgtDaemon {
       const child = spawn(
         "tgtd",
         ["-f", "--control-port", String(this.controlPort), "--iscsi", `portal=${listen}:${this.portal.port}`],
-        { stdio: ["ignore", "ignore", "pipe"] },
+        { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...this.env } },
       );
       let stderr = "";
       child.stderr?.on("data", (d: Buffer) => {

@@ -18,6 +18,7 @@ export const FAULT_ACTIONS = [
   "fail-item",
   "crash",
   "port-down",
+  "io-latency",
 ] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 
@@ -53,6 +54,8 @@ export interface FaultRuleSpec {
   point?: string;
   /** port-down: the iSCSI port whose portal refuses logins (data plane). */
   portId?: string;
+  /** io-latency: the volume whose I/O is slowed by latencyMs (data plane). */
+  volumeId?: number;
   /** 0–1: the chance that a matching event fires the rule (default 1). */
   probability?: number;
   /** How many times the rule fires; unlimited when absent. */
@@ -164,7 +167,15 @@ export function normalizeRule(spec: FaultRuleSpec, operations: readonly string[]
   };
   const only = (fields: (keyof FaultRuleSpec)[]) => {
     const extra = (
-      ["latencyMs", "retryAfterSeconds", "durationSeconds", "errorCode", "point", "portId"] as const
+      [
+        "latencyMs",
+        "retryAfterSeconds",
+        "durationSeconds",
+        "errorCode",
+        "point",
+        "portId",
+        "volumeId",
+      ] as const
     ).find((f) => spec[f] !== undefined && !fields.includes(f));
     if (extra) throw bad(`"${extra}" does not apply to action "${spec.action}"`);
   };
@@ -196,6 +207,14 @@ export function normalizeRule(spec: FaultRuleSpec, operations: readonly string[]
       only(["portId"]);
       if (deviceMatch || requestMatch)
         throw bad('action "port-down" takes no match: it names its port in "portId"');
+      rule.scope = "data";
+      break;
+    case "io-latency":
+      needs("volumeId");
+      needs("latencyMs");
+      only(["volumeId", "latencyMs"]);
+      if (deviceMatch || requestMatch)
+        throw bad('action "io-latency" takes no match: it names its volume in "volumeId"');
       rule.scope = "data";
       break;
     case "crash": {

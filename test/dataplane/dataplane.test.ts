@@ -20,6 +20,7 @@ import {
   ok,
   portals,
   readLun,
+  readTime,
   startWithDataPlane,
   targetOf,
   visibleLuns,
@@ -208,6 +209,33 @@ describe("data plane over iSCSI", { skip: skip || false, timeout: 600_000 }, () 
     assert.notEqual(Number(fs.readFileSync(pidFile, "utf8")), left, "a tgtd of its own");
     assert.throws(() => process.kill(left, 0), "the tgtd left behind is gone");
     assert.equal(await readLun(url, iqn, 0, 512), "written before the kill");
+  });
+
+  test("an io-latency rule slows one volume's I/O and no other LUN's", async () => {
+    const iqn = "iqn.2026-01.io.example:slow";
+    const host = await createHost(s, "slow-host", iqn, ["CL4-D"]);
+    const target = await targetOf(s, host, "CL4-D");
+    const slow = await createVolume(s, GIB);
+    const fast = await createVolume(s, GIB);
+    const slowUrl = lunUrl(portOf("CL4-D"), target, await connect(s, slow, host));
+    const fastUrl = lunUrl(portOf("CL4-D"), target, await connect(s, fast, host));
+    const before = await readTime(slowUrl, iqn, 20);
+
+    const rule = await s.post("/blockplane/v1/faults", {
+      id: "slow",
+      action: "io-latency",
+      volumeId: slow,
+      latencyMs: 50,
+    });
+    assert.equal(rule.status, 200, rule.text);
+    assert.equal(rule.body.scope, "data");
+    // 20 reads, each 50 ms later: a second at least.
+    await eventually(async () => (await readTime(slowUrl, iqn, 20)) >= 1);
+    const other = await readTime(fastUrl, iqn, 20);
+    assert.ok(other < 0.5, `the other LUN of the same target took ${other} s for 20 reads`);
+
+    assert.equal((await s.delete("/blockplane/v1/faults/slow")).status, 200);
+    await eventually(async () => (await readTime(slowUrl, iqn, 20)) < Math.max(0.5, before * 5));
   });
 
   test("a port taken down, and maintenance, make portals refuse logins", async () => {

@@ -145,6 +145,14 @@ export async function capacityBytes(url: string, initiator: string): Promise<num
   return Number(m[1]);
 }
 
+/** Seconds that `count` reads of 4 KiB through the LUN take. */
+export async function readTime(url: string, initiator: string, count: number): Promise<number> {
+  const { stdout } = await run("python3", [IO, "time", url, "0", String(count), "-i", initiator], {
+    timeout: 120_000,
+  });
+  return Number(stdout.trim());
+}
+
 export async function writeLun(url: string, initiator: string, offset: number, text: string): Promise<void> {
   await run(
     "python3",

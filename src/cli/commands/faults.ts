@@ -29,6 +29,7 @@ const ACTIONS = [
   "fail-item",
   "crash",
   "port-down",
+  "io-latency",
 ] as const satisfies readonly RuleSpec["action"][];
 
 /** "2e11:b0b0" (or "2e11,b0b0"): the SSB1 and SSB2 of a refusal. */
@@ -70,6 +71,7 @@ interface AddOptions {
   message?: string;
   point?: string;
   portId?: string;
+  volumeId?: number;
   probability?: number;
   count?: number;
 }
@@ -104,6 +106,7 @@ function ruleOf(options: AddOptions): RuleSpec {
       message: options.message,
       point: options.point,
       portId: options.portId,
+      volumeId: options.volumeId,
       probability: options.probability,
       count: options.count,
     }),
@@ -131,6 +134,7 @@ function settingsText(rule: Rule): string {
     errorCode: rule.errorCode && `${rule.errorCode.SSB1}:${rule.errorCode.SSB2}`,
     point: rule.point,
     portId: rule.portId,
+    volumeId: rule.volumeId,
     probability: rule.probability === 1 ? undefined : rule.probability,
     message: rule.message && JSON.stringify(rule.message),
   });
@@ -226,6 +230,11 @@ export function faultsCommands(program: Command, ctx: CliContext): void {
     .option(
       "--port-id <id>",
       'port-down: the iSCSI port whose portal refuses logins (data plane), e.g. "CL1-B"',
+    )
+    .option(
+      "--volume-id <id>",
+      "io-latency: the volume whose I/O is slowed by --latency-ms (data plane)",
+      integer,
     )
     .option("--probability <p>", "the chance, 0 to 1, that a matching event fires the rule", probability)
     .option("--count <n>", "how many times the rule fires (default: unlimited)", integer)

@@ -61,6 +61,7 @@ const RuleFields = {
     Type.Literal("fail-item"),
     Type.Literal("crash"),
     Type.Literal("port-down"),
+    Type.Literal("io-latency"),
   ]),
   latencyMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
   retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
@@ -78,6 +79,13 @@ const RuleFields = {
     Type.String({
       pattern: "^CL[1-9]-[A-Z]$",
       description: "port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi)",
+    }),
+  ),
+  volumeId: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65_279,
+      description: "io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi)",
     }),
   ),
   probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
