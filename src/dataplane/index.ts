@@ -10,6 +10,9 @@
  *   LUNs are the group's LUN paths (for a server: its connections' LUNs). A snapshot's mapped volume
  *   serves the snapshot's data.
  *
+ * - Faults: maintenance and `port-down` rules put portals offline; `io-latency` rules slow one
+ *   volume's I/O through the latency table every tgtd reads (latency.ts).
+ *
  * Nothing of this is kept apart from the store: after each change of the array the targets are
  * brought to what the store says (`reconcile`), and again every few seconds and at start, so that a
  * restart of Blockplane, a crash of a tgtd or a change made by another instance heals by itself.
