@@ -80,6 +80,20 @@ export interface Config {
   /** Retry-After of a 503 from a busy server: operation queue full, overload, shutting down. */
   busyRetryAfterSeconds: number;
   overload: OverloadLimits;
+  /** The simulated array's data plane (docs/data-plane.md): off, or iSCSI targets served by tgt. */
+  dataPlane: DataPlaneSettings;
+}
+
+/** A portal of the data plane: where one iSCSI port of the array listens. */
+export interface Portal {
+  address: string;
+  port: number;
+}
+
+export interface DataPlaneSettings {
+  mode: "off" | "iscsi";
+  /** Portals given per port ID; a port not named listens on 127.0.0.1 at 3260 + its index. */
+  portals: Record<string, Portal>;
 }
 
 /** Process-level overload thresholds; past any of them every request answers 503. 0 turns one off. */
@@ -275,6 +289,17 @@ export const OPTIONS = {
     help: "how often load is sampled for the overload thresholds",
     default: "1000",
   },
+  dataPlane: {
+    flag: "data-plane",
+    env: "BLOCKPLANE_DATA_PLANE",
+    help: "off, or iscsi: every volume gets a sparse backing file in the data dir and the iSCSI ports serve it through tgt",
+    default: "off",
+  },
+  iscsiPortals: {
+    flag: "iscsi-portal",
+    env: "BLOCKPLANE_ISCSI_PORTALS",
+    help: "portals of the data plane, PORTID=ADDR:PORT[,…] (default 127.0.0.1, port 3260 + the port's index)",
+  },
 } satisfies Record<string, Option>;
 
 type Key = keyof typeof OPTIONS;
@@ -309,6 +334,25 @@ function defaultRssLimit(): number {
   const available =
     constrained && constrained > 0 && constrained < os.totalmem() ? constrained : os.totalmem();
   return Math.floor(available * 0.9);
+}
+
+/** Reads "CL1-C=127.0.0.1:3260,CL2-C=127.0.0.1:3261" into portals by port ID. */
+function parsePortals(raw: string | undefined): Record<string, Portal> {
+  const portals: Record<string, Portal> = {};
+  if (raw === undefined) return portals;
+  for (const part of raw
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
+    const m = /^(CL[1-9]-[A-Z])=(.+):(\d+)$/.exec(part);
+    if (!m)
+      throw new ConfigError(
+        `an iSCSI portal must read PORTID=ADDR:PORT (e.g. CL1-C=127.0.0.1:3260), got "${part}"`,
+      );
+    const address = (m[2] as string).replace(/^\[(.*)\]$/, "$1");
+    portals[m[1] as string] = { address, port: int("iSCSI portal port", m[3] as string, 1, 65535) };
+  }
+  return portals;
 }
 
 const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -380,6 +424,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (given("gumVersion")) identityGiven.gumVersion = must("gumVersion");
   if (given("dkcMicroVersion")) identityGiven.dkcMicroVersion = must("dkcMicroVersion");
 
+  const dataPlane = must("dataPlane");
+  if (dataPlane !== "off" && dataPlane !== "iscsi") {
+    throw new ConfigError(`data plane must be off or iscsi, got "${dataPlane}"`);
+  }
+
   const maxSessions = int("max sessions", must("maxSessions"), 1, 10_000);
   return {
     host: must("host"),
@@ -424,6 +473,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       // Well above the 10 ms resolution of the delay histogram, so that each sample holds several.
       sampleIntervalMs: int("overload sample interval", must("overloadSampleMs"), 50, 60_000),
     },
+    dataPlane: { mode: dataPlane, portals: parsePortals(raw("iscsiPortals")) },
   };
 }
 

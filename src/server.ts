@@ -6,7 +6,9 @@ import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
+import { type DataFaults, DataPlane, FIRST_DATA_LUN } from "./dataplane/index.ts";
 import { withDeadline } from "./device/deadline.ts";
+import { FaultRules } from "./device/fault-rules.ts";
 import { FaultInjector, withFaults } from "./device/faults.ts";
 import { withMetrics } from "./device/metrics.ts";
 import { createSimulator } from "./device/simulator/index.ts";
@@ -40,6 +42,8 @@ export interface Blockplane {
   config: Config;
   /** Present when fault injection is enabled. */
   faults: FaultInjector | undefined;
+  /** Present with `--data-plane iscsi`: the backing files and the iSCSI portals. */
+  dataPlane: DataPlane | undefined;
   /** Set when this start created the initial administrator. */
   initialAdmin: InitialAdmin | undefined;
   /**
@@ -96,11 +100,38 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
   const seed = given.seed ? readSeed(given.seed) : undefined;
   const config = seed ? { ...given, array: seedIdentity(given, seed) } : given;
   const store = await openStore(config);
+  let dataPlane: DataPlane | undefined;
+  let dataPlaneLog: FastifyBaseLogger | undefined;
+  /** What the data plane said before the app's logger existed. */
+  const early: ["info" | "warn", string][] = [];
   try {
     const seeded: SeedOutcome | undefined = seed
       ? await loadSeed(store, seed, config.adminPassword, now)
       : undefined;
-    const simulator = await createSimulator(store, { identity: config.array, now });
+    const withData = config.dataPlane.mode === "iscsi";
+    const simulator = await createSimulator(store, {
+      identity: config.array,
+      now,
+      ...(withData ? { firstLun: FIRST_DATA_LUN, thinUsage: true } : {}),
+    });
+    const maintenance = new MaintenanceService(store, now);
+    if (withData) {
+      const rules = new FaultRules(store, now);
+      dataPlane = new DataPlane({
+        store,
+        settings: config.dataPlane,
+        dataDir: config.store === "memory" ? undefined : config.dataDir,
+        iscsiPorts: config.array.profile.ports.iscsi,
+        serial: config.array.serial,
+        log: {
+          info: (m) => (dataPlaneLog ? dataPlaneLog.info(m) : early.push(["info", m])),
+          warn: (m) => (dataPlaneLog ? dataPlaneLog.warn(m) : early.push(["warn", m])),
+        },
+        faults: () => dataFaults(maintenance, config.faults ? rules : undefined, now),
+      });
+      await dataPlane.start();
+    }
+    const arrayDevice = dataPlane ? dataPlane.wrap(simulator) : simulator;
     const faults = config.faults
       ? new FaultInjector(store, {
           identity: config.array,
@@ -113,10 +144,9 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
     // Faults inside the deadline: a faulted call that never answers is ended by the deadline.
     // Metrics outside it: a timed-out call counts with the time its caller waited.
     const device = withMetrics(
-      withDeadline(faults ? withFaults(simulator, faults) : simulator, config.deviceTimeoutMs),
+      withDeadline(faults ? withFaults(arrayDevice, faults) : arrayDevice, config.deviceTimeoutMs),
       metrics,
     );
-    const maintenance = new MaintenanceService(store, now);
     const accounts = new AccountsService(new AccountsStore(store), store.dialect, {
       maxSessions: config.maxSessions,
       maxSessionsPerUser: config.maxSessionsPerUser,
@@ -147,6 +177,8 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
       { config, accounts, jobs, device, now, maintenance, faults, store, metrics, arrayState },
       options.logger ?? false,
     );
+    dataPlaneLog = app.log;
+    for (const [level, message] of early) app.log[level](message);
     const worker = new JobWorker(
       jobsStore,
       jobs,
@@ -178,6 +210,7 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
       arrayState,
       config,
       faults,
+      dataPlane,
       initialAdmin,
       async createInitialAdmin() {
         blockplane.initialAdmin ??= await createInitialAdmin();
@@ -193,7 +226,11 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
             try {
               await worker.stop();
             } finally {
-              await store.close();
+              try {
+                await dataPlane?.close();
+              } finally {
+                await store.close();
+              }
             }
           }
         })();
@@ -202,9 +239,36 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
     };
     return blockplane;
   } catch (err) {
+    await dataPlane?.close().catch(() => {});
     await store.close();
     throw err;
   }
+}
+
+/**
+ * What the faults ask of the data plane. Portals refuse logins: all of them during maintenance (the
+ * API's, or a fault rule's window over the whole array), and those of the ports `port-down` rules
+ * name. Volumes that `io-latency` rules name are slowed (the largest latency when several do).
+ */
+async function dataFaults(
+  maintenance: MaintenanceService,
+  rules: FaultRules | undefined,
+  now: () => number,
+): Promise<DataFaults> {
+  let all = await maintenance.active();
+  const down = new Set<string>();
+  const latencies = new Map<number, number>();
+  for (const rule of rules ? await rules.active() : []) {
+    const m = rule.match;
+    if (rule.action === "maintenance" && m.operation === undefined && m.resourceType === undefined) {
+      if (rule.scope === "device" && now() >= rule.createdAt) all = true;
+    }
+    if (rule.action === "port-down" && rule.portId !== undefined) down.add(rule.portId);
+    if (rule.action === "io-latency" && rule.volumeId !== undefined && rule.latencyMs !== undefined) {
+      latencies.set(rule.volumeId, Math.max(latencies.get(rule.volumeId) ?? 0, rule.latencyMs));
+    }
+  }
+  return { outage: all ? "all" : down, latencies };
 }
 
 /** A server assembled and listening. */

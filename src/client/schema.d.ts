@@ -12435,7 +12435,7 @@ export interface operations {
                                 /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                                 item?: number;
                             };
-                            action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash";
+                            action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down" | "io-latency";
                             latencyMs?: number;
                             retryAfterSeconds?: number;
                             durationSeconds?: number;
@@ -12446,9 +12446,13 @@ export interface operations {
                             message?: string;
                             /** @description before-<operation> | after-<operation> | after-item-<N>-of-<operation> | before-job-complete */
                             point?: string;
+                            /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
+                            portId?: string;
+                            /** @description io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi) */
+                            volumeId?: number;
                             probability: number;
                             count?: number;
-                            /** @description request, device or job: what the rule acts on */
+                            /** @description request, device, job or data (the data plane): what the rule acts on */
                             scope: string;
                             /** @description times it still fires (rules with a count) */
                             remaining?: number;
@@ -12582,7 +12586,7 @@ export interface operations {
                         /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                         item?: number;
                     };
-                    action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash";
+                    action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down" | "io-latency";
                     latencyMs?: number;
                     retryAfterSeconds?: number;
                     durationSeconds?: number;
@@ -12593,6 +12597,10 @@ export interface operations {
                     message?: string;
                     /** @description before-<operation> | after-<operation> | after-item-<N>-of-<operation> | before-job-complete */
                     point?: string;
+                    /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
+                    portId?: string;
+                    /** @description io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi) */
+                    volumeId?: number;
                     probability?: number;
                     count?: number;
                 };
@@ -12630,7 +12638,7 @@ export interface operations {
                             /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                             item?: number;
                         };
-                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash";
+                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down" | "io-latency";
                         latencyMs?: number;
                         retryAfterSeconds?: number;
                         durationSeconds?: number;
@@ -12641,9 +12649,13 @@ export interface operations {
                         message?: string;
                         /** @description before-<operation> | after-<operation> | after-item-<N>-of-<operation> | before-job-complete */
                         point?: string;
+                        /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
+                        portId?: string;
+                        /** @description io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi) */
+                        volumeId?: number;
                         probability: number;
                         count?: number;
-                        /** @description request, device or job: what the rule acts on */
+                        /** @description request, device, job or data (the data plane): what the rule acts on */
                         scope: string;
                         /** @description times it still fires (rules with a count) */
                         remaining?: number;
@@ -12924,7 +12936,7 @@ export interface operations {
                             /** @description the nth item of a multi-resource operation, or the nth call of the operation in one request */
                             item?: number;
                         };
-                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash";
+                        action: "latency" | "timeout" | "busy" | "maintenance" | "fail-item" | "crash" | "port-down" | "io-latency";
                         latencyMs?: number;
                         retryAfterSeconds?: number;
                         durationSeconds?: number;
@@ -12935,9 +12947,13 @@ export interface operations {
                         message?: string;
                         /** @description before-<operation> | after-<operation> | after-item-<N>-of-<operation> | before-job-complete */
                         point?: string;
+                        /** @description port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi) */
+                        portId?: string;
+                        /** @description io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi) */
+                        volumeId?: number;
                         probability: number;
                         count?: number;
-                        /** @description request, device or job: what the rule acts on */
+                        /** @description request, device, job or data (the data plane): what the rule acts on */
                         scope: string;
                         /** @description times it still fires (rules with a count) */
                         remaining?: number;

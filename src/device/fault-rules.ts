@@ -10,7 +10,16 @@
 import { InvalidRequest, type SsbCode } from "../domain/errors.ts";
 import type { Store } from "../store/db.ts";
 
-export const FAULT_ACTIONS = ["latency", "timeout", "busy", "maintenance", "fail-item", "crash"] as const;
+export const FAULT_ACTIONS = [
+  "latency",
+  "timeout",
+  "busy",
+  "maintenance",
+  "fail-item",
+  "crash",
+  "port-down",
+  "io-latency",
+] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
 
 export interface FaultMatch {
@@ -43,14 +52,21 @@ export interface FaultRuleSpec {
   message?: string;
   /** crash: where the process dies (see parseCrashPoint). */
   point?: string;
+  /** port-down: the iSCSI port whose portal refuses logins (data plane). */
+  portId?: string;
+  /** io-latency: the volume whose I/O is slowed by latencyMs (data plane). */
+  volumeId?: number;
   /** 0–1: the chance that a matching event fires the rule (default 1). */
   probability?: number;
   /** How many times the rule fires; unlimited when absent. */
   count?: number;
 }
 
-/** Where a rule acts: on HTTP requests, on device calls, or when a job completes. */
-export type FaultScope = "request" | "device" | "job";
+/**
+ * Where a rule acts: on HTTP requests, on device calls, when a job completes, or on the data plane
+ * (a portal that refuses logins).
+ */
+export type FaultScope = "request" | "device" | "job" | "data";
 
 /** A recorded rule, as the API answers it. */
 export interface FaultRule extends FaultRuleSpec {
@@ -150,9 +166,17 @@ export function normalizeRule(spec: FaultRuleSpec, operations: readonly string[]
     if (spec[field] === undefined) throw bad(`action "${spec.action}" needs "${field}"`);
   };
   const only = (fields: (keyof FaultRuleSpec)[]) => {
-    const extra = (["latencyMs", "retryAfterSeconds", "durationSeconds", "errorCode", "point"] as const).find(
-      (f) => spec[f] !== undefined && !fields.includes(f),
-    );
+    const extra = (
+      [
+        "latencyMs",
+        "retryAfterSeconds",
+        "durationSeconds",
+        "errorCode",
+        "point",
+        "portId",
+        "volumeId",
+      ] as const
+    ).find((f) => spec[f] !== undefined && !fields.includes(f));
     if (extra) throw bad(`"${extra}" does not apply to action "${spec.action}"`);
   };
   switch (spec.action) {
@@ -177,6 +201,21 @@ export function normalizeRule(spec: FaultRuleSpec, operations: readonly string[]
         throw bad('action "fail-item" acts on device operations: give match.operation or match.resourceType');
       }
       rule.errorCode ??= DEFAULT_REFUSAL;
+      break;
+    case "port-down":
+      needs("portId");
+      only(["portId"]);
+      if (deviceMatch || requestMatch)
+        throw bad('action "port-down" takes no match: it names its port in "portId"');
+      rule.scope = "data";
+      break;
+    case "io-latency":
+      needs("volumeId");
+      needs("latencyMs");
+      only(["volumeId", "latencyMs"]);
+      if (deviceMatch || requestMatch)
+        throw bad('action "io-latency" takes no match: it names its volume in "volumeId"');
+      rule.scope = "data";
       break;
     case "crash": {
       needs("point");

@@ -28,6 +28,8 @@ const ACTIONS = [
   "maintenance",
   "fail-item",
   "crash",
+  "port-down",
+  "io-latency",
 ] as const satisfies readonly RuleSpec["action"][];
 
 /** "2e11:b0b0" (or "2e11,b0b0"): the SSB1 and SSB2 of a refusal. */
@@ -68,6 +70,8 @@ interface AddOptions {
   errorCode?: { SSB1: string; SSB2: string };
   message?: string;
   point?: string;
+  portId?: string;
+  volumeId?: number;
   probability?: number;
   count?: number;
 }
@@ -101,6 +105,8 @@ function ruleOf(options: AddOptions): RuleSpec {
       errorCode: options.errorCode,
       message: options.message,
       point: options.point,
+      portId: options.portId,
+      volumeId: options.volumeId,
       probability: options.probability,
       count: options.count,
     }),
@@ -127,6 +133,8 @@ function settingsText(rule: Rule): string {
     durationSeconds: rule.durationSeconds,
     errorCode: rule.errorCode && `${rule.errorCode.SSB1}:${rule.errorCode.SSB2}`,
     point: rule.point,
+    portId: rule.portId,
+    volumeId: rule.volumeId,
     probability: rule.probability === 1 ? undefined : rule.probability,
     message: rule.message && JSON.stringify(rule.message),
   });
@@ -219,6 +227,15 @@ export function faultsCommands(program: Command, ctx: CliContext): void {
     .option("--error-code <ssb1:ssb2>", 'fail-item: the SSB code, e.g. "2e11:b0b0"', ssbCode)
     .option("--message <text>", "fail-item: the refusal's message; busy, maintenance: a detail added")
     .option("--point <point>", 'crash: where the process dies, e.g. "after-item-1-of-createVolumes"')
+    .option(
+      "--port-id <id>",
+      'port-down: the iSCSI port whose portal refuses logins (data plane), e.g. "CL1-B"',
+    )
+    .option(
+      "--volume-id <id>",
+      "io-latency: the volume whose I/O is slowed by --latency-ms (data plane)",
+      integer,
+    )
     .option("--probability <p>", "the chance, 0 to 1, that a matching event fires the rule", probability)
     .option("--count <n>", "how many times the rule fires (default: unlimited)", integer)
     .action(async (options: AddOptions) => {

@@ -199,7 +199,7 @@ export async function connectVolume(
       CONNECTION_REFUSALS.lunInUse,
     );
   }
-  const chosen = lun ?? lowestFree(used, 0, MAX_LUN);
+  const chosen = lun ?? lowestFree(used, ctx.firstLun ?? 0, MAX_LUN);
   if (chosen === undefined) {
     throw refused(
       `The server ${serverId} has no free LUN: all ${MAX_LUN + 1} LUN numbers are in use.`,

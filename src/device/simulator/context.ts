@@ -22,6 +22,13 @@ export interface SimContext {
   store: Store;
   identity: ArrayIdentity;
   now(): number;
+  /**
+   * The lowest LUN the array picks for a connection on its own: 0, or 1 with the data plane, whose
+   * target engine keeps LUN 0 of every target for itself.
+   */
+  firstLun?: number;
+  /** Pools report the capacity their volumes really hold (the data plane's blocks written), not what they reserve. */
+  thinUsage?: boolean;
 }
 
 /** Refusals that a retry would meet again; transient ones (busy, timeout) are not recorded. */

@@ -450,7 +450,7 @@ export function hostGroupsOps(ctx: SimContext): HostGroupsPort {
           lun ??
           lowestFree(
             paths.map((p) => Number(p.lun)),
-            0,
+            ctx.firstLun ?? 0,
             MAX_LUN,
           );
         if (chosen === undefined) {

@@ -20,10 +20,20 @@ import { volumesOps } from "./volumes.ts";
 export interface SimulatorOptions {
   identity: ArrayIdentity;
   now?: () => number;
+  /** The lowest LUN picked when a connection names none (0 by default). */
+  firstLun?: number;
+  /** Pools report their volumes' used capacity rather than their provisioned capacity. */
+  thinUsage?: boolean;
 }
 
 export async function createSimulator(store: Store, options: SimulatorOptions): Promise<Device> {
-  const ctx: SimContext = { store, identity: options.identity, now: options.now ?? Date.now };
+  const ctx: SimContext = {
+    store,
+    identity: options.identity,
+    now: options.now ?? Date.now,
+    ...(options.firstLun !== undefined ? { firstLun: options.firstLun } : {}),
+    ...(options.thinUsage ? { thinUsage: true } : {}),
+  };
   await seedArray(ctx);
   return {
     ...systemOps(ctx),

@@ -259,7 +259,7 @@ export function poolsOps(ctx: SimContext): PoolsPort {
             .selectFrom("volumes")
             .select((e) => [
               "volumes.pool_id",
-              e.fn.sum<number>("volumes.total_capacity").as("used"),
+              e.fn.sum<number>(ctx.thinUsage ? "volumes.used_capacity" : "volumes.total_capacity").as("used"),
               e.fn.countAll<number>().as("volumes"),
               e.fn
                 .sum<number>(e.case().when("volumes.saving_setting", "!=", "DISABLE").then(1).else(0).end())

@@ -60,6 +60,8 @@ const RuleFields = {
     Type.Literal("maintenance"),
     Type.Literal("fail-item"),
     Type.Literal("crash"),
+    Type.Literal("port-down"),
+    Type.Literal("io-latency"),
   ]),
   latencyMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
   retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
@@ -73,6 +75,19 @@ const RuleFields = {
         "before-<operation> | after-<operation> | after-item-<N>-of-<operation> | before-job-complete",
     }),
   ),
+  portId: Type.Optional(
+    Type.String({
+      pattern: "^CL[1-9]-[A-Z]$",
+      description: "port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi)",
+    }),
+  ),
+  volumeId: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65_279,
+      description: "io-latency: the volume whose I/O is slowed by latencyMs (with --data-plane iscsi)",
+    }),
+  ),
   probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
 };
@@ -84,7 +99,7 @@ const RuleSchema = Type.Object({
   ...RuleFields,
   match: MatchSchema,
   probability: Type.Number(),
-  scope: Type.String({ description: "request, device or job: what the rule acts on" }),
+  scope: Type.String({ description: "request, device, job or data (the data plane): what the rule acts on" }),
   remaining: Type.Optional(Type.Integer({ description: "times it still fires (rules with a count)" })),
   createdTime: Type.String(),
   windowEndTime: Type.Optional(Type.String({ description: "maintenance: when the window ends" })),
