@@ -87,6 +87,33 @@ const serveThroughMain = {
   },
 };
 
+/**
+ * Fastify's server module requires node:https and node:http2 when it loads, for the servers it
+ * makes when TLS or HTTP/2 is asked for: compiling those modules and what they pull in (tls,
+ * the HTTP/2 core) is several milliseconds of every start, TLS or not. In the bundle each becomes
+ * a stand-in that requires the module at its first use. The build fails if Fastify's file no
+ * longer reads as expected, rather than leave the modules eager without a word.
+ */
+const LAZY_BUILTINS = ["node:https", "node:http2"];
+const lazyServerBuiltins = {
+  name: "lazy-server-builtins",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]fastify[\\/]lib[\\/]server\.js$/ }, async (args) => {
+      let contents = await fs.promises.readFile(args.path, "utf8");
+      for (const name of LAZY_BUILTINS) {
+        const eager = new RegExp(`^const (\\w+) = require\\('${name}'\\)$`, "m");
+        const m = eager.exec(contents);
+        if (!m) throw new Error(`lazy-server-builtins: ${args.path} no longer requires ${name} as expected`);
+        contents = contents.replace(
+          eager,
+          `const ${m[1]} = new Proxy({}, { get: (_, key) => require('${name}')[key] })`,
+        );
+      }
+      return { contents, loader: "js" };
+    });
+  },
+};
+
 /** The newest modification time under `dir` (files and directories: a removed file changes its directory). */
 function newestUnder(dir) {
   let newest = fs.statSync(dir).mtimeMs;
@@ -196,6 +223,7 @@ export async function build({ types = false } = {}) {
       supported: { "dynamic-import": false },
       define: { "import.meta.url": "__blockplaneImportMetaUrl" },
       banner: { js: IMPORT_META_SHIM },
+      plugins: [lazyServerBuiltins],
     }),
     esbuild.build({
       ...esm,

@@ -127,4 +127,19 @@ describe("build", { timeout: 180_000 }, () => {
     );
     assert.deepEqual([...packagesLoadedAtStart("dist/client.js")], ["openapi-fetch"]);
   });
+
+  test("the server's bundle loads node:https and node:http2 only when a server needs them", async () => {
+    await ensureBuilt();
+    // Node's list of the built-in modules it has loaded, before and after loading the bundle (and
+    // Fastify's server module in it). An HTTPS server still gets them: test/api/process.test.ts.
+    const script = `
+      const before = new Set(process.moduleLoadList);
+      const server = require(${JSON.stringify(path.join(ROOT, "dist/server.cjs"))});
+      const loaded = () => process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule (https|http2)$/.test(m));
+      const atLoad = loaded();
+      process.stdout.write(JSON.stringify({ exports: typeof server.assemble, atLoad }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }));
+    assert.deepEqual(out, { exports: "function", atLoad: [] });
+  });
 });
