@@ -132,6 +132,47 @@ function decimalOnly(validate: ValidateFunction, numeric: [string, RegExp][]) {
   return check;
 }
 
+/** Whether a schema admits only an object without members, as NO_QUERY does. */
+function admitsOnlyEmptyObject(schema: object): boolean {
+  const s = schema as { type?: unknown; properties?: object; additionalProperties?: unknown };
+  return (
+    s.type === "object" &&
+    s.additionalProperties === false &&
+    Object.keys(s.properties ?? {}).length === 0 &&
+    Object.keys(s).every((k) => k === "type" || k === "properties" || k === "additionalProperties")
+  );
+}
+
+/** An object with no enumerable member, own or inherited: what `additionalProperties: false` admits. */
+function isEmptyObject(data: unknown): boolean {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return false;
+  for (const _ in data) return false;
+  return true;
+}
+
+type Validate = ReturnType<FastifySchemaCompiler<object>> & { errors?: ValidateFunction["errors"] };
+
+/**
+ * The validator of a schema that admits only an empty object (the query of most routes, and of
+ * the probes): an empty one passes without Ajv, anything else goes to the validator `compile`
+ * makes at its first need, which refuses it with Ajv's own errors.
+ */
+function emptyOrCompiled(compile: () => Validate): Validate {
+  let compiled: Validate | undefined;
+  const validate = (data: unknown, dataContext?: unknown) => {
+    if (isEmptyObject(data)) {
+      validate.errors = null;
+      return true;
+    }
+    compiled ??= compile();
+    const ok = (compiled as (d: unknown, c?: unknown) => ReturnType<Validate>)(data, dataContext);
+    validate.errors = compiled.errors;
+    return ok;
+  };
+  validate.errors = null as ValidateFunction["errors"];
+  return validate as Validate;
+}
+
 /**
  * Bodies are validated strictly (no type coercion, no unknown fields); query strings and path
  * parameters arrive as text and are coerced to the declared types.
@@ -140,7 +181,7 @@ function decimalOnly(validate: ValidateFunction, numeric: [string, RegExp][]) {
  * meta-schema cost the first request of every start about 50 ms, to check schemas that are the
  * same on every run. test/api/lazy-start.test.ts checks them all instead.
  */
-function validatorCompiler(): FastifySchemaCompiler<object> {
+export function validatorCompiler(): FastifySchemaCompiler<object> {
   const common = {
     allErrors: false,
     removeAdditional: false,
@@ -156,10 +197,14 @@ function validatorCompiler(): FastifySchemaCompiler<object> {
       strictAjv ??= new Ajv({ ...common, coerceTypes: false });
       return strictAjv.compile(schema);
     }
-    coercingAjv ??= new Ajv({ ...common, coerceTypes: "array" });
-    const validate = coercingAjv.compile(schema);
-    const numeric = numericProperties(schema);
-    return numeric.length === 0 ? validate : decimalOnly(validate, numeric);
+    const compile = () => {
+      coercingAjv ??= new Ajv({ ...common, coerceTypes: "array" });
+      const validate = coercingAjv.compile(schema);
+      const numeric = numericProperties(schema);
+      return numeric.length === 0 ? validate : decimalOnly(validate, numeric);
+    };
+    // Most routes take no query: their first request (the first probe of a start) needs no Ajv.
+    return admitsOnlyEmptyObject(schema) ? emptyOrCompiled(compile) : compile();
   };
 }
 
