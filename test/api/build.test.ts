@@ -142,4 +142,27 @@ describe("build", { timeout: 180_000 }, () => {
     const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }));
     assert.deepEqual(out, { exports: "function", atLoad: [] });
   });
+
+  test("the server's bundle opens a SQLite store with better-sqlite3's addon by its path", async () => {
+    await ensureBuilt();
+    // What Node's CommonJS loader has loaded once a store is open: the bundle holds
+    // better-sqlite3's JavaScript, so only the addon itself, and not the bindings package.
+    const script = `
+      const server = require(${JSON.stringify(path.join(ROOT, "dist/server.cjs"))});
+      (async () => {
+        const bp = await server.assemble(server.loadConfig(["--store", "memory"], {}), { deferInitialAdmin: true });
+        const ready = await bp.app.inject({ method: "GET", url: "/readyz" });
+        await bp.close();
+        const files = Object.keys(require.cache).filter((f) => /better-sqlite3|[\\/]bindings[\\/]/.test(f));
+        process.stdout.write(JSON.stringify({ ready: ready.statusCode, files }));
+      })();
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }));
+    assert.deepEqual(out, {
+      ready: 200,
+      files: [
+        fs.realpathSync(path.join(ROOT, "node_modules/better-sqlite3/build/Release/better_sqlite3.node")),
+      ],
+    });
+  });
 });
