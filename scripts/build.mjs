@@ -138,6 +138,42 @@ const lazyServerBuiltins = {
   },
 };
 
+/**
+ * find-my-way, Fastify's router, writes small functions for each route it adds and compiles each
+ * with `new Function`: how to build the route's parameters, how to choose among its handlers, how
+ * to match each static part of a path. The API's routes made some 870 such compilations at every
+ * start, nearly all of the same few dozen texts, and code compiled that way is not in the code
+ * cache. In the bundle, those two files of find-my-way compile each distinct text once and hand
+ * out the same function again: each is a pure function of its text (it reads its state from
+ * `this` or its arguments). The build fails if the files no longer read as expected.
+ */
+const FIND_MY_WAY_COMPILING = /[\\/]node_modules[\\/]find-my-way[\\/]lib[\\/](handler-storage|node)\.js$/;
+const ONCE_PER_TEXT =
+  "const __compiledOnce = new Map();\n" +
+  "function __functionOnce(...args) {\n" +
+  "  const key = args.join('\\0');\n" +
+  "  let f = __compiledOnce.get(key);\n" +
+  "  if (f === undefined) __compiledOnce.set(key, (f = new Function(...args)));\n" +
+  "  return f;\n" +
+  "}\n";
+const routerFunctionsOnce = {
+  name: "router-functions-once",
+  setup(build) {
+    build.onLoad({ filter: FIND_MY_WAY_COMPILING }, async (args) => {
+      const source = await fs.promises.readFile(args.path, "utf8");
+      const compiled = source.split("new Function(").length - 1;
+      if (compiled === 0 || !source.startsWith("'use strict'\n"))
+        throw new Error(
+          `router-functions-once: ${args.path} no longer compiles with new Function as expected`,
+        );
+      const contents = source
+        .replaceAll("new Function(", "__functionOnce(")
+        .replace("'use strict'\n", `'use strict'\n${ONCE_PER_TEXT}`);
+      return { contents, loader: "js" };
+    });
+  },
+};
+
 /** The newest modification time under `dir` (files and directories: a removed file changes its directory). */
 function newestUnder(dir) {
   let newest = fs.statSync(dir).mtimeMs;
@@ -247,7 +283,7 @@ export async function build({ types = false } = {}) {
       supported: { "dynamic-import": false },
       define: { "import.meta.url": "__blockplaneImportMetaUrl" },
       banner: { js: IMPORT_META_SHIM },
-      plugins: [lazyServerBuiltins, sqliteAddonByPath],
+      plugins: [lazyServerBuiltins, sqliteAddonByPath, routerFunctionsOnce],
     }),
     esbuild.build({
       ...esm,

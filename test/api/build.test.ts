@@ -143,6 +143,32 @@ describe("build", { timeout: 180_000 }, () => {
     assert.deepEqual(out, { exports: "function", atLoad: [] });
   });
 
+  test("the server's router compiles its functions once per distinct text, not per route", async () => {
+    await ensureBuilt();
+    // Every function compiled from text (new Function) while the API's routes are declared.
+    const script = `
+      const server = require(${JSON.stringify(path.join(ROOT, "dist/server.cjs"))});
+      const Compile = Function;
+      let compiled = 0;
+      globalThis.Function = new Proxy(Compile, {
+        construct: (target, args) => (compiled++, Reflect.construct(target, args)),
+        apply: (target, self, args) => (compiled++, Reflect.apply(target, self, args)),
+      });
+      (async () => {
+        const bp = await server.assemble(server.loadConfig(["--store", "memory"], {}), { deferInitialAdmin: true });
+        await bp.app.ready();
+        const routes = bp.app.routeCatalog.length;
+        const found = bp.app.routeCatalog.every((r) => bp.app.hasRoute({ method: r.method, url: r.url }));
+        await bp.close();
+        process.stdout.write(JSON.stringify({ compiled, routes, found }));
+      })();
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }));
+    assert.ok(out.routes > 100, `routes: ${out.routes}`);
+    assert.equal(out.found, true);
+    assert.ok(out.compiled < out.routes, `${out.compiled} functions compiled for ${out.routes} routes`);
+  });
+
   test("the server's bundle opens a SQLite store with better-sqlite3's addon by its path", async () => {
     await ensureBuilt();
     // What Node's CommonJS loader has loaded once a store is open: the bundle holds
