@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifySchemaCompiler,
+  type onSendHookHandler,
   type RawServerDefault,
 } from "fastify";
 import { Type } from "typebox";
@@ -208,19 +209,55 @@ export function validatorCompiler(): FastifySchemaCompiler<object> {
   };
 }
 
+/** The document without the HEAD operations of the GET routes, which the API does not list. */
+function withoutHead(document: object): object {
+  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
+  for (const item of Object.values(paths)) delete item.head;
+  return document;
+}
+
 /** Routes of the documentation pages, which are public and not part of the API. */
 function isDocumentation(url: string): boolean {
   return url === OPENAPI_PATH || url.startsWith(DOCS_PATH);
 }
 
 /**
+ * A HEAD request's answer, on a route that serves GET and HEAD: the GET answer's headers, its
+ * length included, and no body; what Fastify's own HEAD routes answer. A stream's data is read
+ * and dropped.
+ */
+const headAnswer: onSendHookHandler = (request, reply, payload, done) => {
+  if (request.method !== "HEAD") return done(null, payload);
+  if (payload === undefined || payload === null) {
+    reply.header("content-length", "0");
+    return done(null, null);
+  }
+  const stream = payload as { resume?: () => void; on?: (e: string, f: (err: Error) => void) => void };
+  if (typeof stream.resume === "function") {
+    stream.on?.("error", (err) => reply.log.error({ err }, "a stream answering HEAD failed"));
+    stream.resume();
+    return done(null, null);
+  }
+  reply.header("content-length", String(Buffer.byteLength(payload as string | Buffer)));
+  done(null, null);
+};
+
+/**
  * Records every route in the catalog, and gives each API route that declares no query schema one
  * that admits no parameter, so an unknown query parameter is a 400 on every route alike.
+ *
+ * Every GET route serves HEAD as well, as one route: Fastify's own HEAD routes (exposeHeadRoutes)
+ * are a second route for each, with its own hooks and schemas to finish at ready time, which for
+ * the API's GET routes cost about 20 ms of every start.
  */
 function catalogRoutes(app: App): void {
   const catalog: RouteEntry[] = [];
   app.decorate("routeCatalog", catalog);
   app.addHook("onRoute", (route) => {
+    if (route.method === "GET") {
+      route.method = ["GET", "HEAD"];
+      route.onSend = [...(route.onSend === undefined ? [] : [route.onSend].flat()), headAnswer];
+    }
     // The documentation pages are public HTML.
     if (route.url.startsWith(DOCS_PATH))
       route.config = { ...route.config, auth: "none", ownMediaTypes: true };
@@ -274,6 +311,8 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     // A closing server answers 503 with the API's body and Retry-After (contract/availability.ts).
     return503OnClosing: false,
     routerOptions: ROUTER_OPTIONS,
+    // HEAD is served by each GET route itself (catalogRoutes).
+    exposeHeadRoutes: false,
     // URLs the router cannot read (bad percent-encoding, overlong segment) answer the API's error
     // body too, rather than Fastify's own.
     frameworkErrors: (error, request, reply) => {
@@ -314,7 +353,10 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
       security: [{ session: [] }],
     },
     transformObject: (documentObject) =>
-      finishDocument((documentObject as { openapiObject: object }).openapiObject, app.routeCatalog),
+      finishDocument(
+        withoutHead((documentObject as { openapiObject: object }).openapiObject),
+        app.routeCatalog,
+      ),
   });
   registerDocsPages(app, { prefix: DOCS_PATH, routerOptions: ROUTER_OPTIONS });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());

@@ -72,6 +72,24 @@ describe("lazy start", { timeout: 120_000 }, () => {
     assert.equal(refused.body.message, other.body.message);
   });
 
+  test("a GET route answers HEAD itself: the GET's headers and length, no body, no HEAD in the document", async () => {
+    const get = await s.get(`${SIMPLE}/storage`);
+    const head = await s.request("HEAD", `${SIMPLE}/storage`);
+    assert.equal(get.status, 200);
+    assert.equal(head.status, 200);
+    assert.equal(head.text, "");
+    assert.equal(head.headers["content-length"], String(Buffer.byteLength(get.text)));
+    assert.equal(head.headers["content-type"], get.headers["content-type"]);
+    // Refused as the GET is: authentication and validation run for HEAD as well.
+    assert.equal((await s.request("HEAD", `${SIMPLE}/storage`, { token: null })).status, 401);
+    assert.equal((await s.request("HEAD", `${SIMPLE}/storage?nope=1`)).status, 400);
+    const document = await s.get(OPENAPI_PATH, { token: null });
+    const withHead = Object.entries(document.body.paths as Record<string, object>)
+      .filter(([, item]) => "head" in item)
+      .map(([p]) => p);
+    assert.deepEqual(withHead, []);
+  });
+
   test("every request schema of every route is valid JSON Schema", () => {
     // The server's Ajv skips the meta-schema check to start fast; it is made here instead.
     const ajv = new Ajv({ strict: false });
