@@ -60,6 +60,30 @@ const SERVER_BUNDLE = path.join(DIST, "server.cjs");
  */
 const EXTERNAL = ["better-sqlite3", "@node-rs/argon2", "pg", "@fastify/swagger-ui"];
 
+/**
+ * The server's bundle holds better-sqlite3's JavaScript all the same: the store gives it the path
+ * of its addon (src/store/sqlite-binding.ts), which stays in its package, so its fourteen files
+ * compile with the bundle through the code cache instead of one by one at every start. The
+ * `bindings` package, which better-sqlite3 uses only when given no path, is replaced by a module
+ * that says so, rather than bundled to search from the bundle's directory.
+ */
+const SERVER_EXTERNAL = EXTERNAL.filter((p) => p !== "better-sqlite3");
+const sqliteAddonByPath = {
+  name: "sqlite-addon-by-path",
+  setup(build) {
+    build.onResolve({ filter: /^bindings$/ }, (args) =>
+      /[\\/]node_modules[\\/]better-sqlite3[\\/]/.test(args.importer)
+        ? { path: "bindings", namespace: "sqlite-addon-by-path" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "sqlite-addon-by-path" }, () => ({
+      contents:
+        'module.exports = () => { throw new Error("better-sqlite3 is given its addon by path (nativeBinding) in this bundle"); };',
+      loader: "js",
+    }));
+  },
+};
+
 /** What the build reads besides src/: a change to any of them makes dist/ stale. */
 const BUILD_INPUTS = [
   "package.json",
@@ -90,6 +114,69 @@ const serveThroughMain = {
         ? { path: "./main.js", external: true }
         : undefined,
     );
+  },
+};
+
+/**
+ * Fastify's server module requires node:https and node:http2 when it loads, for the servers it
+ * makes when TLS or HTTP/2 is asked for: compiling those modules and what they pull in (tls,
+ * the HTTP/2 core) is several milliseconds of every start, TLS or not. In the bundle each becomes
+ * a stand-in that requires the module at its first use. The build fails if Fastify's file no
+ * longer reads as expected, rather than leave the modules eager without a word.
+ */
+const LAZY_BUILTINS = ["node:https", "node:http2"];
+const lazyServerBuiltins = {
+  name: "lazy-server-builtins",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]fastify[\\/]lib[\\/]server\.js$/ }, async (args) => {
+      let contents = await fs.promises.readFile(args.path, "utf8");
+      for (const name of LAZY_BUILTINS) {
+        const eager = new RegExp(`^const (\\w+) = require\\('${name}'\\)$`, "m");
+        const m = eager.exec(contents);
+        if (!m) throw new Error(`lazy-server-builtins: ${args.path} no longer requires ${name} as expected`);
+        contents = contents.replace(
+          eager,
+          `const ${m[1]} = new Proxy({}, { get: (_, key) => require('${name}')[key] })`,
+        );
+      }
+      return { contents, loader: "js" };
+    });
+  },
+};
+
+/**
+ * find-my-way, Fastify's router, writes small functions for each route it adds and compiles each
+ * with `new Function`: how to build the route's parameters, how to choose among its handlers, how
+ * to match each static part of a path. The API's routes made some 870 such compilations at every
+ * start, nearly all of the same few dozen texts, and code compiled that way is not in the code
+ * cache. In the bundle, those two files of find-my-way compile each distinct text once and hand
+ * out the same function again: each is a pure function of its text (it reads its state from
+ * `this` or its arguments). The build fails if the files no longer read as expected.
+ */
+const FIND_MY_WAY_COMPILING = /[\\/]node_modules[\\/]find-my-way[\\/]lib[\\/](handler-storage|node)\.js$/;
+const ONCE_PER_TEXT =
+  "const __compiledOnce = new Map();\n" +
+  "function __functionOnce(...args) {\n" +
+  "  const key = args.join('\\0');\n" +
+  "  let f = __compiledOnce.get(key);\n" +
+  "  if (f === undefined) __compiledOnce.set(key, (f = new Function(...args)));\n" +
+  "  return f;\n" +
+  "}\n";
+const routerFunctionsOnce = {
+  name: "router-functions-once",
+  setup(build) {
+    build.onLoad({ filter: FIND_MY_WAY_COMPILING }, async (args) => {
+      const source = await fs.promises.readFile(args.path, "utf8");
+      const compiled = source.split("new Function(").length - 1;
+      if (compiled === 0 || !source.startsWith("'use strict'\n"))
+        throw new Error(
+          `router-functions-once: ${args.path} no longer compiles with new Function as expected`,
+        );
+      const contents = source
+        .replaceAll("new Function(", "__functionOnce(")
+        .replace("'use strict'\n", `'use strict'\n${ONCE_PER_TEXT}`);
+      return { contents, loader: "js" };
+    });
   },
 };
 
@@ -189,7 +276,7 @@ export async function build({ types = false } = {}) {
         sourcefile: "server-entry.ts",
         loader: "ts",
       },
-      external: EXTERNAL,
+      external: SERVER_EXTERNAL,
       // Whitespace and comments out, names kept (stack traces name their functions): a third less
       // to read, hash and hand to V8 at each start.
       minifyWhitespace: true,
@@ -202,6 +289,7 @@ export async function build({ types = false } = {}) {
       supported: { "dynamic-import": false },
       define: { "import.meta.url": "__blockplaneImportMetaUrl" },
       banner: { js: IMPORT_META_SHIM },
+      plugins: [lazyServerBuiltins, sqliteAddonByPath, routerFunctionsOnce],
     }),
     esbuild.build({
       ...esm,

@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifySchemaCompiler,
+  type onSendHookHandler,
   type RawServerDefault,
 } from "fastify";
 import { Type } from "typebox";
@@ -133,6 +134,47 @@ function decimalOnly(validate: ValidateFunction, numeric: [string, RegExp][]) {
   return check;
 }
 
+/** Whether a schema admits only an object without members, as NO_QUERY does. */
+function admitsOnlyEmptyObject(schema: object): boolean {
+  const s = schema as { type?: unknown; properties?: object; additionalProperties?: unknown };
+  return (
+    s.type === "object" &&
+    s.additionalProperties === false &&
+    Object.keys(s.properties ?? {}).length === 0 &&
+    Object.keys(s).every((k) => k === "type" || k === "properties" || k === "additionalProperties")
+  );
+}
+
+/** An object with no enumerable member, own or inherited: what `additionalProperties: false` admits. */
+function isEmptyObject(data: unknown): boolean {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return false;
+  for (const _ in data) return false;
+  return true;
+}
+
+type Validate = ReturnType<FastifySchemaCompiler<object>> & { errors?: ValidateFunction["errors"] };
+
+/**
+ * The validator of a schema that admits only an empty object (the query of most routes, and of
+ * the probes): an empty one passes without Ajv, anything else goes to the validator `compile`
+ * makes at its first need, which refuses it with Ajv's own errors.
+ */
+function emptyOrCompiled(compile: () => Validate): Validate {
+  let compiled: Validate | undefined;
+  const validate = (data: unknown, dataContext?: unknown) => {
+    if (isEmptyObject(data)) {
+      validate.errors = null;
+      return true;
+    }
+    compiled ??= compile();
+    const ok = (compiled as (d: unknown, c?: unknown) => ReturnType<Validate>)(data, dataContext);
+    validate.errors = compiled.errors;
+    return ok;
+  };
+  validate.errors = null as ValidateFunction["errors"];
+  return validate as Validate;
+}
+
 /**
  * Bodies are validated strictly (no type coercion, no unknown fields); query strings and path
  * parameters arrive as text and are coerced to the declared types.
@@ -141,7 +183,7 @@ function decimalOnly(validate: ValidateFunction, numeric: [string, RegExp][]) {
  * meta-schema cost the first request of every start about 50 ms, to check schemas that are the
  * same on every run. test/api/lazy-start.test.ts checks them all instead.
  */
-function validatorCompiler(): FastifySchemaCompiler<object> {
+export function validatorCompiler(): FastifySchemaCompiler<object> {
   const common = {
     allErrors: false,
     removeAdditional: false,
@@ -157,11 +199,22 @@ function validatorCompiler(): FastifySchemaCompiler<object> {
       strictAjv ??= new Ajv({ ...common, coerceTypes: false });
       return strictAjv.compile(schema);
     }
-    coercingAjv ??= new Ajv({ ...common, coerceTypes: "array" });
-    const validate = coercingAjv.compile(schema);
-    const numeric = numericProperties(schema);
-    return numeric.length === 0 ? validate : decimalOnly(validate, numeric);
+    const compile = () => {
+      coercingAjv ??= new Ajv({ ...common, coerceTypes: "array" });
+      const validate = coercingAjv.compile(schema);
+      const numeric = numericProperties(schema);
+      return numeric.length === 0 ? validate : decimalOnly(validate, numeric);
+    };
+    // Most routes take no query: their first request (the first probe of a start) needs no Ajv.
+    return admitsOnlyEmptyObject(schema) ? emptyOrCompiled(compile) : compile();
   };
+}
+
+/** The document without the HEAD operations of the GET routes, which the API does not list. */
+function withoutHead(document: object): object {
+  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
+  for (const item of Object.values(paths)) delete item.head;
+  return document;
 }
 
 /** Routes of the documentation pages, which are public and not part of the API. */
@@ -170,13 +223,42 @@ function isDocumentation(url: string): boolean {
 }
 
 /**
+ * A HEAD request's answer, on a route that serves GET and HEAD: the GET answer's headers, its
+ * length included, and no body; what Fastify's own HEAD routes answer. A stream's data is read
+ * and dropped.
+ */
+const headAnswer: onSendHookHandler = (request, reply, payload, done) => {
+  if (request.method !== "HEAD") return done(null, payload);
+  if (payload === undefined || payload === null) {
+    reply.header("content-length", "0");
+    return done(null, null);
+  }
+  const stream = payload as { resume?: () => void; on?: (e: string, f: (err: Error) => void) => void };
+  if (typeof stream.resume === "function") {
+    stream.on?.("error", (err) => reply.log.error({ err }, "a stream answering HEAD failed"));
+    stream.resume();
+    return done(null, null);
+  }
+  reply.header("content-length", String(Buffer.byteLength(payload as string | Buffer)));
+  done(null, null);
+};
+
+/**
  * Records every route in the catalog, and gives each API route that declares no query schema one
  * that admits no parameter, so an unknown query parameter is a 400 on every route alike.
+ *
+ * Every GET route serves HEAD as well, as one route: Fastify's own HEAD routes (exposeHeadRoutes)
+ * are a second route for each, with its own hooks and schemas to finish at ready time, which for
+ * the API's GET routes cost about 20 ms of every start.
  */
 function catalogRoutes(app: App): void {
   const catalog: RouteEntry[] = [];
   app.decorate("routeCatalog", catalog);
   app.addHook("onRoute", (route) => {
+    if (route.method === "GET") {
+      route.method = ["GET", "HEAD"];
+      route.onSend = [...(route.onSend === undefined ? [] : [route.onSend].flat()), headAnswer];
+    }
     // The documentation pages are public HTML.
     if (route.url.startsWith(DOCS_PATH))
       route.config = { ...route.config, auth: "none", ownMediaTypes: true };
@@ -231,6 +313,8 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     // A closing server answers 503 with the API's body and Retry-After (contract/availability.ts).
     return503OnClosing: false,
     routerOptions: ROUTER_OPTIONS,
+    // HEAD is served by each GET route itself (catalogRoutes).
+    exposeHeadRoutes: false,
     // URLs the router cannot read (bad percent-encoding, overlong segment) answer the API's error
     // body too, rather than Fastify's own.
     frameworkErrors: (error, request, reply) => {
@@ -271,7 +355,10 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
       security: [{ session: [] }],
     },
     transformObject: (documentObject) =>
-      finishDocument((documentObject as { openapiObject: object }).openapiObject, app.routeCatalog),
+      finishDocument(
+        withoutHead((documentObject as { openapiObject: object }).openapiObject),
+        app.routeCatalog,
+      ),
   });
   registerDocsPages(app, { prefix: DOCS_PATH, routerOptions: ROUTER_OPTIONS });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());

@@ -21,6 +21,7 @@ import {
   StoreUnusable,
 } from "./integrity.ts";
 import { migrate } from "./migrations/index.ts";
+import { sqliteBinding } from "./sqlite-binding.ts";
 import { mainConnection, readConnection } from "./statements.ts";
 import { watchedDialect } from "./watched-dialect.ts";
 
@@ -333,7 +334,7 @@ function openSqlite(dataDir: string, retryAfter: number, durable = true): Store 
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, "blockplane.db");
   const existed = checkStoreFile(file);
-  const sqlite = new SQLite(file);
+  const sqlite = new SQLite(file, { nativeBinding: sqliteBinding() });
   let integrityCheckMs: number | undefined;
   try {
     sqlite.pragma("busy_timeout = 5000");

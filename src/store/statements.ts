@@ -12,6 +12,7 @@
  */
 import SQLite from "better-sqlite3";
 import type { SqliteDatabase } from "kysely";
+import { sqliteBinding } from "./sqlite-binding.ts";
 
 /**
  * Distinct SQL texts kept. Queries with lists of varying length (`in (?, ?, …)`, batch inserts)
@@ -71,7 +72,7 @@ export function readConnection(
   file: string,
   changes: () => number,
 ): { read: (sql: string, parameters: readonly unknown[]) => unknown[]; close: () => void } {
-  const db = new SQLite(file, { readonly: true });
+  const db = new SQLite(file, { readonly: true, nativeBinding: sqliteBinding() });
   db.pragma("busy_timeout = 5000");
   const statements = new Map<string, SQLite.Statement>();
   let answers = new Map<string, Map<unknown, unknown[]>>();

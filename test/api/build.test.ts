@@ -127,4 +127,68 @@ describe("build", { timeout: 180_000 }, () => {
     );
     assert.deepEqual([...packagesLoadedAtStart("dist/client.js")], ["openapi-fetch"]);
   });
+
+  test("the server's bundle loads node:https and node:http2 only when a server needs them", async () => {
+    await ensureBuilt();
+    // Node's list of the built-in modules it has loaded, before and after loading the bundle (and
+    // Fastify's server module in it). An HTTPS server still gets them: test/api/process.test.ts.
+    const script = `
+      const before = new Set(process.moduleLoadList);
+      const server = require(${JSON.stringify(path.join(ROOT, "dist/server.cjs"))});
+      const loaded = () => process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule (https|http2)$/.test(m));
+      const atLoad = loaded();
+      process.stdout.write(JSON.stringify({ exports: typeof server.assemble, atLoad }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }));
+    assert.deepEqual(out, { exports: "function", atLoad: [] });
+  });
+
+  test("the server's router compiles its functions once per distinct text, not per route", async () => {
+    await ensureBuilt();
+    // Every function compiled from text (new Function) while the API's routes are declared.
+    const script = `
+      const server = require(${JSON.stringify(path.join(ROOT, "dist/server.cjs"))});
+      const Compile = Function;
+      let compiled = 0;
+      globalThis.Function = new Proxy(Compile, {
+        construct: (target, args) => (compiled++, Reflect.construct(target, args)),
+        apply: (target, self, args) => (compiled++, Reflect.apply(target, self, args)),
+      });
+      (async () => {
+        const bp = await server.assemble(server.loadConfig(["--store", "memory"], {}), { deferInitialAdmin: true });
+        await bp.app.ready();
+        const routes = bp.app.routeCatalog.length;
+        const found = bp.app.routeCatalog.every((r) => bp.app.hasRoute({ method: r.method, url: r.url }));
+        await bp.close();
+        process.stdout.write(JSON.stringify({ compiled, routes, found }));
+      })();
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }));
+    assert.ok(out.routes > 100, `routes: ${out.routes}`);
+    assert.equal(out.found, true);
+    assert.ok(out.compiled < out.routes, `${out.compiled} functions compiled for ${out.routes} routes`);
+  });
+
+  test("the server's bundle opens a SQLite store with better-sqlite3's addon by its path", async () => {
+    await ensureBuilt();
+    // What Node's CommonJS loader has loaded once a store is open: the bundle holds
+    // better-sqlite3's JavaScript, so only the addon itself, and not the bindings package.
+    const script = `
+      const server = require(${JSON.stringify(path.join(ROOT, "dist/server.cjs"))});
+      (async () => {
+        const bp = await server.assemble(server.loadConfig(["--store", "memory"], {}), { deferInitialAdmin: true });
+        const ready = await bp.app.inject({ method: "GET", url: "/readyz" });
+        await bp.close();
+        const files = Object.keys(require.cache).filter((f) => /better-sqlite3|[\\/]bindings[\\/]/.test(f));
+        process.stdout.write(JSON.stringify({ ready: ready.statusCode, files }));
+      })();
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }));
+    assert.deepEqual(out, {
+      ready: 200,
+      files: [
+        fs.realpathSync(path.join(ROOT, "node_modules/better-sqlite3/build/Release/better_sqlite3.node")),
+      ],
+    });
+  });
 });

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Ajv } from "ajv";
-import { OPENAPI_PATH } from "../../src/http/app.ts";
+import { Type } from "typebox";
+import { OPENAPI_PATH, validatorCompiler } from "../../src/http/app.ts";
 import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 describe("lazy start", { timeout: 120_000 }, () => {
@@ -40,6 +41,53 @@ describe("lazy start", { timeout: 120_000 }, () => {
     assert.equal(first.status, 400);
     assert.equal(second.status, 400);
     assert.equal(first.body.message, second.body.message);
+  });
+
+  test("a query that must be empty passes without Ajv when it is, and is refused by Ajv when not", async (t) => {
+    const compiles = t.mock.method(Ajv.prototype, "compile");
+    const validate = validatorCompiler()({
+      schema: Type.Object({}, { additionalProperties: false }),
+      httpPart: "querystring",
+      method: "GET",
+      url: "/readyz",
+    }) as ((data: unknown) => boolean) & { errors?: { keyword: string; params: object }[] | null };
+    assert.equal(validate({}), true);
+    assert.equal(validate(Object.create(null)), true);
+    assert.equal(compiles.mock.callCount(), 0, "no schema compiled for an empty query");
+    assert.equal(validate({ nope: "1" }), false);
+    assert.equal(compiles.mock.callCount(), 1);
+    assert.deepEqual(
+      validate.errors?.map((e) => [e.keyword, e.params]),
+      [["additionalProperties", { additionalProperty: "nope" }]],
+    );
+    assert.equal(validate({}), true);
+    assert.equal(validate.errors, null);
+    compiles.mock.restore();
+    // Through the API: the probe answers an empty query, and refuses another as every route does.
+    assert.equal((await s.get("/readyz", { token: null })).status, 200);
+    const refused = await s.get("/readyz?nope=1", { token: null });
+    const other = await s.get(`${SIMPLE}/storage?nope=1`);
+    assert.equal(refused.status, 400);
+    assert.equal(other.status, 400);
+    assert.equal(refused.body.message, other.body.message);
+  });
+
+  test("a GET route answers HEAD itself: the GET's headers and length, no body, no HEAD in the document", async () => {
+    const get = await s.get(`${SIMPLE}/storage`);
+    const head = await s.request("HEAD", `${SIMPLE}/storage`);
+    assert.equal(get.status, 200);
+    assert.equal(head.status, 200);
+    assert.equal(head.text, "");
+    assert.equal(head.headers["content-length"], String(Buffer.byteLength(get.text)));
+    assert.equal(head.headers["content-type"], get.headers["content-type"]);
+    // Refused as the GET is: authentication and validation run for HEAD as well.
+    assert.equal((await s.request("HEAD", `${SIMPLE}/storage`, { token: null })).status, 401);
+    assert.equal((await s.request("HEAD", `${SIMPLE}/storage?nope=1`)).status, 400);
+    const document = await s.get(OPENAPI_PATH, { token: null });
+    const withHead = Object.entries(document.body.paths as Record<string, object>)
+      .filter(([, item]) => "head" in item)
+      .map(([p]) => p);
+    assert.deepEqual(withHead, []);
   });
 
   test("every request schema of every route is valid JSON Schema", () => {
