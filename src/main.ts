@@ -77,7 +77,11 @@ async function run(argv: string[], command: string): Promise<void> {
   // Only once the server listens: a start that fails before would print a password that the
   // store keeps, and the next start, finding the administrator made, would not print it again.
   // (A login in the moment between listening and this answers 401.)
-  const admin = await server.createInitialAdmin();
+  const adminMade = server.createInitialAdmin();
+  // A signal from now on stops the server gracefully (its exit work, the code cache among it,
+  // done): /readyz answers as soon as it listens, before the administrator is made.
+  stopOnSignals(server, logger, adminMade);
+  const admin = await adminMade;
   if (admin?.password) {
     // Printed once, on the first start of an empty store, to the terminal rather than the log.
     process.stdout.write(
@@ -94,7 +98,10 @@ async function run(argv: string[], command: string): Promise<void> {
     },
     "blockplane is listening",
   );
+}
 
+/** Closes the server on SIGTERM or SIGINT, after the initial administrator is made, then exits. */
+function stopOnSignals(server: Running, logger: pino.Logger, adminMade: Promise<unknown>): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -105,6 +112,8 @@ async function run(argv: string[], command: string): Promise<void> {
       process.exit(1);
     }, 10_000);
     force.unref();
+    // The store stays open until the administrator's row is written (or its writing failed).
+    await adminMade.catch(() => undefined);
     await server.close();
     logger.info("stopped");
     process.exit(0);

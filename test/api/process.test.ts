@@ -74,6 +74,23 @@ describe("server process", { concurrency: true, timeout: 180_000 }, () => {
     assert.deepEqual(await second.stop("SIGTERM", 5000), { code: 0, signal: null });
   });
 
+  test("a SIGTERM as soon as /readyz answers stops gracefully, the administrator made and announced", async () => {
+    // The probe answers once the server listens, before the initial administrator is made: a
+    // supervisor may stop it then, and the stop must still be the graceful one.
+    const server = await spawnServer();
+    dirs.push(server.dataDir);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ready = await httpRequest(`${server.url}/readyz`, "GET", {}).catch(() => undefined);
+      if (ready?.status === 200) break;
+      assert.ok(Date.now() < deadline, `never ready:\n${server.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    assert.deepEqual(await server.stop("SIGTERM", 10_000), { code: 0, signal: null });
+    assert.match(server.stdout(), /"msg":"stopped"/);
+    assert.match(server.stdout(), PASSWORD_LINE, "the administrator made is announced");
+  });
+
   test("a port in use: one line naming the address, exit 1, no password; the next start prints it", async () => {
     const port = await freePort();
     const holder = net.createServer();
