@@ -12,12 +12,12 @@
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config.ts";
 import { assemble } from "../src/server.ts";
+import { freePort } from "./start.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SIMPLE = "/ConfigurationManager/simple/v1/objects";
@@ -28,17 +28,6 @@ const { values } = parseArgs({
   options: { mib: { type: "string", default: "1024" }, out: { type: "string" } },
 });
 const mib = Number(values.mib);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const ports = ["CL1-B", "CL2-B", "CL3-B", "CL4-B"];
 const portal = new Map<string, number>();

@@ -8,19 +8,10 @@
  * across instances it fires exactly `count` times.
  */
 import { InvalidRequest, type SsbCode } from "../domain/errors.ts";
+import type { FaultAction } from "../domain/fault-actions.ts";
 import type { Store } from "../store/db.ts";
 
-export const FAULT_ACTIONS = [
-  "latency",
-  "timeout",
-  "busy",
-  "maintenance",
-  "fail-item",
-  "crash",
-  "port-down",
-  "io-latency",
-] as const;
-export type FaultAction = (typeof FAULT_ACTIONS)[number];
+export { FAULT_ACTIONS, type FaultAction } from "../domain/fault-actions.ts";
 
 export interface FaultMatch {
   /** HTTP method of the request, e.g. "POST". */

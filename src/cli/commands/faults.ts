@@ -5,6 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Answer, ExecutionResult, RequestBody, Result } from "../../client/index.ts";
+import { FAULT_ACTIONS } from "../../domain/fault-actions.ts";
 import { check, connect, summary } from "../client.ts";
 import type { CliContext } from "../context.ts";
 import { ApiError, UsageError } from "../errors.ts";
@@ -21,16 +22,8 @@ type RuleSpec = RequestBody<typeof FAULTS, "post">;
 type Rule = Answer<typeof RULE, "get">;
 type Match = NonNullable<RuleSpec["match"]>;
 
-const ACTIONS = [
-  "latency",
-  "timeout",
-  "busy",
-  "maintenance",
-  "fail-item",
-  "crash",
-  "port-down",
-  "io-latency",
-] as const satisfies readonly RuleSpec["action"][];
+// The server's list, checked against the SDK's type of a rule's action.
+const ACTIONS: readonly RuleSpec["action"][] = FAULT_ACTIONS;
 
 /** "2e11:b0b0" (or "2e11,b0b0"): the SSB1 and SSB2 of a refusal. */
 function ssbCode(value: string): { SSB1: string; SSB2: string } {
