@@ -380,10 +380,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
       security: [{ session: [] }],
     },
     transformObject: (documentObject) =>
-      finishDocument(
-        (documentObject as { openapiObject: object }).openapiObject,
-        app.routeCatalog,
-      ),
+      finishDocument((documentObject as { openapiObject: object }).openapiObject, app.routeCatalog),
   });
   registerDocsPages(app, { prefix: DOCS_PATH, routerOptions: ROUTER_OPTIONS });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());
