@@ -78,7 +78,7 @@ export interface RouteEntry {
 
 declare module "fastify" {
   interface FastifyInstance {
-    /** Every route of the API (HEAD and documentation routes left out), in registration order. */
+    /** Every route of the API (documentation routes left out), in registration order. */
     routeCatalog: RouteEntry[];
     /** The routes' validators and serializers, compiled on each route's first use. */
     schemas: LazySchemas;
