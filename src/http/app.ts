@@ -78,7 +78,7 @@ export interface RouteEntry {
 
 declare module "fastify" {
   interface FastifyInstance {
-    /** Every route of the API (HEAD and documentation routes left out), in registration order. */
+    /** Every route of the API (documentation routes left out), in registration order. */
     routeCatalog: RouteEntry[];
     /** The routes' validators and serializers, compiled on each route's first use. */
     schemas: LazySchemas;
@@ -210,22 +210,45 @@ export function validatorCompiler(): FastifySchemaCompiler<object> {
   };
 }
 
-/** The document without the HEAD operations of the GET routes, which the API does not list. */
-function withoutHead(document: object): object {
-  const paths = (document as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
-  for (const item of Object.values(paths)) delete item.head;
-  return document;
-}
-
 /** Routes of the documentation pages, which are public and not part of the API. */
 function isDocumentation(url: string): boolean {
   return url === OPENAPI_PATH || url.startsWith(DOCS_PATH);
 }
 
+/** Marks a HEAD request that the router is to look up as a GET. */
+const HEAD_REQUEST = Symbol("blockplane.headRequest");
+
+type HeadMarked = IncomingMessage & { [HEAD_REQUEST]?: true };
+
 /**
- * A HEAD request's answer, on a route that serves GET and HEAD: the GET answer's headers, its
- * length included, and no body; what Fastify's own HEAD routes answer. A stream's data is read
- * and dropped.
+ * No route is registered for HEAD: each GET route serves it. A HEAD request is looked up as a GET
+ * (Fastify's rewriteUrl, called with the raw request just before the router), and is a HEAD again
+ * once its route is found (`headAgain`), so its hooks, logs, metrics and answer see HEAD. Node
+ * decided when the request arrived that its answer has no body (the ServerResponse of a HEAD
+ * request), so no body is written whatever the route sends.
+ */
+function lookUpHeadAsGet(req: HeadMarked): string {
+  if (req.method === "HEAD") {
+    req[HEAD_REQUEST] = true;
+    req.method = "GET";
+  }
+  return req.url ?? "/";
+}
+
+/**
+ * A found route's request, or an unmatched one, is a HEAD again if it came as one. Fastify's first
+ * call for every routed request (matched, unmatched, or with an unreadable URL) is the request id's,
+ * before the request's logger, hooks and handler, so this runs there.
+ */
+function headAgain(req: HeadMarked): void {
+  if (req[HEAD_REQUEST] === true) req.method = "HEAD";
+}
+
+/**
+ * A HEAD request's answer on a GET route: the GET answer's headers, its length included, and no
+ * body. Node writes no body for a HEAD request anyway; this gives the same length header as the
+ * GET to an empty answer, and the same empty body to an injected request. A stream's data is
+ * read and dropped.
  */
 const headAnswer: onSendHookHandler = (request, reply, payload, done) => {
   if (request.method !== "HEAD") return done(null, payload);
@@ -247,16 +270,15 @@ const headAnswer: onSendHookHandler = (request, reply, payload, done) => {
  * Records every route in the catalog, and gives each API route that declares no query schema one
  * that admits no parameter, so an unknown query parameter is a 400 on every route alike.
  *
- * Every GET route serves HEAD as well, as one route: Fastify's own HEAD routes (exposeHeadRoutes)
- * are a second route for each, with its own hooks and schemas to finish at ready time, which for
- * the API's GET routes cost about 20 ms of every start.
+ * Every GET route serves HEAD as well, with no HEAD route at all (lookUpHeadAsGet): Fastify's own
+ * HEAD routes (exposeHeadRoutes) are a second route for each, with its own hooks and schemas to
+ * finish at ready time, and even a HEAD method on the GET route builds the router a second tree.
  */
 function catalogRoutes(app: App): void {
   const catalog: RouteEntry[] = [];
   app.decorate("routeCatalog", catalog);
   app.addHook("onRoute", (route) => {
     if (route.method === "GET") {
-      route.method = ["GET", "HEAD"];
       route.onSend = [...(route.onSend === undefined ? [] : [route.onSend].flat()), headAnswer];
     }
     // The documentation pages are public HTML.
@@ -268,7 +290,6 @@ function catalogRoutes(app: App): void {
     route.schema.querystring ??= NO_QUERY;
     const { auth, permission } = accessOf(route.config);
     for (const method of [route.method].flat()) {
-      if (method === "HEAD") continue;
       catalog.push({ method, url: route.url, auth, permission });
     }
   });
@@ -301,7 +322,10 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     },
     ...(typeof logger === "boolean" ? { logger } : { loggerInstance: logger }),
     // A caller's well-formed X-Request-Id is kept, so that its traces join ours.
-    genReqId: requestIdOf,
+    genReqId: (req) => {
+      headAgain(req);
+      return requestIdOf(req);
+    },
     // Each request's logger carries its id; made only when the request logs (observability.ts).
     childLoggerFactory: requestLogger,
     bodyLimit: config.bodyLimitBytes,
@@ -313,8 +337,9 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
     // A closing server answers 503 with the API's body and Retry-After (contract/availability.ts).
     return503OnClosing: false,
     routerOptions: ROUTER_OPTIONS,
-    // HEAD is served by each GET route itself (catalogRoutes).
+    // HEAD is served by each GET route itself (catalogRoutes, lookUpHeadAsGet).
     exposeHeadRoutes: false,
+    rewriteUrl: lookUpHeadAsGet,
     // URLs the router cannot read (bad percent-encoding, overlong segment) answer the API's error
     // body too, rather than Fastify's own.
     frameworkErrors: (error, request, reply) => {
@@ -355,10 +380,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
       security: [{ session: [] }],
     },
     transformObject: (documentObject) =>
-      finishDocument(
-        withoutHead((documentObject as { openapiObject: object }).openapiObject),
-        app.routeCatalog,
-      ),
+      finishDocument((documentObject as { openapiObject: object }).openapiObject, app.routeCatalog),
   });
   registerDocsPages(app, { prefix: DOCS_PATH, routerOptions: ROUTER_OPTIONS });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());

@@ -39,7 +39,7 @@ export function registerDocsPages(app: App, options: DocsPagesOptions): void {
     });
     return pages;
   };
-  // Only GET routes: Fastify answers a HEAD with the GET route's headers and without its body.
+  // Only GET routes: a HEAD is answered by the GET route, with its headers and without its body.
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
     const answer = await (await load()).inject({ method: "GET", url: request.url, headers: request.headers });
     const failed = answer.headers[ERROR_HEADER];

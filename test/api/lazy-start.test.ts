@@ -4,6 +4,7 @@
  * compiles), and the documentation pages load at their first request, answering as before.
  */
 import assert from "node:assert/strict";
+import net, { type AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { Ajv } from "ajv";
 import { Type } from "typebox";
@@ -88,6 +89,54 @@ describe("lazy start", { timeout: 120_000 }, () => {
       .filter(([, item]) => "head" in item)
       .map(([p]) => p);
     assert.deepEqual(withHead, []);
+  });
+
+  test("no route takes HEAD; over a real connection a HEAD is the GET's headers, length included, and no byte of body", async () => {
+    assert.equal(s.bp.app.hasRoute({ method: "HEAD", url: `${SIMPLE}/storage` }), false);
+    assert.equal(s.bp.app.hasRoute({ method: "GET", url: `${SIMPLE}/storage` }), true);
+    await s.bp.app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = s.bp.app.server.address() as AddressInfo;
+    // The whole answer as sent, read off the socket until the server closes it.
+    const raw = (method: string, url: string, token: string | null) =>
+      new Promise<{ head: string; body: Buffer }>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const socket = net.connect(port, "127.0.0.1", () => {
+          const auth = token === null ? "" : `Authorization: Session ${token}\r\n`;
+          socket.write(`${method} ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Connection: close\r\n\r\n`);
+        });
+        socket.on("data", (d: Buffer) => chunks.push(d));
+        socket.on("error", reject);
+        socket.on("end", () => {
+          const all = Buffer.concat(chunks);
+          const end = all.indexOf("\r\n\r\n");
+          resolve({ head: all.subarray(0, end).toString("latin1"), body: all.subarray(end + 4) });
+        });
+      });
+    const header = (head: string, name: string) =>
+      new RegExp(`^${name}: (.*)$`, "im").exec(head)?.[1] ?? null;
+    const paths: [string, string | null][] = [
+      [`${SIMPLE}/storage`, s.adminToken], // JSON
+      ["/blockplane/v1/docs/static/swagger-ui.css", null], // a file of the documentation pages
+      ["/nope", null], // no route: the API's 404
+    ];
+    for (const [url, token] of paths) {
+      const get = await raw("GET", url, token);
+      const head = await raw("HEAD", url, token);
+      assert.equal(head.head.split("\r\n")[0], get.head.split("\r\n")[0], url);
+      assert.equal(header(head.head, "content-length"), String(get.body.length), url);
+      assert.equal(header(head.head, "content-type"), header(get.head, "content-type"), url);
+      assert.equal(head.body.length, 0, url);
+    }
+    // The request is a HEAD again once its route is found: the metrics say so.
+    const metrics = await s.get("/metrics", { token: null });
+    assert.match(
+      metrics.text,
+      /blockplane_http_requests_total\{method="HEAD",route="\/ConfigurationManager\/simple\/v1\/objects\/storage",status="200"\}/,
+    );
+    assert.match(
+      metrics.text,
+      /blockplane_http_requests_total\{method="HEAD",route="\(unmatched\)",status="404"\}/,
+    );
   });
 
   test("every request schema of every route is valid JSON Schema", () => {
