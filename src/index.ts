@@ -14,7 +14,7 @@ export { type AssembleOptions, assemble, type Blockplane } from "./server.ts";
  * a static import would move main.ts into a chunk shared with this entry, and main.ts tells that
  * it is the program being run by its own file name.
  */
-export async function serve(argv: string[], command = "blockplane serve"): Promise<void> {
+export async function serve(argv: string[], command = "blockplane serve"): Promise<boolean> {
   const main = await import("./main.ts");
-  await main.serve(argv, command);
+  return main.serve(argv, command);
 }

@@ -30,10 +30,13 @@ export function listenProblem(err: unknown, host: string, port: number): string 
   }
 }
 
-/** Runs the server with the given flags until a signal stops it; `command` names it in the usage text. */
-export async function serve(argv: string[], command = "npm start --"): Promise<void> {
+/**
+ * Runs the server with the given flags until a signal stops it; `command` names it in the usage
+ * text. Resolves once the server listens (true), or when there was nothing to serve (`--help`).
+ */
+export async function serve(argv: string[], command = "npm start --"): Promise<boolean> {
   try {
-    await run(argv, command);
+    return await run(argv, command);
   } catch (err) {
     if (err instanceof StoreUnusable || err instanceof SeedRefused || err instanceof CannotListen) {
       // The operator's problem, said in one line: a stack trace would bury it.
@@ -45,12 +48,12 @@ export async function serve(argv: string[], command = "npm start --"): Promise<v
   }
 }
 
-async function run(argv: string[], command: string): Promise<void> {
+async function run(argv: string[], command: string): Promise<boolean> {
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(
       `Usage: ${command} [options]\n\nOptions (flag, environment variable):\n${usage()}\n`,
     );
-    return;
+    return false;
   }
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -98,6 +101,7 @@ async function run(argv: string[], command: string): Promise<void> {
     },
     "blockplane is listening",
   );
+  return true;
 }
 
 /** Closes the server on SIGTERM or SIGINT, after the initial administrator is made, then exits. */

@@ -7,8 +7,13 @@
  * cache of its own for modules, so the bundle is compiled here with `vm.Script`, as Node's own
  * loader would wrap it, and its code cache is kept in a directory of the user's.
  *
- * The cache of a start that had none is written when the process exits (or, for one that runs
- * long, a minute after loading), so it holds every function the start compiled. Its file is named
+ * The cache of a start that had none is written once the start is over (`saveCache`, called when
+ * the server listens, writes a second later, or at exit if that comes first), so that it holds every
+ * function a start and its first answers compile. Not later: a process that has run for a while has
+ * had the bytecode of its start-up functions flushed by V8 as unused, and a cache written then
+ * leaves a quarter of them out for every later start (V8 accepts it all the same). Not after a run
+ * that never started a server (`--help`, a refused config) either, whose cache would be as thin.
+ * Its file is named
  * by a hash of the source, Node's version and the architecture: V8 itself only checks a cache
  * against its own version and the source's length, so a cache is never offered to another source.
  * A cache V8 refuses costs nothing but the compilation it would have saved, and is written anew.
@@ -33,11 +38,21 @@ export function codeCacheDir(env: NodeJS.ProcessEnv): string | undefined {
 /** Caches older than this, of other sources, are removed when a new one is written. */
 const STALE_MS = 7 * 24 * 3600_000;
 
+/** A loaded bundle's exports, and how to keep its code cache once the start is over. */
+export interface CachedModule {
+  exports: unknown;
+  /** Writes the cache when this load had none (or one V8 refused): a second from now, or at exit. */
+  saveCache(): void;
+}
+
+/** After the start: its first answers (the readiness probe's) compile a few functions more. */
+const SAVE_DELAY_MS = 1000;
+
 /** Requires the CommonJS file `file`, compiled with the code cache of `cacheDir` (none: plainly). */
-export function requireCached(file: string, cacheDir: string | undefined): unknown {
+export function requireCached(file: string, cacheDir: string | undefined): CachedModule {
   // Node maps stack traces through source maps (--enable-source-maps) only for what its own loader
   // compiled: whoever asks for them gets the bundle that way, without the cache.
-  if (process.sourceMapsEnabled) return createRequire(file)(file);
+  if (process.sourceMapsEnabled) return { exports: createRequire(file)(file), saveCache: () => {} };
   const bytes = fs.readFileSync(file);
   // The bundle is ASCII but for a few comments: read as latin1 it becomes a one-byte string
   // without a UTF-8 decoding, a few times faster for megabytes.
@@ -62,17 +77,22 @@ export function requireCached(file: string, cacheDir: string | undefined): unkno
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   module.loaded = true;
-  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
+  const wanted = cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected);
+  let asked = false;
+  const saveCache = () => {
+    if (!wanted || asked) return;
+    asked = true;
     let written = false;
     const write = () => {
       if (written) return;
       written = true;
+      process.off("exit", write);
       writeCache(cacheFile, script.createCachedData());
     };
     process.once("exit", write);
-    setTimeout(write, 60_000).unref();
-  }
-  return module.exports;
+    setTimeout(write, SAVE_DELAY_MS).unref();
+  };
+  return { exports: module.exports, saveCache };
 }
 
 /** The cache file's content, when it exists and belongs to this user (no one else's code is run). */

@@ -11,13 +11,18 @@ import { codeCacheDir, requireCached } from "./code-cache.ts";
 
 type Server = typeof import("../index.ts");
 
-const server = requireCached(
+const bundle = requireCached(
   fileURLToPath(new URL("./server.cjs", import.meta.url)),
   codeCacheDir(process.env),
-) as Server;
+);
+const server = bundle.exports as Server;
 
 /** Runs the server with the given flags until a signal stops it; `command` names it in the usage text. */
-export const serve: Server["serve"] = server.serve;
+export const serve: Server["serve"] = async (argv, command) => {
+  const listening = await server.serve(argv, command);
+  if (listening) bundle.saveCache();
+  return listening;
+};
 
 const script = process.argv[1];
 if (

@@ -1,6 +1,7 @@
 /**
  * The server process of dist/ keeps V8's code cache of its bundle (src/bundle/code-cache.ts): a
- * start with none writes it when the process exits, private to the user; a start with it uses it
+ * start with none writes it once it is over (a second after it listens, or at exit if sooner), private
+ * to the user, and a run that starts no server writes none; a start with it uses it
  * and leaves it as it is; a damaged cache is refused by V8 and written anew; "off" keeps none, and
  * neither does a process that asks for source maps (Node maps only what its own loader compiled).
  */
@@ -8,7 +9,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { httpRequest, killAllServers, startServerProcess, tempDir } from "../support/process.ts";
+import { httpRequest, killAllServers, spawnServer, startServerProcess, tempDir } from "../support/process.ts";
 
 describe("code cache", { timeout: 180_000 }, () => {
   const dirs: string[] = [];
@@ -51,6 +52,32 @@ describe("code cache", { timeout: 180_000 }, () => {
     await startAndStop(dataDir, cacheDir);
     assert.deepEqual(cacheFiles(cacheDir), [file]);
     assert.ok(fs.readFileSync(full).length > 100_000, "the damaged cache was written anew");
+  });
+
+  test("written a second after the start, while the server runs; none after --help", async () => {
+    const root = tempDir();
+    dirs.push(root);
+    const cacheDir = path.join(root, "cache");
+    const help = await spawnServer({ args: ["--help"], env: { BLOCKPLANE_CODE_CACHE_DIR: cacheDir } });
+    assert.deepEqual(await help.exited, { code: 0, signal: null });
+    assert.deepEqual(cacheFiles(cacheDir), [], "a run that served nothing leaves no cache");
+
+    // A cache written after a long run would miss the start's functions V8 has flushed meanwhile:
+    // it is written while the server still runs, soon after its start.
+    const server = await startServerProcess({
+      dataDir: path.join(root, "data"),
+      env: { BLOCKPLANE_CODE_CACHE_DIR: cacheDir },
+    });
+    const deadline = Date.now() + 30_000;
+    while (cacheFiles(cacheDir).length === 0) {
+      assert.ok(Date.now() < deadline, "no cache written while the server runs");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(server.child.exitCode, null, "written before any exit");
+    const full = path.join(cacheDir, cacheFiles(cacheDir)[0] as string);
+    const written = fs.statSync(full);
+    assert.deepEqual(await server.stop(), { code: 0, signal: null });
+    assert.equal(fs.statSync(full).mtimeMs, written.mtimeMs, "not written again at exit");
   });
 
   test("with source maps asked for, the bundle loads through Node's own loader, without a cache", async () => {
