@@ -109,8 +109,12 @@ test("a full disk: reads and logins go on, changes answer 503 naming the cause, 
   assert.equal(made.status, 202, JSON.stringify(made.body));
   assert.equal((await waitJob(token, made.body[2].statusResource)).status, "normal");
   assert.equal((await rename(token, 1, "before-full")).status, 200);
+  // The reserve is written in the background after the start: wait for it, as a while of use would.
   const reserve = path.join(dataDir, "blockplane.reserve");
-  assert.equal(fs.statSync(reserve).size, 8 * 1024 * 1024, "the reserve is kept beside the store");
+  const reserveSize = () => (fs.existsSync(reserve) ? fs.statSync(reserve).size : 0);
+  for (const deadline = Date.now() + 15_000; reserveSize() !== 8 * 1024 * 1024 && Date.now() < deadline; )
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  assert.equal(reserveSize(), 8 * 1024 * 1024, "the reserve is kept beside the store");
 
   // The write-ahead log emptied first, so that every write must grow a file: otherwise SQLite may
   // write a while longer into room the log already has, and when the disk fails it is chance.
