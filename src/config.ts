@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
+import { PORT_ID } from "./device/port/ports.ts";
 import { type ArrayProfile, DEFAULT_MODEL, findProfile, MODEL_NAMES } from "./device/simulator/profiles.ts";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -344,8 +345,8 @@ function parsePortals(raw: string | undefined): Record<string, Portal> {
     .split(",")
     .map((p) => p.trim())
     .filter((p) => p !== "")) {
-    const m = /^(CL[1-9]-[A-Z])=(.+):(\d+)$/.exec(part);
-    if (!m)
+    const m = /^([^=]+)=(.+):(\d+)$/.exec(part);
+    if (!m || !PORT_ID.test(m[1] as string))
       throw new ConfigError(
         `an iSCSI portal must read PORTID=ADDR:PORT (e.g. CL1-C=127.0.0.1:3260), got "${part}"`,
       );

@@ -9,6 +9,7 @@ import type { onRequestAsyncHookHandler } from "fastify";
 import { Type } from "typebox";
 import { type FaultRule, type FaultRuleSpec, normalizeRule, windowEnd } from "../../device/fault-rules.ts";
 import { type FaultInjector, runInRequest } from "../../device/faults.ts";
+import { PORT_ID } from "../../device/port/ports.ts";
 import { NotFound } from "../../domain/errors.ts";
 import type { App } from "../app.ts";
 import {
@@ -77,7 +78,7 @@ const RuleFields = {
   ),
   portId: Type.Optional(
     Type.String({
-      pattern: "^CL[1-9]-[A-Z]$",
+      pattern: PORT_ID.source,
       description: "port-down: the iSCSI port whose portal refuses logins (with --data-plane iscsi)",
     }),
   ),
