@@ -75,10 +75,15 @@ function alive(pid: number): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether `binary` is on PATH or in the system's sbin directories (where tgt installs). */
+export function onPath(binary: string): boolean {
+  const dirs = (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/usr/bin", "/sbin"]);
+  return dirs.some((d) => fs.existsSync(path.join(d, binary)));
+}
+
 /** Whether tgtd and tgtadm are installed. */
 export function tgtInstalled(): boolean {
-  const dirs = (process.env.PATH ?? "/usr/sbin:/usr/bin").split(":").concat(["/usr/sbin", "/sbin"]);
-  return ["tgtd", "tgtadm"].every((b) => dirs.some((d) => fs.existsSync(path.join(d, b))));
+  return onPath("tgtd") && onPath("tgtadm");
 }
 
 export class TgtDaemon {

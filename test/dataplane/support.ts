@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { tgtInstalled } from "../../src/dataplane/index.ts";
+import { onPath } from "../../src/dataplane/tgt.ts";
 import { freePort, ROOT } from "../support/process.ts";
 import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
@@ -16,11 +16,6 @@ const run = promisify(execFile);
 export const IO = path.join(ROOT, "scripts/iscsi-io.py");
 /** The VSP E1090's iSCSI ports, the model the tests run. */
 export const ISCSI_PORTS = ["CL1-C", "CL2-C", "CL3-C", "CL4-C", "CL1-D", "CL2-D", "CL3-D", "CL4-D"];
-
-function onPath(binary: string): boolean {
-  const dirs = (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/usr/bin", "/sbin"]);
-  return dirs.some((d) => fs.existsSync(path.join(d, binary)));
-}
 
 /** Why the data plane tests cannot run here, or false when they can. */
 export function missing(): string | false {
