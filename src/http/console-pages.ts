@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { App } from "./app.ts";
+import { namesMediaRange } from "./contract/negotiation.ts";
 
 export const CONSOLE_PREFIX = "/console";
 
@@ -79,9 +80,10 @@ function fresh(request: FastifyRequest, etag: string): boolean {
     .some((t) => t === etag || t === "*");
 }
 
+/** A browser's request: its Accept names text/html itself (curl's and the API clients' do not). */
 function acceptsHtml(request: FastifyRequest): boolean {
   const accept = request.headers.accept;
-  return typeof accept === "string" && /(^|,)\s*text\/html\s*(;|,|$)/i.test(accept);
+  return typeof accept === "string" && namesMediaRange(accept, ["text/html"]);
 }
 
 const NOT_BUILT = Buffer.from(

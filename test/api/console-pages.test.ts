@@ -46,7 +46,12 @@ describe("console pages", () => {
   });
 
   test("GET / for an API client is the API's JSON 404", async () => {
-    const clients: Record<string, string>[] = [{}, { accept: "application/json" }, { accept: "*/*" }];
+    const clients: Record<string, string>[] = [
+      {},
+      { accept: "application/json" },
+      { accept: "*/*" },
+      { accept: "application/json, text/html;q=0" },
+    ];
     for (const headers of clients) {
       const r = await s.get("/", { headers });
       assert.equal(r.status, 404, JSON.stringify(headers));

@@ -8,19 +8,26 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { InvalidRequest, NotAcceptable, UnsupportedMediaType } from "../../domain/errors.ts";
 
-/** True when the Accept header admits application/json with a non-zero quality. */
-export function acceptsJson(accept: string | undefined): boolean {
-  // What nearly every client sends, answered without parsing.
-  if (accept === undefined || accept === "application/json" || accept === "*/*") return true;
-  if (accept.trim() === "") return true;
+/** True when the Accept header names one of `ranges` (lower case) with a non-zero quality. */
+export function namesMediaRange(accept: string, ranges: readonly string[]): boolean {
   for (const range of accept.split(",")) {
     const [type = "", ...params] = range.split(";").map((s) => s.trim().toLowerCase());
-    if (type !== "*/*" && type !== "application/*" && type !== "application/json") continue;
+    if (!ranges.includes(type)) continue;
     const q = params.find((p) => p.startsWith("q="));
     const quality = q === undefined ? 1 : Number(q.slice(2));
     if (Number.isFinite(quality) && quality > 0) return true;
   }
   return false;
+}
+
+const JSON_RANGES = ["*/*", "application/*", "application/json"] as const;
+
+/** True when the Accept header admits application/json with a non-zero quality. */
+export function acceptsJson(accept: string | undefined): boolean {
+  // What nearly every client sends, answered without parsing.
+  if (accept === undefined || accept === "application/json" || accept === "*/*") return true;
+  if (accept.trim() === "") return true;
+  return namesMediaRange(accept, JSON_RANGES);
 }
 
 export function checkAccept(request: FastifyRequest): void {
