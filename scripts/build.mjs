@@ -322,31 +322,15 @@ export async function build({ types = false } = {}) {
     contents: `export { ${names[name].join(", ")} } from "./server.cjs";\n`,
   }));
   const page = { path: path.join(CONSOLE_DIR, "index.html"), contents: consolePage(consoleApp.outputFiles) };
-  const outputs = [
-    ...server.outputFiles,
-    ...processAndCli.outputFiles,
-    ...client.outputFiles,
-    ...consoleApp.outputFiles,
-    ...wrappers,
-    page,
-  ];
+  const builds = [server, processAndCli, client, consoleApp];
+  const outputs = [...builds.flatMap((b) => b.outputFiles), ...wrappers, page];
   // Chunks and the bundle first, entries last: a process starting meanwhile finds what they import.
   const last = (f) => Number(!f.path.includes("/chunks/") && !f.path.startsWith(SERVER_BUNDLE));
   outputs.sort((a, b) => last(a) - last(b));
   for (const file of outputs) writeAtomically(file.path, file.contents);
   const metafile = {
-    inputs: {
-      ...server.metafile.inputs,
-      ...processAndCli.metafile.inputs,
-      ...client.metafile.inputs,
-      ...consoleApp.metafile.inputs,
-    },
-    outputs: {
-      ...server.metafile.outputs,
-      ...processAndCli.metafile.outputs,
-      ...client.metafile.outputs,
-      ...consoleApp.metafile.outputs,
-    },
+    inputs: Object.assign({}, ...builds.map((b) => b.metafile.inputs)),
+    outputs: Object.assign({}, ...builds.map((b) => b.metafile.outputs)),
   };
   writeAtomically(META, JSON.stringify(metafile));
   writeAtomically(path.join(DIST, "THIRD-PARTY-NOTICES.md"), notices(metafile));
