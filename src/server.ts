@@ -6,7 +6,7 @@ import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "./config.ts";
-import { type DataFaults, DataPlane, FIRST_DATA_LUN } from "./dataplane/index.ts";
+import type { DataFaults, DataPlane } from "./dataplane/index.ts";
 import { withDeadline } from "./device/deadline.ts";
 import { FaultRules } from "./device/fault-rules.ts";
 import { FaultInjector, withFaults } from "./device/faults.ts";
@@ -109,15 +109,18 @@ export async function assemble(given: Config, options: AssembleOptions = {}): Pr
       ? await loadSeed(store, seed, config.adminPassword, now)
       : undefined;
     const withData = config.dataPlane.mode === "iscsi";
+    // Loaded only by a start that serves data: its modules (child processes, tgt) cost every other
+    // start a few milliseconds.
+    const data = withData ? await import("./dataplane/index.ts") : undefined;
     const simulator = await createSimulator(store, {
       identity: config.array,
       now,
-      ...(withData ? { firstLun: FIRST_DATA_LUN, thinUsage: true } : {}),
+      ...(data ? { firstLun: data.FIRST_DATA_LUN, thinUsage: true } : {}),
     });
     const maintenance = new MaintenanceService(store, now);
-    if (withData) {
+    if (data) {
       const rules = new FaultRules(store, now);
-      dataPlane = new DataPlane({
+      dataPlane = new data.DataPlane({
         store,
         settings: config.dataPlane,
         dataDir: config.store === "memory" ? undefined : config.dataDir,
