@@ -5,7 +5,6 @@
 
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv, type ValidateFunction } from "ajv";
 import Fastify, {
@@ -37,7 +36,7 @@ import { registerDocsPages } from "./docs-pages.ts";
 import { registerDrain } from "./drain.ts";
 import { LazySchemas } from "./lazy-schemas.ts";
 import { registerObservability, requestLogger } from "./observability.ts";
-import { finishDocument } from "./openapi-document.ts";
+import { openApiSource } from "./openapi-source.ts";
 import { SHARED_SCHEMAS } from "./routes/common.ts";
 import { registerFaultHooks } from "./routes/faults.ts";
 import { ROUTES } from "./routes/index.ts";
@@ -82,6 +81,8 @@ declare module "fastify" {
     routeCatalog: RouteEntry[];
     /** The routes' validators and serializers, compiled on each route's first use. */
     schemas: LazySchemas;
+    /** The API's OpenAPI document, made at the first call (openapi-source.ts). */
+    openapi(): Promise<object>;
   }
 }
 
@@ -359,31 +360,17 @@ export async function buildApp(deps: AppDeps, logger: FastifyBaseLogger | boolea
   if (deps.faults) registerFaultHooks(app, deps.faults);
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  await app.register(swagger, {
-    // Shared schemas appear in the document under their own ids (ErrorBody, PartialFailure).
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: "Blockplane storage management API",
-        version: "1.0.0",
-        description:
-          "The management REST API of a block storage system: pools, volumes, servers, ports, " +
-          "volume-server connections, snapshots and asynchronous jobs.",
-      },
-      components: {
-        securitySchemes: {
-          session: { type: "apiKey", in: "header", name: "Authorization", description: "Session <token>" },
-          basic: { type: "http", scheme: "basic" },
-        },
-      },
-      security: [{ session: [] }],
-    },
-    transformObject: (documentObject) =>
-      finishDocument((documentObject as { openapiObject: object }).openapiObject, app.routeCatalog),
-  });
+  // From here on every route is in the document, as it would be for swagger registered here.
+  app.decorate(
+    "openapi",
+    openApiSource(app, {
+      sharedSchemas: SHARED_SCHEMAS,
+      routerOptions: ROUTER_OPTIONS,
+      catalog: app.routeCatalog,
+    }),
+  );
   registerDocsPages(app, { prefix: DOCS_PATH, routerOptions: ROUTER_OPTIONS });
-  app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.swagger());
+  app.get(OPENAPI_PATH, { schema: { hide: true }, config: { auth: "none" } }, async () => app.openapi());
   registerConsolePages(app);
 
   for (const register of ROUTES) register(app, deps);

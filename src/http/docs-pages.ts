@@ -70,7 +70,10 @@ async function buildPages(app: App, options: DocsPagesOptions): Promise<FastifyI
     const passed: PassedError = { statusCode: err.statusCode, code: err.code, message: err.message };
     return reply.code(500).header(ERROR_HEADER, JSON.stringify(passed)).send();
   });
-  await pages.register(swagger, { mode: "static", specification: { document: app.swagger() as never } });
+  await pages.register(swagger, {
+    mode: "static",
+    specification: { document: (await app.openapi()) as never },
+  });
   await pages.register(swaggerUi, { routePrefix: options.prefix, uiConfig: { docExpansion: "list" } });
   await pages.ready();
   return pages;

@@ -184,7 +184,7 @@ describe("HTTP contract", () => {
     });
 
     test("a malformed integer path ID is 400 on every route that takes one", async (t) => {
-      const schemas = paramSchemas(s.bp.app);
+      const schemas = await paramSchemas(s.bp.app);
       let checked = 0;
       for (const route of s.bp.app.routeCatalog.filter((r) => r.auth === "session")) {
         const params = schemas.get(`${route.method} ${route.url}`) ?? {};
@@ -201,8 +201,10 @@ describe("HTTP contract", () => {
     });
 
     test("an unknown body field is 400 on every route that declares a body", async (t) => {
-      const doc = s.bp.app.swagger() as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
-      const schemas = paramSchemas(s.bp.app);
+      const doc = (await s.bp.app.openapi()) as {
+        paths: Record<string, Record<string, { requestBody?: unknown }>>;
+      };
+      const schemas = await paramSchemas(s.bp.app);
       let checked = 0;
       for (const route of s.bp.app.routeCatalog) {
         const op = doc.paths[route.url.replace(/:([A-Za-z0-9_]+)/g, "{$1}")]?.[route.method.toLowerCase()];
@@ -316,7 +318,7 @@ describe("HTTP contract", () => {
     });
 
     test("every route but the public ones answers 401 with its challenge when no credentials are sent", async (t) => {
-      const schemas = paramSchemas(s.bp.app);
+      const schemas = await paramSchemas(s.bp.app);
       const routes = s.bp.app.routeCatalog.filter((r) => r.auth !== "none");
       for (const route of routes) {
         const path = concretePath(route, schemas.get(`${route.method} ${route.url}`));

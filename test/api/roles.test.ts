@@ -48,7 +48,7 @@ describe("role matrix", () => {
       passwords.set(role, `${name}-password`);
       tokens.set(role, await s.userToken(name, [role]));
     }
-    const schemas = paramSchemas(s.bp.app);
+    const schemas = await paramSchemas(s.bp.app);
     routes = s.bp.app.routeCatalog
       .filter((r) => r.auth !== "none" && r.permission !== undefined)
       .map((route) => ({ route, path: concretePath(route, schemas.get(`${route.method} ${route.url}`)) }))

@@ -88,8 +88,8 @@ type OpenApiOperation = {
 };
 
 /** The shape of every route of the catalog, from the app's OpenAPI document. */
-export function routeShapes(app: App): RouteShape[] {
-  const doc = app.swagger() as { paths?: Record<string, Record<string, OpenApiOperation>> };
+export async function routeShapes(app: App): Promise<RouteShape[]> {
+  const doc = (await app.openapi()) as { paths?: Record<string, Record<string, OpenApiOperation>> };
   const byKey = new Map<string, OpenApiOperation>();
   for (const [path, methods] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(methods)) {

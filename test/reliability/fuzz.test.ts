@@ -149,7 +149,7 @@ test(`fuzz: ${RUNS} requests, each wrong by construction, to every route: 4xx, e
 }, async (t) => {
   const ids = await seedArray();
   const real = realValues(ids);
-  const shapes = routeShapes(s.bp.app);
+  const shapes = await routeShapes(s.bp.app);
   const creds = {
     token: s.adminToken,
     basic: basic("admin", ADMIN_PASSWORD),

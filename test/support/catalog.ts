@@ -11,8 +11,8 @@ export interface ParamSchema {
   pattern?: string;
 }
 /** The path parameter schemas of each route, from the OpenAPI document ("/a/{id}" → "/a/:id"). */
-export function paramSchemas(app: App): Map<string, Record<string, ParamSchema>> {
-  const doc = app.swagger() as {
+export async function paramSchemas(app: App): Promise<Map<string, Record<string, ParamSchema>>> {
+  const doc = (await app.openapi()) as {
     paths?: Record<
       string,
       Record<string, { parameters?: { in: string; name: string; schema?: ParamSchema }[] }>
