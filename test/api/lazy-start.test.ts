@@ -1,7 +1,8 @@
 /**
  * What the server leaves for later to start fast, and that it still does it when asked: route
  * schemas compile at their route's first use (and every one of them is a valid schema that
- * compiles), and the documentation pages load at their first request, answering as before.
+ * compiles), the OpenAPI document is made at its first request, and the documentation pages load
+ * at their first request, answering as before.
  */
 import assert from "node:assert/strict";
 import net, { type AddressInfo } from "node:net";
@@ -9,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { Ajv } from "ajv";
 import { Type } from "typebox";
 import { OPENAPI_PATH, validatorCompiler } from "../../src/http/app.ts";
+import { METRICS_PATH } from "../../src/http/routes/health.ts";
 import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 describe("lazy start", { timeout: 120_000 }, () => {
@@ -71,6 +73,23 @@ describe("lazy start", { timeout: 120_000 }, () => {
     assert.equal(refused.status, 400);
     assert.equal(other.status, 400);
     assert.equal(refused.body.message, other.body.message);
+  });
+
+  test("the OpenAPI document is made at its first request, once, and names every route of the catalog", async () => {
+    // swagger is not registered on the API's app: the document has an app of its own.
+    assert.equal(s.bp.app.hasDecorator("swagger"), false);
+    const first = await s.get(OPENAPI_PATH, { token: null });
+    assert.equal(first.status, 200);
+    const paths = first.body.paths as Record<string, Record<string, unknown>>;
+    // (The Prometheus text of /metrics is hidden from the document: no JSON operation.)
+    const missing = s.bp.app.routeCatalog
+      .filter((r) => r.url !== METRICS_PATH)
+      .filter((r) => !paths[r.url.replace(/:([A-Za-z0-9_]+)/g, "{$1}")]?.[r.method.toLowerCase()])
+      .map((r) => `${r.method} ${r.url}`);
+    assert.deepEqual(missing, []);
+    // Made once: every later request answers the same document.
+    assert.equal(await s.bp.app.openapi(), await s.bp.app.openapi());
+    assert.deepEqual((await s.get(OPENAPI_PATH, { token: null })).body, first.body);
   });
 
   test("a GET route answers HEAD itself: the GET's headers and length, no body, no HEAD in the document", async () => {
