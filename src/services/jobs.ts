@@ -20,7 +20,7 @@ import {
   StoreFull,
   storeError,
 } from "../domain/errors.ts";
-import type { JobRequest, JobRow, JobsStore, StatusFilter } from "../store/jobs.ts";
+import { type JobRequest, type JobRow, type JobsStore, jobOpKey, type StatusFilter } from "../store/jobs.ts";
 
 export type { JobRequest };
 
@@ -747,7 +747,7 @@ export class JobWorker {
         jobId: job.id,
         device: this.device,
         signal,
-        opKey: (item) => `job:${job.id}:${item}`,
+        opKey: (item) => jobOpKey(job.id, item),
       });
     } catch (err) {
       if (signal.aborted) return undefined;

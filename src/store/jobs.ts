@@ -27,6 +27,14 @@ export interface JobRow {
   request: JobRequest | null;
 }
 
+/**
+ * The key of a job's idempotency record for one of its device operations (the array's
+ * `array_ops`): a job that runs again after a crash finds the outcome of what it did before.
+ */
+export function jobOpKey(jobId: number, item: number | string): string {
+  return `job:${jobId}:${item}`;
+}
+
 /** The HTTP request that started a job, as the full API's job object reports it. */
 export interface JobRequest {
   method: string;
@@ -244,7 +252,9 @@ export class JobsStore {
    * Records the outcome of a job this owner holds; false when the lease was lost to another worker.
    * Of a multi-resource job, `status` and `result` are item 0's. A multi-resource job's item statuses complete in the same transaction: item i (1…) records
    * `items[i - 1]`, and any item left without one records `rest`, so no status of a completed job
-   * stays unfinished.
+   * stays unfinished. The job's idempotency records go in the same transaction: a completed job
+   * never runs again, and a record kept to the job TTL would weigh on the store (about a quarter
+   * of a full array's) and on the check of every start.
    */
   async complete(
     id: number,
@@ -269,11 +279,15 @@ export class JobsStore {
         .where("lease_owner", "=", owner)
         .where("progress", "=", "processing")
         .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      if (Number(r.numUpdatedRows) === 0) return false;
+      // Every key of the job (LIKE, not a range of keys: PostgreSQL's collation may not order
+      // them by bytes). The table holds only the records of jobs still running.
+      await db.deleteFrom("array_ops").where("op_key", "like", jobOpKey(id, "%")).execute();
+      return true;
     };
-    if (!items) return finish(this.db);
     return this.db.transaction().execute(async (tx) => {
       if (!(await finish(tx))) return false;
+      if (!items) return true;
       // By primary key, the list of values driving: a join on (leader_id, item) would make SQLite
       // scan the list once per row. One statement per chunk, not one per item.
       const rows = await tx
@@ -366,8 +380,9 @@ export class JobsStore {
       excess = excess.where("id", "<", cutoff);
     }
     const over = await excess.executeTakeFirst();
-    // Idempotency records matter only while their job can still run again; past the job TTL the
-    // job has completed (or was abandoned after its attempts), so its records go with it.
+    // Idempotency records matter only while their job can still run again. A job's completion
+    // removes its own; past the job TTL, any record left (of a job completed by an older version,
+    // which kept them) belongs to no job that can still run.
     await this.db.deleteFrom("array_ops").where("created_at", "<", olderThan).execute();
     const { n } = await this.db
       .selectFrom("jobs")

@@ -11,7 +11,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { sql } from "kysely";
 import { openStore } from "../../src/store/db.ts";
 import { StoreUnusable } from "../../src/store/integrity.ts";
-import { JobsStore } from "../../src/store/jobs.ts";
+import { JobsStore, jobOpKey } from "../../src/store/jobs.ts";
 import { ADMIN_PASSWORD, basic, SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
 const PG_URL = process.env.BLOCKPLANE_TEST_DATABASE_URL || undefined;
@@ -137,6 +137,30 @@ describe("job claims and leases", () => {
     );
     assert.deepEqual(await remaining(), [waiting]);
     assert.equal(await jobs.countActive(), 1);
+  });
+
+  test("a job's completion removes its idempotency records, and no other job's", async () => {
+    const db = s.bp.store.db;
+    await db.deleteFrom("array_ops").execute();
+    const now = Date.now();
+    const id = await jobs.insert("test.noop", {}, null, now);
+    const claimed = await jobs.claim("w1", now, 60_000, KINDS);
+    assert.equal(claimed?.id, id);
+    // Keys of the job, of the job whose id begins with its own, of another job.
+    const keys = [jobOpKey(id, 0), jobOpKey(id, 17), jobOpKey(Number(`${id}0`), 0), jobOpKey(id + 1, 0)];
+    await db
+      .insertInto("array_ops")
+      .values(keys.map((op_key) => ({ op_key, outcome: "{}", created_at: now })))
+      .execute();
+    // A worker that lost the lease completes nothing and removes nothing.
+    assert.equal(await jobs.complete(id, "w2", "normal", {}, now), false);
+    assert.equal((await db.selectFrom("array_ops").select("op_key").execute()).length, 4);
+    assert.equal(await jobs.complete(id, "w1", "normal", {}, now), true);
+    const left = await db.selectFrom("array_ops").select("op_key").execute();
+    assert.deepEqual(
+      left.map((r) => r.op_key).sort(),
+      [jobOpKey(Number(`${id}0`), 0), jobOpKey(id + 1, 0)].sort(),
+    );
   });
 
   test("prune removes idempotency records past the TTL and keeps younger ones", async () => {
