@@ -253,8 +253,7 @@ export class JobsStore {
    * Of a multi-resource job, `status` and `result` are item 0's. A multi-resource job's item statuses complete in the same transaction: item i (1…) records
    * `items[i - 1]`, and any item left without one records `rest`, so no status of a completed job
    * stays unfinished. The job's idempotency records go in the same transaction: a completed job
-   * never runs again, and a record kept to the job TTL would weigh on the store (about a quarter
-   * of a full array's) and on the check of every start.
+   * never runs again, and records kept to the job TTL were an eighth of a full array's store.
    */
   async complete(
     id: number,
