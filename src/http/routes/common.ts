@@ -185,11 +185,16 @@ const ServerErrorRef = Type.Union([
   Type.Unsafe<Static<typeof PartialFailureSchema>>(Type.Ref("PartialFailure")),
 ]);
 
-/** Response schemas of the errors every route may answer, for the OpenAPI document. */
+const ERROR_RESPONSES = Object.freeze({
+  ...Object.fromEntries([400, 401, 403, 404, 406, 415, 504].map((c) => [c, ErrorRef])),
+  500: ServerErrorRef,
+  503: ServerErrorRef,
+});
+
+/**
+ * Response schemas of the errors every route may answer, for the OpenAPI document: one object
+ * made once, spread into each route's responses.
+ */
 export function errorResponses() {
-  return {
-    ...Object.fromEntries([400, 401, 403, 404, 406, 415, 504].map((c) => [c, ErrorRef])),
-    500: ServerErrorRef,
-    503: ServerErrorRef,
-  };
+  return ERROR_RESPONSES;
 }
