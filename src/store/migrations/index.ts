@@ -12,6 +12,7 @@ import * as m005 from "./005_volume_compression_acceleration.ts";
 import * as m006 from "./006_job_requests.ts";
 import * as m007 from "./007_lun_paths.ts";
 import * as m008 from "./008_snapshot_pairs.ts";
+import * as m009 from "./009_volumes_by_pool_capacity.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": m001,
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "006_job_requests": m006,
   "007_lun_paths": m007,
   "008_snapshot_pairs": m008,
+  "009_volumes_by_pool_capacity": m009,
 };
 
 /**
