@@ -8,7 +8,7 @@
  * Fastify app of its own, with swagger and with no validator or serializer built, and keeps what
  * swagger makes of them, finished by openapi-document.ts.
  */
-import type { FastifyInstance, FastifySchema, RouteOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifySchema, type RouteOptions } from "fastify";
 import type { RouteEntry } from "./app.ts";
 import { finishDocument } from "./openapi-document.ts";
 
@@ -45,10 +45,7 @@ export function openApiSource(app: FastifyInstance, options: OpenApiSourceOption
 }
 
 async function makeDocument(declared: Declaration[], options: OpenApiSourceOptions): Promise<object> {
-  const [{ default: Fastify }, { default: swagger }] = await Promise.all([
-    import("fastify"),
-    import("@fastify/swagger"),
-  ]);
+  const { default: swagger } = await import("@fastify/swagger");
   const app = Fastify({
     logger: false,
     exposeHeadRoutes: false,
