@@ -106,7 +106,7 @@ export function operationIdOf(method: string, path: string): string {
 }
 
 /** OpenAPI's {param} form of a route URL's :param. */
-const openApiPath = (url: string) => url.replace(/:(\w+)/g, "{$1}");
+export const openApiPath = (url: string) => url.replace(/:(\w+)/g, "{$1}");
 
 function describeOperation(op: Json, route: RouteEntry | undefined): string {
   const parts = [String(op.summary ?? "").replace(/\.?$/, ".")];

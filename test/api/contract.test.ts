@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { openApiPath } from "../../src/http/openapi-document.ts";
 import { concretePath, paramSchemas } from "../support/catalog.ts";
 import {
   ADMIN_PASSWORD,
@@ -207,7 +208,7 @@ describe("HTTP contract", () => {
       const schemas = await paramSchemas(s.bp.app);
       let checked = 0;
       for (const route of s.bp.app.routeCatalog) {
-        const op = doc.paths[route.url.replace(/:([A-Za-z0-9_]+)/g, "{$1}")]?.[route.method.toLowerCase()];
+        const op = doc.paths[openApiPath(route.url)]?.[route.method.toLowerCase()];
         if (!op?.requestBody) continue;
         const path = concretePath(route, schemas.get(`${route.method} ${route.url}`));
         const headers = route.auth === "basic" ? adminBasic() : undefined;

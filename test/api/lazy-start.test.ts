@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { Ajv } from "ajv";
 import { Type } from "typebox";
 import { OPENAPI_PATH, validatorCompiler } from "../../src/http/app.ts";
+import { openApiPath } from "../../src/http/openapi-document.ts";
 import { METRICS_PATH } from "../../src/http/routes/health.ts";
 import { SIMPLE, startServer, type TestServer } from "../support/server.ts";
 
@@ -84,7 +85,7 @@ describe("lazy start", { timeout: 120_000 }, () => {
     // (The Prometheus text of /metrics is hidden from the document: no JSON operation.)
     const missing = s.bp.app.routeCatalog
       .filter((r) => r.url !== METRICS_PATH)
-      .filter((r) => !paths[r.url.replace(/:([A-Za-z0-9_]+)/g, "{$1}")]?.[r.method.toLowerCase()])
+      .filter((r) => !paths[openApiPath(r.url)]?.[r.method.toLowerCase()])
       .map((r) => `${r.method} ${r.url}`);
     assert.deepEqual(missing, []);
     // Made once: every later request answers the same document.
